@@ -1,0 +1,43 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+# Everything is installed from PyPI into .venv by this file; nothing by hand.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+RESULTS := results
+
+.PHONY: venv lint unit acceptance test demo docs bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[sandbox,dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check ReinferLibrary tests
+	$(BIN)/ruff format --check ReinferLibrary tests
+	$(BIN)/mypy
+	$(BIN)/robocop check tests/acceptance robots
+
+unit: $(STAMP)
+	$(BIN)/pytest tests/unit
+
+acceptance: $(STAMP)
+	$(BIN)/python tests/acceptance/run.py --outputdir $(RESULTS)/acceptance
+
+docs: $(STAMP)
+	mkdir -p docs
+	$(BIN)/python -m robot.libdoc --format HTML ReinferLibrary docs/ReinferLibrary.html
+	$(BIN)/python -m robot.libdoc --format LIBSPEC ReinferLibrary docs/ReinferLibrary.libspec
+
+test: lint unit docs acceptance
+
+demo: $(STAMP)
+	$(BIN)/python robots/run_demo.py --outputdir $(RESULTS)/demo
+
+clean:
+	rm -rf $(VENV) $(RESULTS) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,199 @@
+"""The one item shape every source of predictions is normalised into.
+
+A stream ``fetch`` result, a ``/results`` result, a Predict answer and an
+Elasticsearch ``_infer`` answer all become an :class:`Item`, so the label and
+entity keywords work on any of them unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from .base import ApiModel
+from .comments import Comment
+from .predictions import Entity, LabelProperty, ModelInfo, PredictedLabel, Span
+
+Origin = Literal["fetch", "results", "predict", "elasticsearch"]
+
+
+class Item(ApiModel):
+    """One comment with what the model said about it."""
+
+    uid: str = ""
+    comment: Comment | None = None
+    sequence_id: str | None = None
+    labels: list[PredictedLabel] = Field(default_factory=list)
+    entities: list[Entity] = Field(default_factory=list)
+    label_properties: list[LabelProperty] = Field(default_factory=list)
+    sentiment: float | None = None
+    model: ModelInfo | None = None
+    origin: Origin = "fetch"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _uid_from_comment(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("uid"):
+            comment = data.get("comment")
+            if isinstance(comment, dict) and comment.get("uid"):
+                data = {**data, "uid": comment["uid"]}
+            elif isinstance(comment, Comment):
+                data = {**data, "uid": comment.uid}
+        return data
+
+
+class Batch(ApiModel):
+    """A batch read from a stream. Reading it never moves the stream.
+
+    ``sequence_id`` is the position after everything this batch examined (results
+    *and* filtered comments): advancing to it consumes the whole batch.
+    """
+
+    results: list[Item] = Field(default_factory=list)
+    sequence_id: str
+    filtered: int = 0
+    is_end_sequence: bool = False
+    stream: str | None = None
+
+
+# --- the newer ``GET .../results`` shape (API reference 3.7) -------------------------
+
+
+class Confidence(ApiModel):
+    value: float
+    thresholds: list[str] = Field(default_factory=list)
+
+
+class StreamTextSpan(ApiModel):
+    content_part: str = "body"
+    message_index: int = 0
+    utf16_byte_start: int | None = None
+    utf16_byte_end: int | None = None
+    char_start: int | None = None
+    char_end: int | None = None
+
+
+class FieldValue(ApiModel):
+    formatted: str
+
+
+class FieldPrediction(ApiModel):
+    name: str
+    value: FieldValue | None = None
+    text_spans: list[StreamTextSpan] = Field(default_factory=list)
+    confidence: float | None = None
+
+
+class LabelPrediction(ApiModel):
+    name: str | list[str]
+    occurrence_confidence: Confidence
+    extraction_confidence: Confidence | None = None
+    fields: list[FieldPrediction] = Field(default_factory=list)
+
+
+class Taxonomy(ApiModel):
+    name: str = "default"
+    labels: list[LabelPrediction] = Field(default_factory=list)
+    general_fields: list[FieldPrediction] = Field(default_factory=list)
+
+
+class Score(ApiModel):
+    name: str
+    value: float
+
+
+class Prediction(ApiModel):
+    taxonomies: list[Taxonomy] = Field(default_factory=list)
+    scores: list[Score] = Field(default_factory=list)
+
+
+class StreamResult(ApiModel):
+    comment: Comment
+    prediction: Prediction | None = None
+    continuation: str
+
+
+class ResultsResponse(ApiModel):
+    results: list[StreamResult] = Field(default_factory=list)
+    num_filtered: int = 0
+    more_results: bool = False
+    continuation: str
+
+
+STREAM_THRESHOLD = "stream"
+"""Threshold name ``/results`` adds when the stream's own label threshold is cleared."""
+
+
+def _field_entity(field: FieldPrediction, capture_ids: list[int]) -> Entity | None:
+    if field.value is None:
+        return None
+    spans = [Span.model_validate(span.model_dump()) for span in field.text_spans]
+    return Entity(
+        name=field.name,
+        kind=field.name,
+        formatted_value=field.value.formatted,
+        spans=spans,
+        span=spans[0] if len(spans) == 1 else None,
+        probability=field.confidence,
+        capture_ids=capture_ids,
+    )
+
+
+def item_from_stream_result(result: StreamResult) -> Item:
+    """Normalise one ``/results`` result into an :class:`Item`.
+
+    Labels come from the ``default`` taxonomy with ``occurrence_confidence.value`` as
+    probability and its threshold names (except ``stream``) as ``auto_thresholds``.
+    The fields of one label occurrence (one extraction) share a capture id, numbered
+    from 0 in order; general fields belong to no capture group.
+    """
+    labels: list[PredictedLabel] = []
+    entities: list[Entity] = []
+    properties: list[LabelProperty] = []
+    prediction = result.prediction
+    if prediction is not None:
+        taxonomy = next((t for t in prediction.taxonomies if t.name == "default"), None)
+        if taxonomy is None and prediction.taxonomies:
+            taxonomy = prediction.taxonomies[0]
+        if taxonomy is not None:
+            for capture_id, label in enumerate(taxonomy.labels):
+                confidence = label.occurrence_confidence
+                labels.append(
+                    PredictedLabel(
+                        name=label.name,  # type: ignore[arg-type]  # the validator normalises
+                        probability=confidence.value,
+                        auto_thresholds=[t for t in confidence.thresholds if t != STREAM_THRESHOLD],
+                        stream_threshold_cleared=STREAM_THRESHOLD in confidence.thresholds,
+                    )
+                )
+                for field in label.fields:
+                    entity = _field_entity(field, [capture_id])
+                    if entity is not None:
+                        entities.append(entity)
+            for field in taxonomy.general_fields:
+                entity = _field_entity(field, [])
+                if entity is not None:
+                    entities.append(entity)
+        properties = [LabelProperty(property_name=score.name, value=score.value) for score in prediction.scores]
+    labels.sort(key=lambda label: label.probability, reverse=True)
+    return Item(
+        uid=result.comment.uid,
+        comment=result.comment,
+        sequence_id=result.continuation,
+        labels=labels,
+        entities=entities,
+        label_properties=properties,
+        origin="results",
+    )
+
+
+def batch_from_results(response: ResultsResponse, stream: str | None = None) -> Batch:
+    """Normalise a ``/results`` response into the same :class:`Batch` as ``fetch``."""
+    return Batch(
+        results=[item_from_stream_result(result) for result in response.results],
+        sequence_id=response.continuation,
+        filtered=response.num_filtered,
+        is_end_sequence=not response.more_results,
+        stream=stream,
+    )
