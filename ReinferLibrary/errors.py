@@ -112,7 +112,7 @@ class RateLimitedError(ReinferApiError):
 
 class ServerError(ReinferApiError):
     title = "server"
-    advice = "The platform failed; nothing was advanced, so retrying later is safe."
+    advice = "The platform failed; retry later (fetch never moves a stream, so nothing is lost)."
 
 
 class ProtocolError(ReinferApiError):
@@ -122,7 +122,10 @@ class ProtocolError(ReinferApiError):
 
 class ReinferTimeoutError(ReinferApiError):
     title = "timeout"
-    advice = "No answer in time; nothing was advanced, so retrying is safe. Raise timeout= if this persists."
+    advice = (
+        "No answer in time. Reads (fetch, results, get, predict) and advance are safe to retry; "
+        "for a create or sync, check the result first. Raise timeout= if this persists."
+    )
 
 
 class ReinferConnectionError(ReinferApiError):

@@ -2,11 +2,21 @@
 
 from .base import ApiModel, RequestModel
 from .comments import Attachment, Comment, Message, MessageText
+from .datasets import Dataset, EntityDef, LabelDef, LabelGroup, Source, SyncResult
 from .items import Batch, Item, ResultsResponse, batch_from_results, item_from_stream_result
 from .names import SEPARATOR, is_parent_of, label_name, label_parts
+from .predict import (
+    CommentPrediction,
+    PredictCommentsResponse,
+    PredictRawEmailsResponse,
+    PredictResponse,
+    items_from_predict,
+    items_from_predict_comments,
+)
 from .predictions import Entity, LabelProperty, ModelInfo, PredictedLabel, Span
 from .streams import LabelThreshold, ResetResult, Stream, StreamModelConfig, StreamNew
 from .thresholds import AUTO_THRESHOLDS, AutoThreshold, ModelVersion, ThresholdConfig
+from .validation import LabelValidation, ModelTag, OptimalThresholds, ValidationLabel, ValidationSummary
 
 __all__ = [
     "AUTO_THRESHOLDS",
@@ -16,26 +26,43 @@ __all__ = [
     "AutoThreshold",
     "Batch",
     "Comment",
+    "CommentPrediction",
+    "Dataset",
     "Entity",
+    "EntityDef",
     "Item",
+    "LabelDef",
+    "LabelGroup",
     "LabelProperty",
     "LabelThreshold",
+    "LabelValidation",
     "Message",
     "MessageText",
     "ModelInfo",
+    "ModelTag",
     "ModelVersion",
+    "OptimalThresholds",
+    "PredictCommentsResponse",
+    "PredictRawEmailsResponse",
+    "PredictResponse",
     "PredictedLabel",
     "RequestModel",
     "ResetResult",
     "ResultsResponse",
+    "Source",
     "Span",
     "Stream",
     "StreamModelConfig",
     "StreamNew",
+    "SyncResult",
     "ThresholdConfig",
+    "ValidationLabel",
+    "ValidationSummary",
     "batch_from_results",
     "is_parent_of",
     "item_from_stream_result",
+    "items_from_predict",
+    "items_from_predict_comments",
     "label_name",
     "label_parts",
 ]

@@ -161,7 +161,7 @@ def item_from_stream_result(result: StreamResult) -> Item:
                 confidence = label.occurrence_confidence
                 labels.append(
                     PredictedLabel(
-                        name=label.name,  # type: ignore[arg-type]  # the validator normalises
+                        name=label.name,  # the validator normalises a list of parts too
                         probability=confidence.value,
                         auto_thresholds=[t for t in confidence.thresholds if t != STREAM_THRESHOLD],
                         stream_threshold_cleared=STREAM_THRESHOLD in confidence.thresholds,
@@ -175,7 +175,9 @@ def item_from_stream_result(result: StreamResult) -> Item:
                 entity = _field_entity(field, [])
                 if entity is not None:
                     entities.append(entity)
-        properties = [LabelProperty(property_name=score.name, value=score.value) for score in prediction.scores]
+        properties = [
+            LabelProperty(property_name=score.name, value=score.value) for score in prediction.scores
+        ]
     labels.sort(key=lambda label: label.probability, reverse=True)
     return Item(
         uid=result.comment.uid,

@@ -1,0 +1,394 @@
+"""The typed Re:infer client the keywords call: one method per API operation.
+
+Methods take robot-friendly arguments (``"owner/name"`` datasets, plain stream names,
+tuples) and return the models of :mod:`ReinferLibrary.models`. Whether a method's call
+is retried is looked up in :data:`~ReinferLibrary.client.transport.RETRY_POLICY`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime, timezone
+from types import TracebackType
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from ..errors import NotFoundError, ReinferConfigurationError
+from ..models.base import RequestModel
+from ..models.comments import Comment
+from ..models.datasets import Dataset, SyncResult
+from ..models.items import Batch, Item, batch_from_results
+from ..models.names import label_name
+from ..models.predict import (
+    PredictCommentsRequest,
+    PredictRawEmailsRequest,
+    PredictRequest,
+    items_from_predict,
+    items_from_predict_comments,
+    label_filters,
+)
+from ..models.streams import ResetResult, Stream, StreamNew
+from ..models.validation import LabelValidation, ModelTag, ValidationSummary
+from .envelopes import (
+    CommentEnvelope,
+    DatasetEnvelope,
+    Envelope,
+    FetchEnvelope,
+    LabelValidationEnvelope,
+    ModelTagsEnvelope,
+    PredictCommentsEnvelope,
+    PredictEnvelope,
+    PredictRawEmailsEnvelope,
+    ResetEnvelope,
+    ResultsEnvelope,
+    StreamEnvelope,
+    StreamListEnvelope,
+    SyncEnvelope,
+    ValidationEnvelope,
+)
+from .routes import Routes
+from .settings import CallRecord, ConnectionSettings
+from .transport import RETRY_POLICY, Transport
+
+Threshold = float | Literal["auto"] | None
+LabelSpec = Sequence[tuple[str, float | None]] | None
+
+
+def _dumps(payload: Any) -> str:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+
+
+def _json_default(value: Any) -> Any:
+    # Robot data often carries datetimes and non-dict mappings; the API wants plain JSON.
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"{type(value).__name__} value {value!r} is not JSON")
+
+
+def _request_json(model: type[RequestModel], what: str, **fields: Any) -> str:
+    """Validate a request body strictly and serialise it once; bad input fails before the call."""
+    try:
+        return model(**fields).model_dump_json(exclude_none=True)
+    except (ValidationError, ValueError) as exc:
+        raise ReinferConfigurationError(f"Invalid {what}: {_validation_summary(exc)}.") from exc
+
+
+def _validation_summary(exc: Exception) -> str:
+    if not isinstance(exc, ValidationError):
+        return " ".join(str(exc).split())
+    errors = exc.errors(include_url=False)
+    parts = []
+    for error in errors[:3]:
+        where = ".".join(str(part) for part in error["loc"]) or "value"
+        parts.append(f"{where}: {error['msg']} (got {error.get('input')!r:.60})")
+    more = f" and {len(errors) - 3} more" if len(errors) > 3 else ""
+    return "; ".join(parts) + more
+
+
+def _mappings(values: Sequence[Mapping[str, Any]], what: str) -> list[dict[str, Any]]:
+    """Plain dicts from robot mappings (DotDict and friends); anything else is a usage error."""
+    if isinstance(values, (str, bytes, Mapping)):
+        raise ReinferConfigurationError(
+            f"Expected a list of {what}s (dictionaries), got one {type(values).__name__}."
+        )
+    result = []
+    for index, value in enumerate(values):
+        if not isinstance(value, Mapping):
+            raise ReinferConfigurationError(
+                f"{what.capitalize()} {index} must be a dictionary, got {type(value).__name__} {value!r:.60}."
+            )
+        result.append(dict(value))
+    return result
+
+
+def iso_utc(moment: datetime) -> str:
+    """RFC 3339 in UTC with ``Z``; a naive datetime is taken as UTC already."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class ReinferClient:
+    """A client for one tenant and token. Not tied to Robot Framework; usable in plain Python.
+
+    ``on_call`` receives a :class:`CallRecord` after every HTTP attempt (for logging).
+    """
+
+    def __init__(
+        self, settings: ConnectionSettings, on_call: Callable[[CallRecord], None] | None = None
+    ) -> None:
+        self.settings = settings
+        self.routes = Routes(settings.legacy_triggers)
+        self.transport = Transport(settings, on_call)
+
+    # --- lifecycle and hooks ---------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the HTTP session (its pooled connections)."""
+        self.transport.close()
+
+    def __enter__(self) -> ReinferClient:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @property
+    def on_call(self) -> Callable[[CallRecord], None] | None:
+        return self.transport.on_call
+
+    @on_call.setter
+    def on_call(self, hook: Callable[[CallRecord], None] | None) -> None:
+        self.transport.on_call = hook
+
+    @property
+    def sleep(self) -> Callable[[float], None]:
+        """How the client waits between retries (replace it in tests)."""
+        return self.transport.sleep
+
+    @sleep.setter
+    def sleep(self, sleeper: Callable[[float], None]) -> None:
+        self.transport.sleep = sleeper
+
+    # --- streams ---------------------------------------------------------------------
+
+    def list_streams(self, dataset: str) -> list[Stream]:
+        path = self.routes.streams(dataset)
+        return self.transport.request(
+            "GET", path, StreamListEnvelope, retry=RETRY_POLICY["list_streams"]
+        ).streams
+
+    def get_stream(self, dataset: str, stream: str) -> Stream:
+        path = self.routes.stream(dataset, stream)
+        return self.transport.request("GET", path, StreamEnvelope, retry=RETRY_POLICY["get_stream"]).stream
+
+    def create_stream(self, dataset: str, stream: StreamNew) -> Stream:
+        path = self.routes.streams(dataset)
+        body = self._stream_body(stream)
+        return self.transport.request(
+            "PUT", path, StreamEnvelope, retry=RETRY_POLICY["create_stream"], body=body
+        ).stream
+
+    def update_stream(self, dataset: str, stream: StreamNew) -> Stream:
+        path = self.routes.stream(dataset, stream.name)
+        body = self._stream_body(stream)
+        return self.transport.request(
+            "POST", path, StreamEnvelope, retry=RETRY_POLICY["update_stream"], body=body
+        ).stream
+
+    def delete_stream(self, dataset: str, stream: str) -> None:
+        path = self.routes.stream(dataset, stream)
+        try:
+            self.transport.request("DELETE", path, Envelope, retry=RETRY_POLICY["delete_stream"])
+        except NotFoundError as error:
+            # A retried DELETE whose first attempt went through answers 404: it is gone, as asked.
+            if error.attempts == 1:
+                raise
+
+    def fetch(self, dataset: str, stream: str, size: int = 16, max_filtered: int | None = None) -> Batch:
+        """Read the next batch (legacy ``fetch`` shape). Never moves the stream."""
+        path = self.routes.stream(dataset, stream, "fetch")
+        payload: dict[str, int] = {"size": size}
+        if max_filtered is not None:
+            payload["max_filtered"] = max_filtered
+        batch = self.transport.request(
+            "POST", path, FetchEnvelope, retry=RETRY_POLICY["fetch"], body=_dumps(payload)
+        )
+        batch.stream = stream
+        for item in batch.results:
+            # Same order as /results and predict items: the most likely label first.
+            item.labels.sort(key=lambda label: label.probability, reverse=True)
+        return batch
+
+    def results(
+        self, dataset: str, stream: str, max_results: int = 16, max_filtered: int | None = None
+    ) -> Batch:
+        """Read the next batch from the newer ``/results`` route, as the same :class:`Batch`."""
+        path = self.routes.stream(dataset, stream, "results")
+        params: list[tuple[str, str | int]] = [("max_results", max_results)]
+        if max_filtered is not None:
+            params.append(("max_filtered", max_filtered))
+        response = self.transport.request(
+            "GET", path, ResultsEnvelope, retry=RETRY_POLICY["results"], params=params
+        )
+        return batch_from_results(response, stream=stream)
+
+    def advance(self, dataset: str, stream: str, sequence_id: str) -> None:
+        """Acknowledge everything up to ``sequence_id`` (a batch's or an item's)."""
+        if not sequence_id:
+            raise ReinferConfigurationError(
+                f"Cannot advance stream {stream!r}: the sequence id is empty (pass the batch or the item)."
+            )
+        path = self.routes.stream(dataset, stream, "advance")
+        body = _dumps({"sequence_id": sequence_id})
+        self.transport.request("POST", path, Envelope, retry=RETRY_POLICY["advance"], body=body)
+
+    def reset(self, dataset: str, stream: str, to_comment_created_at: datetime) -> ResetResult:
+        """Move the stream to the first comment uploaded at or after the given time."""
+        path = self.routes.stream(dataset, stream, "reset")
+        body = _dumps({"to_comment_created_at": iso_utc(to_comment_created_at)})
+        response = self.transport.request("POST", path, ResetEnvelope, retry=RETRY_POLICY["reset"], body=body)
+        return ResetResult(sequence_id=response.sequence_id, stream=response.stream)
+
+    def tag_exceptions(self, dataset: str, stream: str, exceptions: Sequence[tuple[str, str]]) -> None:
+        """Tag comments as exceptions: ``(uid, type)`` pairs. Nothing to tag sends nothing."""
+        if not exceptions:
+            return
+        path = self.routes.stream(dataset, stream, "exceptions")
+        body = _dumps({"exceptions": [{"metadata": {"type": kind}, "uid": uid} for uid, kind in exceptions]})
+        self.transport.request("PUT", path, Envelope, retry=RETRY_POLICY["tag_exceptions"], body=body)
+
+    def untag_exceptions(self, dataset: str, stream: str, uids: Sequence[str]) -> None:
+        """Remove exception tags from comments. No uids sends nothing."""
+        if not uids:
+            return
+        path = self.routes.stream(dataset, stream, "exceptions")
+        params = [("uid", uid) for uid in uids]
+        self.transport.request(
+            "DELETE", path, Envelope, retry=RETRY_POLICY["untag_exceptions"], params=params
+        )
+
+    def _stream_body(self, stream: StreamNew) -> str:
+        return _dumps({self.routes.stream_key: stream.model_dump(mode="json", exclude_none=True)})
+
+    # --- datasets, sources, comments -------------------------------------------------
+
+    def get_dataset(self, dataset: str) -> Dataset:
+        path = self.routes.dataset(dataset)
+        return self.transport.request("GET", path, DatasetEnvelope, retry=RETRY_POLICY["get_dataset"]).dataset
+
+    def get_comment(self, source: str, comment_id: str) -> Comment:
+        path = self.routes.comment(source, comment_id)
+        return self.transport.request("GET", path, CommentEnvelope, retry=RETRY_POLICY["get_comment"]).comment
+
+    def sync_comments(self, source: str, comments: Sequence[Mapping[str, Any]]) -> SyncResult:
+        """Upsert comments by id into a source (not retried: it is a write)."""
+        path = self.routes.sync(source)
+        try:
+            body = _dumps({"comments": _mappings(comments, "comment")})
+        except (TypeError, ValueError) as exc:
+            raise ReinferConfigurationError(
+                f"Comments for {source!r} cannot be sent as JSON: {exc}."
+            ) from exc
+        return self.transport.request(
+            "POST", path, SyncEnvelope, retry=RETRY_POLICY["sync_comments"], body=body
+        )
+
+    # --- predictions -----------------------------------------------------------------
+
+    def predict(
+        self,
+        dataset: str,
+        version: int | str,
+        documents: Sequence[Mapping[str, Any]],
+        threshold: Threshold = None,
+        labels: LabelSpec = None,
+    ) -> list[Item]:
+        """Predict on documents not stored in the platform; one item per document, in order."""
+        if not documents:
+            return []
+        path = self.routes.predict(dataset, version, "predict")
+        body = _request_json(
+            PredictRequest,
+            "predict request",
+            documents=_mappings(documents, "document"),
+            threshold=threshold,
+            labels=self._label_filters(labels),
+        )
+        response = self.transport.request(
+            "POST", path, PredictEnvelope, retry=RETRY_POLICY["predict"], body=body
+        )
+        return items_from_predict(response)
+
+    def predict_comments(
+        self,
+        dataset: str,
+        version: int | str,
+        uids: Sequence[str],
+        threshold: Threshold = None,
+        labels: LabelSpec = None,
+    ) -> list[Item]:
+        """Predict on stored comments by uid; items carry the uid."""
+        if not uids:
+            return []
+        path = self.routes.predict(dataset, version, "predict-comments")
+        body = _request_json(
+            PredictCommentsRequest,
+            "predict-comments request",
+            uids=list(uids),
+            threshold=threshold,
+            labels=self._label_filters(labels),
+        )
+        response = self.transport.request(
+            "POST", path, PredictCommentsEnvelope, retry=RETRY_POLICY["predict_comments"], body=body
+        )
+        return items_from_predict_comments(response)
+
+    def predict_raw_emails(
+        self,
+        dataset: str,
+        version: int | str,
+        documents: Sequence[Mapping[str, Any]],
+        threshold: Threshold = None,
+        labels: LabelSpec = None,
+        include_comments: bool = True,
+    ) -> list[Item]:
+        """Predict on raw emails; with ``include_comments`` each item carries the parsed comment."""
+        if not documents:
+            return []
+        path = self.routes.predict(dataset, version, "predict-raw-emails")
+        body = _request_json(
+            PredictRawEmailsRequest,
+            "predict-raw-emails request",
+            documents=_mappings(documents, "document"),
+            threshold=threshold,
+            labels=self._label_filters(labels),
+            include_comments=include_comments,
+        )
+        response = self.transport.request(
+            "POST", path, PredictRawEmailsEnvelope, retry=RETRY_POLICY["predict_raw_emails"], body=body
+        )
+        return items_from_predict(response)
+
+    @staticmethod
+    def _label_filters(labels: LabelSpec) -> Any:
+        try:
+            return label_filters(labels)
+        except (ValidationError, ValueError) as exc:
+            raise ReinferConfigurationError(f"Invalid label filter: {_validation_summary(exc)}.") from exc
+
+    # --- models and validation -------------------------------------------------------
+
+    def get_model_tags(self, dataset: str) -> list[ModelTag]:
+        path = self.routes.model_tags(dataset)
+        return self.transport.request(
+            "GET", path, ModelTagsEnvelope, retry=RETRY_POLICY["get_model_tags"]
+        ).model_tags
+
+    def get_validation(self, dataset: str, version: int | str) -> ValidationSummary:
+        path = self.routes.validation(dataset, version)
+        return self.transport.request(
+            "GET", path, ValidationEnvelope, retry=RETRY_POLICY["get_validation"]
+        ).validation
+
+    def get_label_validation(self, dataset: str, version: int | str, label: str) -> LabelValidation:
+        """Precision/recall curve and optimal thresholds of one label (a private route)."""
+        path = self.routes.label_validation(dataset, version)
+        try:
+            name = label_name(label)
+        except ValueError as exc:
+            raise ReinferConfigurationError(f"Invalid label name {label!r}: {exc}") from exc
+        response = self.transport.request(
+            "POST",
+            path,
+            LabelValidationEnvelope,
+            retry=RETRY_POLICY["get_label_validation"],
+            body=_dumps({"label": name}),
+        )
+        return response.label_validation

@@ -1,0 +1,106 @@
+"""URL paths of the API, built from robot arguments.
+
+Datasets and sources are named ``"owner/name"`` in one argument, as in the Re:infer UI.
+Each segment is percent-encoded on its own, so the owner/name slash stays a real path
+separator (the normal form; the CLI's ``owner%2Fname`` form is never sent).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import quote
+
+from ..errors import ReinferConfigurationError
+
+API = "/api/v1"
+PRIVATE_API = "/api/_private"
+
+PredictKind = Literal["predict", "predict-comments", "predict-raw-emails"]
+
+
+def _segment(value: str) -> str:
+    return quote(value, safe="")
+
+
+def split_full_name(value: str, kind: str = "dataset") -> tuple[str, str]:
+    """Split ``"owner/name"`` (spaces around either part tolerated) into its two parts."""
+    parts = [part.strip() for part in str(value).split("/")]
+    if len(parts) != 2 or not all(parts):
+        raise ReinferConfigurationError(
+            f"{kind.capitalize()} {value!r} is not in the form 'owner/name' (project/{kind}), "
+            "e.g. 'acme/retail-inbox'."
+        )
+    return parts[0], parts[1]
+
+
+def plain_name(value: str, kind: str) -> str:
+    """A single-segment name (stream, comment id): not empty, no slash."""
+    name = str(value).strip()
+    if not name or "/" in name:
+        raise ReinferConfigurationError(
+            f"{kind.capitalize()} {value!r} must be plain and non-empty, without '/' "
+            "(the dataset or source is its own 'owner/name' argument)."
+        )
+    return name
+
+
+def model_version(value: int | str) -> str:
+    """A model version path segment: a pinned number or a tag such as ``live``/``staging``."""
+    if isinstance(value, bool) or (isinstance(value, int) and value < 0):
+        raise ReinferConfigurationError(
+            f"Model version {value!r} must be a number (0 or more) or a tag name."
+        )
+    text = str(value).strip()
+    if not text:
+        raise ReinferConfigurationError("Model version is empty; give a pinned number or 'live'/'staging'.")
+    return text
+
+
+class Routes:
+    """Path builder for one client; ``legacy_triggers`` swaps ``streams`` for ``triggers``."""
+
+    def __init__(self, legacy_triggers: bool = False) -> None:
+        self.legacy_triggers = legacy_triggers
+        self.collection = "triggers" if legacy_triggers else "streams"
+        self.stream_key = "trigger" if legacy_triggers else "stream"
+        """Body key of one stream in create/update requests and in responses."""
+        self.list_key = self.collection
+        """Response key of the stream list."""
+
+    @staticmethod
+    def dataset(dataset: str, prefix: str = API) -> str:
+        owner, name = split_full_name(dataset, "dataset")
+        return f"{prefix}/datasets/{_segment(owner)}/{_segment(name)}"
+
+    @staticmethod
+    def source(source: str) -> str:
+        owner, name = split_full_name(source, "source")
+        return f"{API}/sources/{_segment(owner)}/{_segment(name)}"
+
+    def streams(self, dataset: str) -> str:
+        return f"{self.dataset(dataset)}/{self.collection}"
+
+    def stream(self, dataset: str, stream: str, action: str | None = None) -> str:
+        path = f"{self.streams(dataset)}/{_segment(plain_name(stream, 'stream name'))}"
+        return f"{path}/{action}" if action else path
+
+    def comment(self, source: str, comment_id: str) -> str:
+        return f"{self.source(source)}/comments/{_segment(plain_name(comment_id, 'comment id'))}"
+
+    def sync(self, source: str) -> str:
+        return f"{self.source(source)}/sync"
+
+    def model_tags(self, dataset: str) -> str:
+        return f"{self.dataset(dataset)}/model-tags"
+
+    def labeller(self, dataset: str, version: int | str, action: str, prefix: str = API) -> str:
+        return f"{self.dataset(dataset, prefix)}/labellers/{_segment(model_version(version))}/{action}"
+
+    def predict(self, dataset: str, version: int | str, kind: PredictKind = "predict") -> str:
+        return self.labeller(dataset, version, kind)
+
+    def validation(self, dataset: str, version: int | str) -> str:
+        return self.labeller(dataset, version, "validation")
+
+    def label_validation(self, dataset: str, version: int | str) -> str:
+        return self.labeller(dataset, version, "label-validation", prefix=PRIVATE_API)

@@ -1,0 +1,456 @@
+"""HTTP transport: one session, a timeout on every call, retries, error mapping, redaction.
+
+Every request goes through :meth:`Transport.request`, which adds the ``(connect, read)``
+timeout, parses the answer once (``model_validate_json`` on the raw bytes), turns
+failures into the errors of :mod:`ReinferLibrary.errors` and reports each attempt to the
+``on_call`` hook with the token redacted.
+
+Retry policy
+------------
+
+Retried: HTTP 429, 500, 502, 503 and 504, connection errors and timeouts, with
+exponential backoff and full jitter (a wait drawn from ``0 .. backoff * 2**n`` seconds,
+``n`` = 0 for the first retry, the bound capped at 30 s). A ``Retry-After`` header
+(seconds or an HTTP date) replaces the drawn wait, capped at ``max_retry_after``.
+``retries`` extra attempts at most. Only calls that are safe to repeat are retried:
+
+| Operation              | Method | Route (after dataset/source path)     | Retried | Why                    |
+| ---------------------- | ------ | ------------------------------------- | ------- | ---------------------- |
+| `list_streams`         | GET    | `/streams`                            | yes     | read                   |
+| `get_stream`           | GET    | `/streams/{s}`                        | yes     | read                   |
+| `create_stream`        | PUT    | `/streams`                            | no      | write (a repeat 409s)  |
+| `update_stream`        | POST   | `/streams/{s}`                        | no      | write                  |
+| `delete_stream`        | DELETE | `/streams/{s}`                        | yes     | idempotent (1)         |
+| `fetch`                | POST   | `/streams/{s}/fetch`                  | yes     | never moves the stream |
+| `results`              | GET    | `/streams/{s}/results`                | yes     | never moves the stream |
+| `advance`              | POST   | `/streams/{s}/advance`                | yes     | same id twice is fine  |
+| `reset`                | POST   | `/streams/{s}/reset`                  | no      | moves the stream       |
+| `tag_exceptions`       | PUT    | `/streams/{s}/exceptions`             | yes     | idempotent PUT         |
+| `untag_exceptions`     | DELETE | `/streams/{s}/exceptions?uid=`        | yes     | idempotent DELETE      |
+| `get_dataset`          | GET    | (the dataset itself)                  | yes     | read                   |
+| `get_comment`          | GET    | `/comments/{id}` (source)             | yes     | read                   |
+| `sync_comments`        | POST   | `/sync` (source)                      | no      | write                  |
+| `predict`              | POST   | `/labellers/{v}/predict`              | yes     | read-only POST         |
+| `predict_comments`     | POST   | `/labellers/{v}/predict-comments`     | yes     | read-only POST         |
+| `predict_raw_emails`   | POST   | `/labellers/{v}/predict-raw-emails`   | yes     | read-only POST         |
+| `get_model_tags`       | GET    | `/model-tags`                         | yes     | read                   |
+| `get_validation`       | GET    | `/labellers/{v}/validation`           | yes     | read                   |
+| `get_label_validation` | POST   | `/labellers/{v}/label-validation` (2) | yes     | read-only POST         |
+
+(1) A 404 on a *retried* DELETE means the first attempt went through: treated as success.
+(2) Under ``/api/_private`` instead of ``/api/v1``.
+
+Streams routes become ``triggers`` routes with ``legacy_triggers=True``; the policy is the
+same. The table is :data:`RETRY_POLICY` in code (a unit test keeps the two in step).
+
+Error mapping
+-------------
+
+* ``{"status": "error", "message": ...}`` with 4xx/5xx: the class for the status
+  (:func:`~ReinferLibrary.errors.error_for_status`) with the server's message.
+* A body that is not JSON (a proxy's HTML page): :class:`~ReinferLibrary.errors.ProtocolError`,
+  except with 429/5xx where the status class is kept (a gateway's error page) and the
+  detail says what was received.
+* 2xx with ``"status": "error"``, or JSON that does not have the expected shape: ProtocolError.
+* No answer in time: ReinferTimeoutError; no connection: ReinferConnectionError (status ``None``).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import math
+import random
+import re
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+import requests
+from pydantic import ValidationError
+from requests.auth import AuthBase
+
+from ..errors import (
+    ProtocolError,
+    ReinferApiError,
+    ReinferConnectionError,
+    ReinferTimeoutError,
+    error_for_status,
+)
+from .envelopes import Envelope
+from .settings import CallRecord, ConnectionSettings
+
+RETRY_POLICY: dict[str, bool] = {
+    "list_streams": True,
+    "get_stream": True,
+    "create_stream": False,
+    "update_stream": False,
+    "delete_stream": True,
+    "fetch": True,
+    "results": True,
+    "advance": True,
+    "reset": False,
+    "tag_exceptions": True,
+    "untag_exceptions": True,
+    "get_dataset": True,
+    "get_comment": True,
+    "sync_comments": False,
+    "predict": True,
+    "predict_comments": True,
+    "predict_raw_emails": True,
+    "get_model_tags": True,
+    "get_validation": True,
+    "get_label_validation": True,
+}
+"""Operation name -> whether a failed attempt may be repeated (the table above)."""
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_BACKOFF = 30.0
+"""Upper bound, in seconds, of one drawn backoff wait."""
+BODY_LIMIT = 10_000
+"""Characters of a request/response body handed to ``on_call``."""
+SNIPPET = 80
+"""Characters of an unexpected body quoted in an error message."""
+MESSAGE_LIMIT = 500
+"""Characters of a server message quoted in an error message."""
+
+_JSON_HEADERS = {"Content-Type": "application/json"}
+USER_AGENT = "robotframework-reinfer (ReinferLibrary client)"
+
+Params = Sequence[tuple[str, str | int]]
+M = TypeVar("M", bound=Envelope)
+
+
+# --- small pure helpers (unit-tested directly) ---------------------------------------
+
+
+def redact(text: str, token: str) -> str:
+    """``text`` with every occurrence of ``token`` replaced by ``***``."""
+    return text.replace(token, "***") if token and token in text else text
+
+
+def one_line(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """Whitespace collapsed to single spaces, cut to ``limit`` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def clip(text: str, limit: int = BODY_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... [{len(text) - limit} more characters]"
+
+
+def backoff_delay(
+    retry_number: int,
+    backoff: float,
+    cap: float = MAX_BACKOFF,
+    uniform: Callable[[float, float], float] = random.uniform,
+) -> float:
+    """Full-jitter wait before retry ``retry_number`` (0 for the first retry)."""
+    # min() on the exponent keeps 2.0**n finite however many retries are configured.
+    bound = min(cap, backoff * 2.0 ** min(retry_number, 64))
+    return uniform(0.0, bound)
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or HTTP date); ``None`` if unusable."""
+    if not value or not value.strip():
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value.strip())
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = (when - (now or datetime.now(timezone.utc))).total_seconds()
+    if not math.isfinite(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+def _content_type(response: requests.Response) -> str:
+    return response.headers.get("Content-Type", "").split(";")[0].strip() or "a body with no content type"
+
+
+def _body_text(response: requests.Response) -> str:
+    # The API speaks UTF-8 JSON; decoding explicitly avoids requests' slow charset guessing.
+    return response.content.decode("utf-8", errors="replace")
+
+
+class _BearerAuth(AuthBase):
+    """``Authorization: Bearer <token>`` on every request; the repr never shows the token."""
+
+    def __init__(self, token: str) -> None:
+        self._header = f"Bearer {token}"
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = self._header
+        return request
+
+    def __repr__(self) -> str:
+        return "_BearerAuth(***)"
+
+
+class Transport:
+    """One ``requests.Session`` with the token, the timeout and the retry loop.
+
+    ``sleep`` (default :func:`time.sleep`) and ``uniform`` (default :func:`random.uniform`)
+    are plain attributes so tests can replace them and never wait.
+    """
+
+    def __init__(
+        self, settings: ConnectionSettings, on_call: Callable[[CallRecord], None] | None = None
+    ) -> None:
+        self.settings = settings
+        self.on_call = on_call
+        self.sleep: Callable[[float], None] = time.sleep
+        self.uniform: Callable[[float, float], float] = random.uniform
+        self._base = settings.base_url
+        self._token = settings.token
+        self.session = requests.Session()
+        # As session auth (not a plain header) so requests never swaps in ~/.netrc credentials.
+        self.session.auth = _BearerAuth(settings.token)
+        self.session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
+        # verify/proxies go on every request, not the session: requests lets REQUESTS_CA_BUNDLE and
+        # *_PROXY variables override session attributes, and explicit settings must win.
+        self._verify = settings.verify
+        self._proxies = dict(settings.proxies) if settings.proxies else None
+
+    def close(self) -> None:
+        self.session.close()
+
+    # --- the one request method ------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        model: type[M],
+        *,
+        retry: bool,
+        body: str | None = None,
+        params: Params | None = None,
+    ) -> M:
+        """Send one API call (repeating it when ``retry`` and the failure is transient).
+
+        ``path`` starts at ``/api``; ``body`` is the already-serialised JSON text.
+        """
+        url = self._base + path
+        shown = f"{path}?{urlencode(params)}" if params else path
+        data = body.encode("utf-8") if body is not None else None
+        headers = _JSON_HEADERS if body is not None else None
+        attempts = 1 + self.settings.retries if retry else 1
+        attempt = 0
+        while True:
+            attempt += 1
+            started = time.perf_counter()
+            response: requests.Response | None = None
+            failure: requests.RequestException | None = None
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    data=data,
+                    headers=headers,
+                    timeout=self.settings.timeout,
+                    verify=self._verify,
+                    proxies=self._proxies,
+                )
+            except requests.RequestException as exc:
+                failure = exc
+            elapsed_ms = (time.perf_counter() - started) * 1000.0
+
+            if response is not None and 200 <= response.status_code < 300:
+                self._record(method, shown, response.status_code, elapsed_ms, attempt, body, response, None)
+                return self._parse(method, path, response, model, attempt)
+
+            transient = _transient(failure) if response is None else response.status_code in RETRY_STATUSES
+            delay = self._delay(attempt, response) if transient and attempt < attempts else None
+            status = response.status_code if response is not None else None
+            self._record(method, shown, status, elapsed_ms, attempt, body, response, delay)
+            if delay is None:
+                if response is not None:
+                    raise self._status_error(method, path, response, attempt)
+                raise self._failure_error(method, path, failure, attempt)
+            self.sleep(delay)
+
+    # --- retry timing ----------------------------------------------------------------
+
+    def _delay(self, attempt: int, response: requests.Response | None) -> float:
+        if response is not None:
+            asked = parse_retry_after(response.headers.get("Retry-After"))
+            if asked is not None:
+                return min(asked, self.settings.max_retry_after)
+        return backoff_delay(attempt - 1, self.settings.backoff, uniform=self.uniform)
+
+    # --- logging hook ----------------------------------------------------------------
+
+    def _record(
+        self,
+        method: str,
+        shown: str,
+        status: int | None,
+        elapsed_ms: float,
+        attempt: int,
+        body: str | None,
+        response: requests.Response | None,
+        retry_in: float | None,
+    ) -> None:
+        if self.on_call is None:
+            return
+        self.on_call(
+            CallRecord(
+                method=method,
+                path=self._redact(shown),
+                status=status,
+                elapsed_ms=elapsed_ms,
+                attempt=attempt,
+                request_body=clip(self._redact(body)) if body is not None else None,
+                response_body=clip(self._redact(_body_text(response))) if response is not None else None,
+                retry_in=retry_in,
+            )
+        )
+
+    def _redact(self, text: str) -> str:
+        return redact(text, self._token)
+
+    def _line(self, text: str, limit: int = MESSAGE_LIMIT) -> str:
+        return one_line(self._redact(text), limit)
+
+    # --- parsing and errors ----------------------------------------------------------
+
+    def _parse(self, method: str, path: str, response: requests.Response, model: type[M], attempts: int) -> M:
+        content = response.content
+        try:
+            # An empty 2xx body (a 204 from a proxy) is fine where nothing is expected back.
+            parsed = model.model_validate_json(content) if content.strip() else model.model_validate({})
+        except ValidationError as exc:
+            detail = self._shape_detail(response, exc)
+            raise ProtocolError(
+                method, self._redact(path), response.status_code, detail=detail, attempts=attempts
+            ) from exc
+        if parsed.status == "error":
+            message = (parsed.model_extra or {}).get("message")
+            raise ProtocolError(
+                method,
+                self._redact(path),
+                response.status_code,
+                detail=self._line(
+                    f"the answer says status 'error' with HTTP {response.status_code}: {message}"
+                ),
+                attempts=attempts,
+            )
+        return parsed
+
+    def _not_json(self, response: requests.Response) -> str:
+        text = _body_text(response)
+        if not text.strip():
+            return f"expected the API's JSON but got an empty body ({_content_type(response)})"
+        snippet = self._line(text, SNIPPET)
+        return f"expected the API's JSON but got {_content_type(response)} (first {SNIPPET} chars: {snippet})"
+
+    def _shape_detail(self, response: requests.Response, exc: ValidationError) -> str:
+        errors = exc.errors(include_url=False, include_input=False)
+        if not response.content.strip() or errors[0]["type"] == "json_invalid":
+            return self._not_json(response)
+        payload = _json_or_none(response.content)
+        if isinstance(payload, dict) and payload.get("status") == "error":
+            message = payload.get("message")
+            return self._line(f"the answer says status 'error' with HTTP {response.status_code}: {message}")
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or 'top level'}: {error['msg']}"
+            for error in errors[:3]
+        )
+        more = f" and {len(errors) - 3} more" if len(errors) > 3 else ""
+        return self._line(f"the JSON does not have the expected shape ({problems}{more})")
+
+    def _status_error(
+        self, method: str, path: str, response: requests.Response, attempts: int
+    ) -> ReinferApiError:
+        status = response.status_code
+        cls = error_for_status(status)
+        payload = _json_or_none(response.content)
+        if payload is None:
+            # A gateway's page on 429/5xx is still that failure; elsewhere HTML means a wrong URL/proxy.
+            if status != 429 and status < 500:
+                cls = ProtocolError
+            return cls(method, self._redact(path), status, detail=self._not_json(response), attempts=attempts)
+        message = _server_message(payload)
+        return cls(
+            method,
+            self._redact(path),
+            status,
+            self._line(message) if message else None,
+            attempts=attempts,
+        )
+
+    def _failure_error(
+        self, method: str, path: str, failure: requests.RequestException | None, attempts: int
+    ) -> ReinferApiError:
+        connect, read = self.settings.timeout
+        safe_path = self._redact(path)
+        if isinstance(failure, requests.ConnectTimeout):
+            return ReinferTimeoutError(
+                method, safe_path, None, detail=f"could not connect within {connect:g} s", attempts=attempts
+            )
+        if isinstance(failure, requests.Timeout):
+            return ReinferTimeoutError(
+                method, safe_path, None, detail=f"no answer within {read:g} s", attempts=attempts
+            )
+        if isinstance(failure, requests.exceptions.SSLError):
+            kind = "TLS/SSL failed"
+        elif isinstance(failure, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
+            kind = "no connection"
+        else:
+            kind = "request failed"
+        reason = self._line(_reason(failure), 300)
+        host = self._base.split("://", 1)[-1].split("/", 1)[0]
+        return ReinferConnectionError(
+            method, safe_path, None, detail=f"{kind} to {host}: {reason}", attempts=attempts
+        )
+
+
+def _transient(failure: requests.RequestException | None) -> bool:
+    """Timeouts and dropped connections are worth another try; bad TLS or a bad URL are not."""
+    if isinstance(failure, requests.exceptions.SSLError):
+        return False
+    return isinstance(
+        failure, (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
+    )
+
+
+def _reason(failure: requests.RequestException | None) -> str:
+    """The useful end of a requests/urllib3 error chain, without object addresses."""
+    inner: Any = failure.args[0] if failure is not None and failure.args else failure
+    inner = getattr(inner, "reason", None) or inner  # urllib3's MaxRetryError wraps the cause
+    text = str(inner) or type(failure).__name__
+    return _OBJECT_REPR.sub("", text)
+
+
+_OBJECT_REPR = re.compile(r"<[^<>]* object at 0x[0-9a-fA-F]+>:?\s*")
+
+
+def _json_or_none(content: bytes) -> Any:
+    try:
+        return json.loads(content)
+    except ValueError:
+        return None
+
+
+def _server_message(payload: Any) -> str | None:
+    """The server's sentence from an error body: ``message`` (the API) or ``detail`` (frameworks)."""
+    if not isinstance(payload, dict):
+        return None
+    for key in ("message", "detail"):
+        value = payload.get(key)
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
