@@ -1,0 +1,150 @@
+"""Label properties: tone and quality of service, each a score from -10 to 10.
+
+Both come from small, readable lexicons rather than a model, so a score can be explained by
+pointing at the words that produced it:
+
+* **tone** -- how the customer sounds. Positive and negative words and phrases carry weights;
+  an intensifier ("really", "absolutely") just before a word multiplies it, a negation
+  ("not", "never", "n't") in the three words before flips and softens it, and shouting
+  (exclamation marks, words in capitals) amplifies whatever tone is already there.
+* **quality_of_service** -- how well the customer says they were served. Complaints about
+  service failures (late, never arrived, ignored, rude, chased, "third time") push it down;
+  praise of the service (quick, helpful, sorted) pushes it up.
+
+The raw sum is squashed with ``10 * tanh(raw / scale)`` so a long rant saturates near -10
+instead of growing without bound. Same text, same scores.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+TONE_ID = "0000000000000001"
+QUALITY_OF_SERVICE_ID = "0000000000000002"
+
+_TONE_WORDS = {
+    # positive
+    "thanks": 1.0, "thank": 1.0, "thankyou": 1.0, "grateful": 2.0, "appreciate": 1.5, "appreciated": 1.5,
+    "great": 1.5, "good": 1.0, "brilliant": 2.0, "excellent": 2.0, "amazing": 2.0, "fantastic": 2.0,
+    "wonderful": 2.0, "lovely": 1.5, "love": 1.5, "loved": 1.5, "perfect": 1.5, "pleased": 1.5,
+    "happy": 1.5, "delighted": 2.0, "superb": 2.0, "helpful": 1.5, "kind": 1.0, "glad": 1.0,
+    "impressed": 1.5, "recommend": 1.5, "star": 1.0, "fab": 1.5, "cheers": 0.5, "well": 0.3,
+    # negative
+    "angry": -2.5, "furious": -3.0, "livid": -3.0, "annoyed": -2.0, "frustrated": -2.0,
+    "frustrating": -2.0, "upset": -2.0, "disappointed": -2.0, "disappointing": -2.0, "unhappy": -2.0,
+    "terrible": -2.5, "awful": -2.5, "appalling": -3.0, "disgusting": -3.0, "disgraceful": -3.0,
+    "shocking": -2.5, "useless": -2.5, "ridiculous": -2.5, "unacceptable": -2.5, "pathetic": -3.0,
+    "worst": -3.0, "joke": -1.5, "rubbish": -2.0, "poor": -1.5, "bad": -1.5, "rude": -2.0,
+    "fed": -0.5, "sick": -1.0, "complaint": -1.0, "complain": -1.0, "nightmare": -2.5,
+    "shambles": -3.0, "incompetent": -3.0, "scam": -3.0, "con": -1.0, "waste": -1.5,
+    "broken": -1.0, "damaged": -1.0, "wrong": -1.0, "missing": -0.8, "problem": -0.7, "issue": -0.5,
+    "never": -0.5, "still": -0.3, "unfortunately": -0.8, "sadly": -0.8, "worried": -1.0,
+    "stressed": -1.5, "stressful": -1.5, "overdrawn": -1.0, "chasing": -1.0, "ignored": -2.0,
+    "nobody": -1.0, "wasted": -1.5, "chargeback": -2.0, "refuse": -1.0, "demand": -1.5,
+    "gorgeous": 1.5, "beautiful": 1.5, "outstanding": 0.5, "compliments": 1.0,
+}  # fmt: skip
+_TONE_PHRASES = {
+    "fed up": -2.0, "sick of": -2.0, "not good enough": -2.5, "not acceptable": -2.5,
+    "never again": -3.0, "never ordering": -2.5, "take my business elsewhere": -3.0,
+    "small claims": -2.5, "trading standards": -2.5, "well done": 2.0, "thank you so much": 2.0,
+    "many thanks": 1.0, "keep up": 1.5, "above and beyond": 2.5, "so helpful": 2.0,
+}  # fmt: skip
+_SERVICE_WORDS = {
+    # failures
+    "late": -1.5, "delayed": -1.5, "delay": -1.5, "overdue": -1.5, "waiting": -1.0, "waited": -1.0,
+    "chased": -2.0, "chasing": -2.0, "ignored": -2.5, "rude": -2.5, "unhelpful": -2.5,
+    "useless": -2.0, "incompetent": -2.5, "missed": -1.0, "lost": -1.0, "excuses": -1.5,
+    "nobody": -1.5, "still": -0.5, "unanswered": -2.0, "shambles": -2.5,
+    "appalling": -2.0, "unacceptable": -2.0, "disgraceful": -2.0, "terrible": -1.5, "awful": -1.5,
+    "damaged": -0.7, "broken": -0.7, "wrong": -0.7, "twice": -0.8, "complaint": -1.0,
+    # good service
+    "quick": 1.5, "quickly": 1.5, "fast": 1.5, "prompt": 1.5, "promptly": 1.5, "speedy": 1.5,
+    "helpful": 2.0, "friendly": 1.5, "efficient": 1.5, "sorted": 1.5, "resolved": 1.5,
+    "professional": 1.5, "polite": 1.5, "excellent": 1.5, "brilliant": 1.5, "smooth": 1.0,
+    "early": 1.0, "earlier": 1.0, "easy": 1.0, "painless": 1.5, "lovely": 1.0, "update": 0.3,
+}  # fmt: skip
+_SERVICE_PHRASES = {
+    "never arrived": -2.5, "not arrived": -2.0, "hasn't arrived": -2.0, "has not arrived": -2.0,
+    "still not": -1.5, "still waiting": -2.5, "no reply": -2.5, "no response": -2.5,
+    "nobody has": -1.5, "no one": -1.5, "heard nothing": -2.5, "heard back": -1.0,
+    "second time": -1.5, "third time": -2.5, "fourth time": -3.0, "several times": -2.0,
+    "on hold": -2.0, "kept being told": -2.0, "keep being told": -2.0, "been told": -1.0,
+    "hung up": -2.5, "passed from pillar to post": -3.0, "not good enough": -2.0,
+    "weeks ago": -1.0, "days ago": -0.5, "great service": 3.0, "excellent service": 3.0,
+    "customer service was": 0.5, "went above and beyond": 3.0, "on time": 1.5, "next day": 0.5,
+    "so helpful": 2.5, "really helpful": 2.5, "thank you for sorting": 2.5, "sorted it": 2.0,
+    "thank you": 1.0, "well done": 2.0, "keep it up": 2.0, "without me having to chase": 3.0,
+    "yet again": -1.5, "again and again": -2.0, "wasted": -1.5, "chargeback": -1.5,
+}  # fmt: skip
+_INTENSIFIERS = {"very": 1.5, "really": 1.5, "extremely": 2.0, "absolutely": 2.0, "so": 1.4,
+                 "totally": 1.8, "completely": 1.8, "utterly": 2.0, "incredibly": 1.8, "truly": 1.5,
+                 "most": 1.3, "super": 1.5}  # fmt: skip
+_NEGATIONS = {"not", "never", "no", "nothing", "neither", "nor", "without", "hardly", "barely"}
+_TOKEN = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+_TONE_SCALE = 6.0
+_SERVICE_SCALE = 5.0
+
+
+def label_properties(text: str) -> list[dict[str, Any]]:
+    """``[{property_id, property_name, value}]`` for tone and quality_of_service, values in -10..10."""
+    return [
+        {"property_id": TONE_ID, "property_name": "tone", "value": tone(text)},
+        {
+            "property_id": QUALITY_OF_SERVICE_ID,
+            "property_name": "quality_of_service",
+            "value": quality_of_service(text),
+        },
+    ]
+
+
+def tone(text: str) -> float:
+    tokens = _tokens(text)
+    raw = _score(tokens, _TONE_WORDS, _TONE_PHRASES)
+    if raw:
+        # Shouting makes a tone stronger, never changes its direction.
+        exclamations = min(text.count("!"), 5)
+        shouted = sum(1 for token in tokens if len(token) > 2 and token.isupper())
+        raw *= 1.0 + 0.1 * exclamations + 0.15 * min(shouted, 6)
+    return _squash(raw, _TONE_SCALE)
+
+
+def quality_of_service(text: str) -> float:
+    return _squash(_score(_tokens(text), _SERVICE_WORDS, _SERVICE_PHRASES), _SERVICE_SCALE)
+
+
+def _tokens(text: str) -> list[str]:
+    # Mail clients write "hasn’t" with a typographic apostrophe; the lexicon uses the plain one.
+    return _TOKEN.findall(text.replace("\u2019", "'"))
+
+
+def _score(tokens: list[str], words: dict[str, float], phrases: dict[str, float]) -> float:
+    lowered = [token.lower() for token in tokens]
+    joined = " " + " ".join(lowered) + " "
+    total = 0.0
+    phrase_words: set[int] = set()
+    for phrase, weight in phrases.items():
+        needle = f" {phrase} "
+        start = joined.find(needle)
+        while start != -1:
+            total += weight
+            first = joined.count(" ", 0, start + 1) - 1
+            phrase_words.update(range(first, first + phrase.count(" ") + 1))
+            start = joined.find(needle, start + 1)
+    for index, token in enumerate(lowered):
+        if token not in words or index in phrase_words:
+            continue
+        weight = words[token]
+        previous = lowered[max(0, index - 3) : index]
+        if previous and previous[-1] in _INTENSIFIERS:
+            weight *= _INTENSIFIERS[previous[-1]]
+        if any(word in _NEGATIONS or word.endswith("n't") for word in previous):
+            # "not happy" is negative, "not bad" mildly positive: flip and soften.
+            weight *= -0.5
+        total += weight
+    return total
+
+
+def _squash(raw: float, scale: float) -> float:
+    return round(10.0 * math.tanh(raw / scale), 4)

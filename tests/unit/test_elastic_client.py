@@ -1,0 +1,417 @@
+"""The Elasticsearch client over mocked HTTP: request shape, auth, retries and error mapping."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+import responses
+from responses import matchers
+
+from ReinferLibrary.client.elasticsearch import (
+    ElasticsearchAuthenticationError,
+    ElasticsearchBadRequestError,
+    ElasticsearchClient,
+    ElasticsearchConflictError,
+    ElasticsearchConnectionError,
+    ElasticsearchNotFoundError,
+    ElasticsearchProtocolError,
+    ElasticsearchRateLimitedError,
+    ElasticsearchServerError,
+    ElasticsearchSettings,
+    ElasticsearchTimeoutError,
+    EsCallRecord,
+    InferenceWarningError,
+    format_timeout,
+)
+from ReinferLibrary.errors import (
+    AuthenticationError,
+    BadRequestError,
+    RateLimitedError,
+    ReinferConfigurationError,
+    ReinferTimeoutError,
+)
+from ReinferLibrary.models.elastic import InferenceTask
+
+URL = "https://es.example.com:9200"
+KEY = "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw=="
+INFER = f"{URL}/_ml/trained_models/retail-inbox-v1/_infer"
+OK = {"inference_results": [{"predicted_value": "Order", "prediction_probability": 0.9}]}
+
+
+def es_error(status: int, kind: str, reason: str) -> dict[str, Any]:
+    cause = {"type": kind, "reason": reason}
+    return {"error": {"root_cause": [cause], **cause}, "status": status}
+
+
+@pytest.fixture
+def calls() -> list[EsCallRecord]:
+    return []
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    return []
+
+
+@pytest.fixture
+def client(calls: list[EsCallRecord], sleeps: list[float]) -> Iterator[ElasticsearchClient]:
+    settings = ElasticsearchSettings(url=URL + "/", api_key=KEY, retries=2, backoff=0.1)
+    es = ElasticsearchClient(settings, on_call=calls.append, sleep=sleeps.append)
+    yield es
+    es.close()
+
+
+@responses.activate
+def test_request_is_shaped_exactly_as_the_seed(client: ElasticsearchClient) -> None:
+    responses.post(
+        INFER,
+        json={
+            "inference_results": [
+                {
+                    "predicted_value": "Order",
+                    "prediction_probability": 0.9,
+                    "top_classes": [
+                        {"class_name": "Order", "class_probability": 0.9, "class_score": 0.9},
+                        {"class_name": "Order > Missing", "class_probability": 0.8, "class_score": 0.8},
+                    ],
+                }
+            ]
+        },
+        match=[
+            matchers.query_param_matcher({"timeout": "30s"}),
+            matchers.header_matcher({"Authorization": f"ApiKey {KEY}", "Content-Type": "application/json"}),
+        ],
+    )
+    items = client.infer_items(
+        "retail-inbox-v1",
+        ["My parcel never arrived"],
+        InferenceTask.text_classification,
+        num_top_classes=2,
+        timeout=30,
+    )
+    body = json.loads(responses.calls[0].request.body)  # type: ignore[arg-type]
+    assert body == {
+        "docs": [{"text_field": "My parcel never arrived"}],
+        "inference_config": {"text_classification": {"num_top_classes": 2}},
+    }
+    assert [(label.name, label.probability) for label in items[0].labels] == [
+        ("Order", 0.9),
+        ("Order > Missing", 0.8),
+    ]
+    assert items[0].origin == "elasticsearch"
+
+
+@responses.activate
+def test_no_options_means_no_inference_config_and_no_timeout(client: ElasticsearchClient) -> None:
+    responses.post(INFER, json=OK, match=[matchers.query_string_matcher("")])
+    client.infer_items("retail-inbox-v1", ["hello"])
+    assert json.loads(responses.calls[0].request.body) == {"docs": [{"text_field": "hello"}]}  # type: ignore[arg-type]
+
+
+@responses.activate
+def test_several_texts_are_several_docs_in_one_call(client: ElasticsearchClient) -> None:
+    responses.post(INFER, json={"inference_results": [OK["inference_results"][0]] * 3})
+    items = client.infer_items("retail-inbox-v1", ["a", "b", "c"])
+    assert len(responses.calls) == 1
+    assert json.loads(responses.calls[0].request.body)["docs"] == [  # type: ignore[arg-type]
+        {"text_field": "a"},
+        {"text_field": "b"},
+        {"text_field": "c"},
+    ]
+    assert [item.uid for item in items] == [
+        "es:retail-inbox-v1:0",
+        "es:retail-inbox-v1:1",
+        "es:retail-inbox-v1:2",
+    ]
+
+
+@responses.activate
+def test_model_id_is_quoted_in_the_path(client: ElasticsearchClient) -> None:
+    responses.post(f"{URL}/_ml/trained_models/a%2Fb/_infer", json=OK)
+    client.infer_items("a/b", ["x"])
+    assert responses.calls[0].request.url == f"{URL}/_ml/trained_models/a%2Fb/_infer"
+
+
+@responses.activate
+def test_basic_authentication() -> None:
+    responses.post(INFER, json=OK)
+    es = ElasticsearchClient(ElasticsearchSettings(url=URL, username="robot", password="pw"))
+    es.infer_items("retail-inbox-v1", ["x"])
+    expected = "Basic " + base64.b64encode(b"robot:pw").decode()
+    assert responses.calls[0].request.headers["Authorization"] == expected
+
+
+def test_settings_refuse_bad_combinations() -> None:
+    with pytest.raises(ReinferConfigurationError, match="either an API key or a username"):
+        ElasticsearchSettings(url=URL, api_key="k", username="u", password="p")
+    with pytest.raises(ReinferConfigurationError, match="needs both username and password"):
+        ElasticsearchSettings(url=URL, username="u")
+    with pytest.raises(ReinferConfigurationError, match="must start with http"):
+        ElasticsearchSettings(url="es.example.com:9200")
+    assert KEY not in repr(ElasticsearchSettings(url=URL, api_key=KEY))
+
+
+def test_timeout_values() -> None:
+    assert format_timeout(30) == "30s"
+    assert format_timeout(1.5) == "1500ms"
+    with pytest.raises(ReinferConfigurationError):
+        format_timeout(0)
+
+
+@responses.activate
+def test_a_long_inference_timeout_extends_the_read_timeout(client: ElasticsearchClient) -> None:
+    seen: dict[str, Any] = {}
+
+    def callback(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        seen["timeout"] = request.req_kwargs["timeout"]  # type: ignore[attr-defined]
+        return 200, {}, json.dumps(OK)
+
+    responses.add_callback(responses.POST, INFER, callback=callback)
+    client.infer_items("retail-inbox-v1", ["x"], timeout=120)
+    assert seen["timeout"] == (10.0, 125.0)
+
+
+@responses.activate
+def test_warning_becomes_a_business_error_naming_model_and_warning(client: ElasticsearchClient) -> None:
+    responses.post(
+        INFER,
+        json={
+            "inference_results": [
+                {"warning": "Input field [text_field] does not exist in the source document"}
+            ]
+        },
+    )
+    with pytest.raises(InferenceWarningError) as caught:
+        client.infer_items("retail-inbox-v1", ["x"])
+    assert isinstance(caught.value, BadRequestError)
+    assert str(caught.value) == (
+        "Business error (inference warning): POST /_ml/trained_models/retail-inbox-v1/_infer returned 200: "
+        "model [retail-inbox-v1] could not infer document 1 of 1: "
+        "Input field [text_field] does not exist in the source document. "
+        "The document could not be inferred; check the text and the model's input field and task."
+    )
+
+
+@responses.activate
+def test_429_is_retried_with_retry_after_then_rate_limited(
+    client: ElasticsearchClient, calls: list[EsCallRecord], sleeps: list[float]
+) -> None:
+    body = es_error(429, "status_exception", "Inference queue is full")
+    responses.post(INFER, json=body, status=429, headers={"Retry-After": "2"})
+    with pytest.raises(ElasticsearchRateLimitedError) as caught:
+        client.infer_items("retail-inbox-v1", ["x"])
+    assert isinstance(caught.value, RateLimitedError)
+    assert caught.value.category == "technical"
+    assert len(responses.calls) == 3
+    assert sleeps == [2.0, 2.0]
+    assert [(call.status, call.attempt, call.retry_in) for call in calls] == [
+        (429, 1, 2.0),
+        (429, 2, 2.0),
+        (429, 3, None),
+    ]
+    assert str(caught.value).startswith(
+        "Technical error (rate limited): POST /_ml/trained_models/retail-inbox-v1/_infer returned 429: "
+        "status_exception: Inference queue is full. Tried 3 times."
+    )
+
+
+@responses.activate
+def test_retry_after_is_capped(client: ElasticsearchClient, sleeps: list[float]) -> None:
+    responses.post(INFER, status=503, headers={"Retry-After": "3600"})
+    responses.post(INFER, json=OK)
+    client.infer_items("retail-inbox-v1", ["x"])
+    assert sleeps == [30.0]
+
+
+@responses.activate
+def test_503_then_success_is_retried_with_backoff(client: ElasticsearchClient, sleeps: list[float]) -> None:
+    responses.post(INFER, json=es_error(503, "status_exception", "not allocated"), status=503)
+    responses.post(INFER, json=OK)
+    items = client.infer_items("retail-inbox-v1", ["x"])
+    assert items[0].labels[0].name == "Order"
+    assert len(sleeps) == 1
+    assert 0.0 <= sleeps[0] <= 0.1
+
+
+@responses.activate
+def test_500_is_not_retried(client: ElasticsearchClient) -> None:
+    responses.post(INFER, json=es_error(500, "null_pointer_exception", "boom"), status=500)
+    with pytest.raises(ElasticsearchServerError, match="null_pointer_exception: boom"):
+        client.infer_items("retail-inbox-v1", ["x"])
+    assert len(responses.calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (408, es_error(408, "status_exception", "timeout [10s] waiting for inference result")),
+        (500, es_error(500, "status_exception", "timeout [10s] waiting for inference result")),
+        (500, es_error(500, "timeout_exception", "Timed out after [10s]")),
+    ],
+)
+@responses.activate
+def test_inference_timeouts_become_timeout_errors(
+    client: ElasticsearchClient, status: int, body: dict[str, Any]
+) -> None:
+    responses.post(INFER, json=body, status=status)
+    with pytest.raises(ElasticsearchTimeoutError) as caught:
+        client.infer_items("retail-inbox-v1", ["x"])
+    assert isinstance(caught.value, ReinferTimeoutError)
+    assert body["error"]["reason"] in str(caught.value)
+
+
+@responses.activate
+def test_read_timeout_is_a_timeout_error_not_retried(client: ElasticsearchClient) -> None:
+    responses.post(INFER, body=requests.ReadTimeout("read timed out"))
+    with pytest.raises(ElasticsearchTimeoutError, match="no answer within 30 seconds"):
+        client.infer_items("retail-inbox-v1", ["x"])
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_connection_errors_are_retried_then_reported(
+    client: ElasticsearchClient, sleeps: list[float]
+) -> None:
+    responses.post(INFER, body=requests.ConnectionError(f"refused; key {KEY}"))
+    with pytest.raises(ElasticsearchConnectionError) as caught:
+        client.infer_items("retail-inbox-v1", ["x"])
+    assert len(responses.calls) == 3
+    assert len(sleeps) == 2
+    assert KEY not in str(caught.value)
+    assert "Tried 3 times" in str(caught.value)
+
+
+@responses.activate
+def test_not_found_uses_the_es_type_and_reason(client: ElasticsearchClient) -> None:
+    responses.post(
+        f"{URL}/_ml/trained_models/nope/_infer",
+        json=es_error(404, "resource_not_found_exception", "Could not find trained model [nope]"),
+        status=404,
+    )
+    with pytest.raises(ElasticsearchNotFoundError) as caught:
+        client.infer_items("nope", ["x"])
+    assert str(caught.value) == (
+        "Business error (not found): POST /_ml/trained_models/nope/_infer returned 404: "
+        "resource_not_found_exception: Could not find trained model [nope]. "
+        "Check the model id (Get Trained Model lists what the cluster knows) and the URL."
+    )
+
+
+@responses.activate
+def test_403_for_a_wrong_task_is_a_bad_request_not_an_auth_error(client: ElasticsearchClient) -> None:
+    reason = (
+        "Trained model [retail-inbox-v1] is configured for task [text_classification] "
+        "but called with task [zero_shot_classification]"
+    )
+    responses.post(INFER, json=es_error(403, "status_exception", reason), status=403)
+    with pytest.raises(ElasticsearchBadRequestError) as caught:
+        client.infer_items("retail-inbox-v1", ["x"], InferenceTask.zero_shot_classification, labels=["a"])
+    assert not isinstance(caught.value, AuthenticationError)
+    assert reason in str(caught.value)
+
+
+@pytest.mark.parametrize("status", [401, 403])
+@responses.activate
+def test_security_exceptions_are_authentication_errors_without_the_key(
+    client: ElasticsearchClient, status: int
+) -> None:
+    reason = f"unable to authenticate with provided credentials [{KEY}]"
+    responses.post(INFER, json=es_error(status, "security_exception", reason), status=status)
+    with pytest.raises(ElasticsearchAuthenticationError) as caught:
+        client.infer_items("retail-inbox-v1", ["x"])
+    assert KEY not in str(caught.value)
+    assert "[***]" in str(caught.value)
+    assert "ELASTICSEARCH_API_KEY" in str(caught.value)
+
+
+@responses.activate
+def test_conflict_says_the_deployment_is_not_ready(client: ElasticsearchClient) -> None:
+    responses.post(
+        INFER, json=es_error(409, "status_exception", "Trained model [m] is not initialized"), status=409
+    )
+    with pytest.raises(ElasticsearchConflictError, match="deployment not started"):
+        client.infer_items("retail-inbox-v1", ["x"])
+
+
+@responses.activate
+def test_html_answer_is_a_protocol_error(client: ElasticsearchClient) -> None:
+    responses.post(INFER, body="<html>Kibana</html>", status=200, content_type="text/html")
+    with pytest.raises(ElasticsearchProtocolError, match="the answer is not what Elasticsearch sends"):
+        client.infer_items("retail-inbox-v1", ["x"])
+
+
+@responses.activate
+def test_html_error_page_is_quoted_briefly(client: ElasticsearchClient) -> None:
+    responses.post(INFER, body="<html>\n  Bad   gateway\n</html>", status=502)
+    with pytest.raises(
+        ElasticsearchServerError, match=r"returned 502: <html> Bad gateway </html>\. Tried 3 times"
+    ):
+        client.infer_items("retail-inbox-v1", ["x"])
+
+
+@responses.activate
+def test_result_count_mismatch_is_a_protocol_error(client: ElasticsearchClient) -> None:
+    responses.post(INFER, json=OK)
+    with pytest.raises(ElasticsearchProtocolError, match="2 document"):
+        client.infer_items("retail-inbox-v1", ["a", "b"])
+
+
+@responses.activate
+def test_get_trained_model(client: ElasticsearchClient) -> None:
+    responses.get(
+        f"{URL}/_ml/trained_models/retail-inbox-v1",
+        json={
+            "count": 1,
+            "trained_model_configs": [
+                {
+                    "model_id": "retail-inbox-v1",
+                    "inference_config": {
+                        "text_classification": {"classification_labels": ["Order", "Refund"]}
+                    },
+                }
+            ],
+        },
+    )
+    model = client.get_trained_model("retail-inbox-v1")
+    assert (model.task, model.labels) == ("text_classification", ["Order", "Refund"])
+
+
+@responses.activate
+def test_get_trained_model_with_no_match_is_not_found(client: ElasticsearchClient) -> None:
+    responses.get(f"{URL}/_ml/trained_models/x*", json={"count": 0, "trained_model_configs": []})
+    with pytest.raises(ElasticsearchNotFoundError, match=r"knows no trained model \[x\*\]"):
+        client.get_trained_model("x*")
+
+
+def test_empty_model_id_is_refused(client: ElasticsearchClient) -> None:
+    with pytest.raises(ReinferConfigurationError, match="model id is empty"):
+        client.infer_items(" ", ["x"])
+
+
+@responses.activate
+def test_password_never_appears_in_errors() -> None:
+    password = "hunter2-very-secret"
+    basic = base64.b64encode(f"robot:{password}".encode()).decode()
+    responses.post(
+        INFER, json=es_error(400, "parse_exception", f"bad header Basic {basic} / {password}"), status=400
+    )
+    es = ElasticsearchClient(ElasticsearchSettings(url=URL, username="robot", password=password))
+    with pytest.raises(ElasticsearchBadRequestError) as caught:
+        es.infer_items("retail-inbox-v1", ["x"])
+    assert password not in str(caught.value)
+    assert basic not in str(caught.value)
+
+
+@responses.activate
+def test_unreadable_class_name_is_a_protocol_error(client: ElasticsearchClient) -> None:
+    body = {"inference_results": [{"predicted_value": ">", "prediction_probability": 0.9}]}
+    responses.post(INFER, json=body)
+    with pytest.raises(
+        ElasticsearchProtocolError, match="the answer cannot be read: Label name '>' is empty"
+    ):
+        client.infer_items("retail-inbox-v1", ["x"])
