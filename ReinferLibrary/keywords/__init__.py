@@ -1,0 +1,28 @@
+"""Keyword components, one per area. Each is a :class:`LibraryComponent` over one shared context.
+
+To add an area (predictions, Elasticsearch), subclass :class:`LibraryComponent` in its own
+module and add an instance to the list in :func:`ReinferLibrary.ReinferLibrary.components`.
+"""
+
+from .base import ConnectionDefaults, LibraryComponent, LibraryContext, ReinferConnection, log_call, to_robot
+from .connection import ConnectionKeywords
+from .elasticsearch import ElasticsearchKeywords
+from .entities import EntityKeywords
+from .labels import LabelKeywords
+from .thresholds import ThresholdKeywords
+from .triggers import TriggerKeywords
+
+__all__ = [
+    "ConnectionDefaults",
+    "ConnectionKeywords",
+    "ElasticsearchKeywords",
+    "EntityKeywords",
+    "LabelKeywords",
+    "LibraryComponent",
+    "LibraryContext",
+    "ReinferConnection",
+    "ThresholdKeywords",
+    "TriggerKeywords",
+    "log_call",
+    "to_robot",
+]

@@ -1,0 +1,307 @@
+"""Keywords that ask Elasticsearch trained models, answering in the same item shape as a stream.
+
+The component keeps its own connection cache (one client per alias): an Elasticsearch
+cluster is another server with other credentials than the Communications Mining tenant,
+and a robot may talk to both at once.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from robot.api import logger
+from robot.api.deco import keyword
+from robot.api.types import Secret
+from robot.utils import ConnectionCache, DotDict
+
+from ..client.elasticsearch import ElasticsearchClient, ElasticsearchSettings, EsCallRecord
+from ..errors import ReinferConfigurationError
+from ..models.elastic import InferenceTask, Truncate
+from ..models.items import Item
+from .base import LibraryComponent, LibraryContext, safe_url, to_robot
+
+URL_ENV = "ELASTICSEARCH_URL"
+API_KEY_ENV = "ELASTICSEARCH_API_KEY"
+_NO_CONNECTION = "No Elasticsearch connection: call Connect To Elasticsearch first."
+
+
+def _secret_value(value: Secret | str | None, name: str) -> str | None:
+    """The value of a Secret; plain text is refused (it would already be in the log)."""
+    if value is None:
+        return None
+    if isinstance(value, Secret):
+        return str(value.value)
+    raise ReinferConfigurationError(
+        f"The Elasticsearch {name} was given as plain text. Pass it as a Secret: put "
+        f"`${{ES_KEY: Secret}}    %{{{API_KEY_ENV}}}` in *** Variables *** and use {name}=${{ES_KEY}}, "
+        f"or leave it out to read the {API_KEY_ENV} environment variable. "
+        "A plain text secret would be written to log.html and output.xml."
+    )
+
+
+def _log_call(record: EsCallRecord) -> None:
+    """The ``on_call`` hook: one INFO line per call, WARN when a retry follows."""
+    status = record.status if record.status is not None else "no answer"
+    line = f"{record.method} {record.path} -> {status} in {record.elapsed_ms:.0f} ms"
+    if record.attempt > 1:
+        line += f" (attempt {record.attempt})"
+    if record.retry_in is not None:
+        logger.warn(f"{line}; retrying in {record.retry_in:.1f} s")
+    else:
+        logger.info(line)
+
+
+def _log_item(item: Item) -> None:
+    # One cheap line per item: what a person reads in log.html, never the raw JSON.
+    parts = [f"{label.name} {label.probability:.2f}" for label in item.labels[:5]]
+    if len(item.labels) > 5:
+        parts.append(f"... {len(item.labels) - 5} more")
+    if item.entities:
+        parts.append(
+            "entities: "
+            + ", ".join(f"{entity.name}={entity.formatted_value!r}" for entity in item.entities[:5])
+        )
+    extra = item.model_extra or {}
+    if extra.get("is_truncated"):
+        parts.append("input truncated")
+    logger.info(f"{item.uid}: {'; '.join(parts) if parts else 'no labels or entities'}")
+
+
+class ElasticsearchKeywords(LibraryComponent):
+    """Keywords of the ``Elasticsearch`` area: connect, infer with trained models (``_infer`` API)."""
+
+    def __init__(self, context: LibraryContext) -> None:
+        super().__init__(context)
+        self._es: ConnectionCache[ElasticsearchClient] = ConnectionCache(_NO_CONNECTION)
+
+    @property
+    def es_client(self) -> ElasticsearchClient:
+        """The current Elasticsearch connection's client."""
+        if not self._es:
+            raise ReinferConfigurationError(_NO_CONNECTION)
+        return self._es.current
+
+    @keyword(tags=("Elasticsearch", "Connection"))
+    def connect_to_elasticsearch(
+        self,
+        url: str | None = None,
+        api_key: Secret | str | None = None,
+        username: str | None = None,
+        password: Secret | str | None = None,
+        alias: str | None = None,
+        verify: bool | Path = True,
+        timeout: timedelta = timedelta(seconds=30),
+    ) -> int:
+        """Connect to an Elasticsearch cluster for trained-model inference.
+
+        Makes no call: the first `Infer With Trained Model` or `Get Trained Model` does.
+        The new connection becomes the current one; `Switch Elasticsearch Connection`
+        goes back to another.
+
+        Args:
+            url: Base URL of the cluster, e.g. ``https://es.example.com:9200``.
+                Taken from the ``ELASTICSEARCH_URL`` environment variable when not given.
+            api_key: Encoded API key as a ``Secret``, sent as ``Authorization: ApiKey <key>``.
+                Taken from ``ELASTICSEARCH_API_KEY`` when neither an API key nor a username is given.
+            username: User for basic authentication (with ``password``) instead of an API key.
+            password: Password of ``username``, as a ``Secret``.
+            alias: Name to switch back to this connection with.
+            verify: ``True`` (default) verifies TLS certificates, ``False`` does not (never do that
+                in production), or the path of a CA bundle file (corporate CAs, self-signed clusters).
+            timeout: Read timeout per call; an inference ``timeout`` longer than this extends it.
+
+        Returns:
+            The index of the connection (usable like an alias).
+
+        Credentials never appear in logs or error messages; plain text is refused, because
+        Robot Framework would already have written it to the log. Pass them from the environment.
+
+        Example:
+        | VAR | ${ES_KEY: Secret} | %{ELASTICSEARCH_API_KEY} | # or in the Variables section |
+        | Connect To Elasticsearch | https://es.example.com:9200 | api_key=${ES_KEY} |
+        | Connect To Elasticsearch | %{ES_URL} | username=robot | password=${ES_PASSWORD} | verify=ca.pem |
+        | Connect To Elasticsearch | # URL and API key from ELASTICSEARCH_URL and ELASTICSEARCH_API_KEY |
+        """
+        base = url or os.environ.get(URL_ENV)
+        if not base:
+            raise ReinferConfigurationError(
+                f"No Elasticsearch URL: pass url= or set the {URL_ENV} environment variable."
+            )
+        key = _secret_value(api_key, "api_key")
+        secret = _secret_value(password, "password")
+        if key is None and username is None:
+            key = os.environ.get(API_KEY_ENV) or None
+        seconds = timeout.total_seconds()
+        settings = ElasticsearchSettings(
+            url=base,
+            api_key=key,
+            username=username,
+            password=secret,
+            timeout=(min(10.0, seconds), seconds),
+            verify=verify if isinstance(verify, bool) else str(verify),
+        )
+        index = self._es.register(ElasticsearchClient(settings, on_call=_log_call), alias)
+        how = "an API key" if key else ("basic authentication" if username else "no authentication")
+        self.info(
+            f"Connected to Elasticsearch at {safe_url(settings.base_url)} with {how} "
+            f"as connection {index}{f' ({alias!r})' if alias else ''}."
+        )
+        return index
+
+    @keyword(tags=("Elasticsearch", "Connection"))
+    def switch_elasticsearch_connection(self, alias: str) -> int:
+        """Make another Elasticsearch connection the current one.
+
+        Args:
+            alias: The alias given to `Connect To Elasticsearch`, or the index it returned.
+
+        Returns:
+            The index of the now current connection.
+
+        Example:
+        | Connect To Elasticsearch | %{PROD_ES} | api_key=${PROD_KEY} | alias=prod |
+        | Connect To Elasticsearch | %{TEST_ES} | api_key=${TEST_KEY} | alias=test |
+        | Switch Elasticsearch Connection | prod |
+        """
+        try:
+            self._es.switch(alias)
+        except RuntimeError:
+            known = [str(index) for index in range(1, len(self._es) + 1)]
+            raise ReinferConfigurationError(
+                f"No Elasticsearch connection with alias or index {alias!r}; "
+                f"open ones (by index): {', '.join(known) or 'none'}."
+            ) from None
+        return self._es.current_index or 0
+
+    @keyword(tags=("Elasticsearch", "Connection"))
+    def close_all_elasticsearch_connections(self) -> None:
+        """Close every Elasticsearch connection; indexes start from 1 again afterwards.
+
+        Fits ``Suite Teardown``.
+
+        Example:
+        | Close All Elasticsearch Connections |
+        """
+        self._es.close_all()
+
+    @keyword(tags=("Elasticsearch", "Prediction"))
+    def infer_with_trained_model(
+        self,
+        model_id: str,
+        text: str | list[str],
+        task: InferenceTask = InferenceTask.text_classification,
+        labels: list[str] | None = None,
+        multi_label: bool | None = None,
+        num_top_classes: int | None = None,
+        results_field: str | None = None,
+        truncate: Truncate | None = None,
+        span: int | None = None,
+        timeout: timedelta | None = None,
+        question: str | None = None,
+    ) -> Any:
+        """Ask an Elasticsearch trained model about a text; return the answer as an item.
+
+        Calls ``POST /_ml/trained_models/{model_id}/_infer`` with one ``{"text_field": text}``
+        doc per text. ``inference_config`` is sent only when an option is given, so by
+        default the model answers with its own configuration.
+
+        The answer has the same shape as a fetched stream item, so `Labels Above Threshold`,
+        `Has Label`, `Get Entities` and the other item keywords work on it unchanged:
+
+        - classification (``text_classification``, ``zero_shot_classification``): ``labels``
+          from ``top_classes`` (``class_name`` as the label name, ``"A > B"`` form, with
+          ``class_probability``), or the predicted value with ``prediction_probability``
+          when the model returned no top classes; highest first.
+        - ``ner``: ``entities`` named by their class (``ORG``, ``order_number``...), with the
+          entity text as ``formatted_value``, the model's probability and a body span.
+        - ``question_answering``: one ``answer`` entity.
+        - every item also carries ``model_id``, ``task``, ``predicted_value``,
+          ``prediction_probability``, ``prediction_score`` and ``is_truncated``; its
+          ``comment`` holds the text (uid ``es:<model_id>:<n>``, ``n`` counting from 0).
+
+        Args:
+            model_id: The trained model's id.
+            text: One text, or a list of texts (one doc each, one item each).
+            task: The model's task: ``text_classification`` (default), ``zero_shot_classification``,
+                ``ner``, ``fill_mask``, ``text_embedding``, ``text_expansion``, ``pass_through``,
+                ``question_answering``.
+            labels: Zero-shot only: the labels to choose from (required for that task).
+            multi_label: Zero-shot only: score each label on its own instead of as one choice.
+            num_top_classes: Classification, fill-mask and question answering: how many top classes
+                to return (``-1`` for all). Set it to see more than the predicted class.
+            results_field: Field the model writes its predicted value to (default ``predicted_value``).
+            truncate: Tokenization: ``first``, ``second`` or ``none`` (fail on long input instead of
+                truncating). Leave it out for the model's default; ``None`` written in the robot
+                means ``none``.
+            span: Tokenization window overlap for long input (with ``truncate=none``).
+            timeout: How long Elasticsearch waits for the model (sent as ``?timeout=30s``;
+                the server's default is 10 seconds).
+            question: Question answering only: the question to answer from the text.
+
+        Returns:
+            One item for a text, a list of items for a list of texts.
+
+        Raises:
+            Business error (inference warning): a result carried a ``warning`` (the model could
+            not read the document). Technical error (rate limited): the deployment's queue is
+            full (429). Technical error (timeout): the model did not answer in time.
+
+        Example:
+        | ${item} = | Infer With Trained Model | retail-inbox-v1 | My parcel never arrived |
+        | ${labels} = | Labels Above Threshold | ${item} | default=0.5 |
+        | ${item} = | Infer With Trained Model | retail-inbox-ner | Order ACM-104233 is late | task=ner |
+        | ${orders} = | Get Entities | ${item} | name=order_number |
+        | ${item} = | Infer With Trained Model | my-zero-shot | ${text} | task=zero shot classification |
+        | ... | labels=${LABELS} | multi_label=True |
+        | @{items} = | Infer With Trained Model | retail-inbox-v1 | ${texts} | num_top_classes=-1 |
+        | ... | timeout=1 min |
+        """
+        texts = [text] if isinstance(text, str) else list(text)
+        if not texts:
+            raise ReinferConfigurationError(
+                "Infer With Trained Model needs at least one text; the list is empty."
+            )
+        items = self.es_client.infer_items(
+            model_id,
+            texts,
+            task,
+            labels=labels,
+            multi_label=multi_label,
+            num_top_classes=num_top_classes,
+            results_field=results_field,
+            truncate=truncate,
+            span=span,
+            question=question,
+            timeout=timeout.total_seconds() if timeout is not None else None,
+        )
+        for item in items:
+            _log_item(item)
+        converted = [to_robot(item) for item in items]
+        return converted[0] if isinstance(text, str) else converted
+
+    @keyword(tags=("Elasticsearch", "Model"))
+    def get_trained_model(self, model_id: str) -> DotDict:
+        """Return a summary of a trained model's configuration (``GET /_ml/trained_models/{model_id}``).
+
+        The summary has ``model_id``, ``task`` (the key of its ``inference_config``, e.g.
+        ``text_classification`` or ``ner``), ``labels`` (its ``classification_labels``, or
+        ``None``), ``model_type``, ``description``, ``version``, ``create_time``, ``tags``,
+        ``input_fields`` and the raw ``inference_config``.
+
+        Args:
+            model_id: The trained model's id (``*`` wildcards allowed; the first match is returned).
+
+        Example:
+        | ${model} = | Get Trained Model | retail-inbox-v1 |
+        | Should Be Equal | ${model.task} | text_classification |
+        | List Should Contain Value | ${model.labels} | Order > Missing |
+        """
+        summary: dict[str, Any] = self.es_client.get_trained_model(model_id).summary()
+        labels: list[str] | None = summary["labels"]
+        count = f"{len(labels)} label(s)" if labels is not None else "no classification labels"
+        self.info(f"Model {summary['model_id']}: task {summary['task']}, {count}.")
+        result: DotDict = to_robot(summary)
+        return result

@@ -1,0 +1,97 @@
+"""Entities of a comment: all, by name, the first value, and grouped by table row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from robot.api.deco import keyword
+from robot.utils import DotDict
+
+from .. import logic
+from ..logic.items import check_item, item_uid
+from .base import ItemArg, LibraryComponent, to_robot
+
+
+def _entity_dicts(entities: list[Any]) -> list[DotDict]:
+    return [entity if isinstance(entity, DotDict) else to_robot(entity) for entity in entities]
+
+
+class EntityKeywords(LibraryComponent):
+    """Keywords of the ``Entities`` area."""
+
+    @keyword(tags=("Entities",))
+    def get_entities_by_capture_group(self, item: ItemArg) -> list[DotDict]:
+        """Return the item's entities grouped by capture id: one dictionary per table row.
+
+        When a comment contains a table, the entities found in one row share a capture
+        id, so an order number stays with its own date and amount. See
+        `Entities and capture groups`.
+
+        - One dictionary per capture id, in ascending capture-id order, with the key
+          ``capture_id`` plus entity name -> formatted value.
+        - A name found more than once in one group maps to a *list* of its values, in
+          text order.
+        - An entity with several capture ids appears in each of those groups.
+        - Entities with no capture id (outside tables) are in no group; use
+          `Get Entities` for them.
+
+        Args:
+            item: One item of ``${batch.results}``.
+
+        Returns:
+            A list of dictionaries, e.g.
+            ``[{capture_id: 0, order_number: ACM-104233, date: 2025-08-21 00:00 UTC}, ...]``;
+            empty when the comment has no table rows with entities.
+
+        Example:
+        | ${rows} = | Get Entities By Capture Group | ${item} |
+        | FOR | ${row} | IN | @{rows} |
+        | | Log | Order ${row.order_number} costs ${row.monetary_quantity} |
+        | END |
+        """
+        groups = logic.entities_by_capture_group(check_item(item))
+        self.info(f"{len(groups)} capture group(s) on {item_uid(item) or 'the item'}.")
+        return [to_robot(group) for group in groups]
+
+    @keyword(tags=("Entities",))
+    def get_entities(self, item: ItemArg, name: str | None = None) -> list[DotDict]:
+        """Return the item's entities, all or those of one name, in text order.
+
+        Args:
+            item: One item of ``${batch.results}``.
+            name: Entity name such as ``order_number``; default: all entities.
+
+        Returns:
+            A list of entity dictionaries: ``name``, ``formatted_value``, ``spans``
+            (where in the text), ``capture_ids``, ``kind``, ``id``.
+
+        Example:
+        | ${orders} = | Get Entities | ${item} | order_number |
+        | FOR | ${order} | IN | @{orders} |
+        | | Log | ${order.formatted_value} |
+        | END |
+        """
+        return _entity_dicts(logic.entities_named(check_item(item), name))
+
+    @keyword(tags=("Entities",))
+    def get_entity_value(self, item: ItemArg, name: str, default: str | None = None) -> str:
+        """Return the formatted value of the first entity of one name, in text order.
+
+        Formatted values are normalised: dates as ``2025-08-21 00:00 UTC``, money as
+        ``1,000.00 GBP``, countries by their common name.
+
+        Args:
+            item: One item of ``${batch.results}``.
+            name: Entity name such as ``order_number``.
+            default: Returned when the item has no such entity. Without it, a missing
+                entity fails with ``Business error (missing entity): ...`` naming the
+                entities the comment does have.
+
+        Returns:
+            The value as text.
+
+        Example:
+        | ${order} = | Get Entity Value | ${item} | order_number |
+        | ${country} = | Get Entity Value | ${item} | country | default=United Kingdom |
+        """
+        return logic.entity_value(check_item(item), name, default)

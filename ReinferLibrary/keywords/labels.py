@@ -1,0 +1,195 @@
+"""Which labels a comment has, at which confidence, and its label properties."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from robot.api.deco import keyword
+
+from .. import logic
+from ..logic.items import check_item, item_uid
+from ..logic.labels import canonical_label
+from ..models import AutoThreshold, ThresholdConfig
+from .base import ItemArg, LibraryComponent
+from .thresholds import as_thresholds
+
+SHOWN_IN_LOG = 10
+
+
+class LabelKeywords(LibraryComponent):
+    """Keywords of the ``Labels`` area."""
+
+    @keyword(tags=("Labels",))
+    def labels_above_threshold(
+        self,
+        item: ItemArg,
+        thresholds: ThresholdConfig | dict | None = None,
+        default: float | None = None,
+        auto: AutoThreshold | None = None,
+        level: Literal["all", "leaves", "parents"] = "all",
+    ) -> list[str]:
+        """Return the names of the item's labels that clear their thresholds.
+
+        For each predicted label, in this order (see `Thresholds`):
+
+        - named in ``thresholds``: counts when its confidence is at or above that number;
+        - else, with ``default``: counts at or above the default;
+        - else, with ``auto``: counts when the label's ``auto_thresholds`` include it;
+        - else it is dropped.
+
+        With no ``thresholds``, ``default`` or ``auto`` at all, every label the item
+        carries counts (the stream already applied its own thresholds).
+
+        Label names may be written ``Order > Missing`` or as a list ``[Order, Missing]``;
+        results are always ``Order > Missing``.
+
+        Args:
+            item: One item of ``${batch.results}`` (or of a prediction).
+            thresholds: Label name -> threshold (0..1), or the result of `Load Thresholds`
+                (whose ``default`` and ``auto`` apply unless given here).
+            default: Threshold for labels not named in ``thresholds``.
+            auto: ``high_recall``, ``balanced`` or ``high_precision``. Auto-threshold names
+                come with items from ``api=results`` and from predictions.
+            level: ``all``; ``leaves``: labels none of whose children also cleared
+                (``Order`` alone is a leaf, ``Order`` next to ``Order > Missing`` is not);
+                ``parents``: labels with at least one child that also cleared.
+
+        Returns:
+            Names as ``"A > B"`` text, highest confidence first; equal confidences keep
+            the item's order.
+
+        Example:
+        | ${labels} = | Labels Above Threshold | ${item} | thresholds=${config} |
+        | ${labels} = | Labels Above Threshold | ${item} | default=0.5 | level=leaves |
+        | &{th} = | Create Dictionary | Order > Missing=${0.62} | Complaint=${0.45} |
+        | ${labels} = | Labels Above Threshold | ${item} | thresholds=${th} |
+        | IF | 'Order > Missing' in ${labels} | Route To Warehouse | ${item} |
+        """
+        names = logic.labels_above_threshold(
+            check_item(item), as_thresholds(thresholds), default, auto, level
+        )
+        shown = ", ".join(names[:SHOWN_IN_LOG])
+        more = f" and {len(names) - SHOWN_IN_LOG} more" if len(names) > SHOWN_IN_LOG else ""
+        self.info(
+            f"{len(names)} label(s) cleared on {item_uid(item) or 'the item'}: {shown or 'none'}{more}."
+        )
+        return names
+
+    @keyword(tags=("Labels",))
+    def has_label(
+        self,
+        item: ItemArg,
+        label: str | list[str],
+        threshold: float | None = None,
+        thresholds: ThresholdConfig | dict | None = None,
+        default: float | None = None,
+        auto: AutoThreshold | None = None,
+    ) -> bool:
+        """Return ``True`` when the item has the label and it clears its threshold.
+
+        For ``IF`` and ``WHILE``. ``threshold`` (one number) decides when given; else
+        ``thresholds``/``default``/``auto`` decide as in `Labels Above Threshold`; with
+        none of them, carrying the label at all is enough.
+
+        Args:
+            item: One item of ``${batch.results}``.
+            label: ``Order > Missing`` or ``[Order, Missing]``.
+            threshold: Lowest confidence that counts (inclusive).
+            thresholds: Label name -> threshold, or the result of `Load Thresholds`.
+            default: Threshold when the label is not named in ``thresholds``.
+            auto: ``high_recall``, ``balanced`` or ``high_precision``.
+
+        Returns:
+            ``True`` or ``False``.
+
+        Example:
+        | ${missing} = | Has Label | ${item} | Order > Missing | threshold=0.6 |
+        | IF | ${missing} | Open Claim | ${item} |
+        """
+        return logic.has_label(check_item(item), label, threshold, as_thresholds(thresholds), default, auto)
+
+    @keyword(tags=("Labels",))
+    def label_should_be_present(
+        self,
+        item: ItemArg,
+        label: str | list[str],
+        threshold: float | None = None,
+        thresholds: ThresholdConfig | dict | None = None,
+        default: float | None = None,
+        auto: AutoThreshold | None = None,
+        msg: str | None = None,
+    ) -> None:
+        """Fail unless the item has the label and it clears its threshold.
+
+        Same rule as `Has Label`. The failure lists the labels the item does have,
+        with their confidences.
+
+        Args:
+            item: One item of ``${batch.results}``.
+            label: ``Order > Missing`` or ``[Order, Missing]``.
+            threshold: Lowest confidence that counts (inclusive).
+            thresholds: Label name -> threshold, or the result of `Load Thresholds`.
+            default: Threshold when the label is not named in ``thresholds``.
+            auto: ``high_recall``, ``balanced`` or ``high_precision``.
+            msg: Failure message to use instead of the default one.
+
+        Example:
+        | Label Should Be Present | ${item} | Order > Missing | threshold=0.5 |
+        """
+        checked = check_item(item)
+        if logic.has_label(checked, label, threshold, as_thresholds(thresholds), default, auto):
+            return
+        if msg:
+            raise AssertionError(msg)
+        name = canonical_label(label)
+        confidence = logic.find_label(checked, name)
+        if confidence is None:
+            problem = "is not present"
+        elif threshold is not None:
+            problem = f"has confidence {confidence[0]:.4f}, below the threshold {float(threshold):g}"
+        else:
+            problem = f"has confidence {confidence[0]:.4f}, which does not clear its threshold"
+        raise AssertionError(
+            f"Label '{name}' {problem} on comment {item_uid(checked) or '(no uid)'}; "
+            f"its labels: {logic.present_labels_text(checked)}."
+        )
+
+    @keyword(tags=("Labels",))
+    def get_label_confidence(self, item: ItemArg, label: str | list[str]) -> float:
+        """Return the confidence (0..1) of one label on the item, ``0.0`` when absent.
+
+        Args:
+            item: One item of ``${batch.results}``.
+            label: ``Order > Missing`` or ``[Order, Missing]``.
+
+        Returns:
+            The confidence as a number.
+
+        Example:
+        | ${confidence} = | Get Label Confidence | ${item} | Order > Missing |
+        | Should Be True | ${confidence} >= 0.5 |
+        """
+        return logic.label_confidence(check_item(item), label)
+
+    @keyword(tags=("Labels",))
+    def get_label_property(self, item: ItemArg, name: str, default: float | None = None) -> float:
+        """Return a label property of the item, such as ``tone`` or ``quality_of_service``.
+
+        Label properties score the whole comment from -10 to 10 when the dataset has
+        them enabled. Names ignore case, and spaces or hyphens count as ``_``.
+
+        Args:
+            item: One item of ``${batch.results}``.
+            name: ``tone``, ``quality_of_service``, or another property name.
+            default: Returned when the item has no such property. Without it, a missing
+                property fails with a ``Business error (missing label property)``.
+
+        Returns:
+            The value as a number.
+
+        Example:
+        | ${tone} = | Get Label Property | ${item} | tone |
+        | IF | ${tone} < -5 | Escalate | ${item} |
+        | ${qos} = | Get Label Property | ${item} | quality of service | default=0 |
+        """
+        return logic.label_property(check_item(item), name, default)

@@ -1,0 +1,446 @@
+"""Streams (called triggers here, after the API's older name): define, read, advance, reset."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import ValidationError
+from robot.api.deco import keyword
+from robot.utils import DotDict
+
+from ..client.reinfer import iso_utc
+from ..errors import NotFoundError, ReinferConfigurationError
+from ..logic.items import check_item, item_uid
+from ..logic.report import item_html
+from ..logic.thresholds import ThresholdRule, canonical_thresholds, threshold_rule
+from ..models import Batch, Item, ThresholdConfig
+from ..models.streams import LabelThresholdNew, StreamModelNew, StreamNew
+from .base import LibraryComponent
+from .thresholds import reject_path
+
+MAX_BATCH = 1024
+"""The API's upper bound for ``size`` and ``max_filtered``."""
+
+
+def _validation_text(error: ValidationError) -> str:
+    problems = []
+    for problem in error.errors()[:3]:
+        where = ".".join(str(part) for part in problem["loc"])
+        problems.append(f"{where}: {problem['msg']}")
+    return "; ".join(problems)
+
+
+def _sequence_id(position: Any, trigger: str) -> tuple[str, str]:
+    """(sequence id, words for the log) of a batch, an item or a sequence id string."""
+    if isinstance(position, str):
+        if not position.strip():
+            raise ReinferConfigurationError(f"Cannot advance trigger {trigger!r}: the sequence id is empty.")
+        return position.strip(), "to the given sequence id"
+    if isinstance(position, Batch):
+        position = position.model_dump(mode="json")
+    elif isinstance(position, Item):
+        position = {"uid": position.uid, "sequence_id": position.sequence_id}
+    if not isinstance(position, Mapping):
+        raise ReinferConfigurationError(
+            f"Cannot advance trigger {trigger!r} to a {type(position).__name__}: give the batch, "
+            "one of its items, or a sequence id."
+        )
+    sequence_id = position.get("sequence_id")
+    if not sequence_id:
+        raise ReinferConfigurationError(
+            f"Cannot advance trigger {trigger!r}: the value has no sequence_id (give the batch from "
+            "Fetch Trigger Batch, one of its items, or a sequence id)."
+        )
+    if "results" in position or "filtered" in position:
+        results = len(position.get("results") or ())
+        filtered = int(position.get("filtered") or 0)
+        words = f"past a batch of {results} result(s) and {filtered} filtered comment(s)"
+        if not results and filtered:
+            words += " (a filtered-only batch: advancing past it keeps the robot from re-reading it forever)"
+        return str(sequence_id), words
+    return str(sequence_id), f"up to and including comment {item_uid(position) or '(no uid)'}"
+
+
+def _uids(item_or_uid: Any) -> list[str]:
+    values = item_or_uid if isinstance(item_or_uid, list) else [item_or_uid]
+    uids = []
+    for value in values:
+        uid = value.strip() if isinstance(value, str) else item_uid(check_item(value))
+        if not uid:
+            raise ReinferConfigurationError(f"Cannot find a comment uid in {str(value)[:80]!r}.")
+        uids.append(uid)
+    return uids
+
+
+class TriggerKeywords(LibraryComponent):
+    """Keywords of the ``Trigger`` area."""
+
+    # --- definitions ---------------------------------------------------------------
+
+    def _model_version(self, dataset: str, version: int | str | None) -> int | None:
+        if version is None or isinstance(version, int):
+            return version
+        text = str(version).strip().lower()
+        if text.isdigit():
+            return int(text)
+        tags = self.client.get_model_tags(dataset)
+        for tag in tags:
+            if tag.name.lower() == text:
+                self.info(f"Model tag {text!r} of {dataset} points at pinned version {tag.version}.")
+                return tag.version
+        known = ", ".join(f"{tag.name}={tag.version}" for tag in tags) or "none"
+        raise ReinferConfigurationError(
+            f"Model version {version!r} is neither a number nor a model tag of {dataset} (tags: {known})."
+        )
+
+    def _label_thresholds(
+        self, dataset: str, thresholds: ThresholdConfig | Mapping[Any, Any] | None, default: float | None
+    ) -> dict[str, float]:
+        named = canonical_thresholds(thresholds) if thresholds is not None else {}
+        if isinstance(thresholds, ThresholdConfig) and default is None:
+            default = thresholds.default
+        if default is None:
+            return named
+        # A stream only returns labels it has a number for, so a default is spelled out
+        # for every other label of the taxonomy.
+        checked = threshold_rule(named, default).default  # validates 0..1
+        merged = dict.fromkeys(self.client.get_dataset(dataset).label_names, checked)
+        merged.update(named)
+        return {name: value for name, value in merged.items() if value is not None}
+
+    @keyword(tags=("Trigger",))
+    def create_trigger(
+        self,
+        name: str,
+        model_version: int | str | None = None,
+        thresholds: ThresholdConfig | dict | None = None,
+        comment_filter: dict | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        dataset: str | None = None,
+        default: float | None = None,
+    ) -> DotDict:
+        """Create a trigger (stream) that reads a dataset's comments with a pinned model.
+
+        A stream returns only the labels it has a threshold for, each when its
+        confidence is at or above that threshold. See `Streams and triggers`.
+
+        Args:
+            name: Stream name: letters, digits, ``_`` and ``-``; or ``owner/dataset/name``.
+            model_version: Pinned model version, or a model tag (``live``, ``staging``)
+                resolved to its version now. Default: the config's ``model_version``.
+            thresholds: Label name -> threshold (0..1), or the result of `Load Thresholds`.
+            comment_filter: The API's comment filter, e.g.
+                ``{"user_properties": {"string:Country": {"one_of": ["UK"]}}}``.
+            title: Human-readable title.
+            description: What the stream is used for.
+            dataset: ``owner/name``; default: the connection's dataset.
+            default: Threshold for every label of the taxonomy not named in
+                ``thresholds`` (default: the config's ``default``).
+
+        Returns:
+            The created trigger as a dictionary (``name``, ``id``, ``model``, ...).
+
+        Example:
+        | ${config} = | Load Thresholds | ${CURDIR}/thresholds.yaml |
+        | Create Trigger | routing | thresholds=${config} | title=Inbox routing |
+        | &{uk} = | Create Dictionary | user_properties={"string:Country": {"one_of": ["UK"]}} |
+        | Create Trigger | uk-only | model_version=live | default=0.5 | comment_filter=${uk} |
+        """
+        thresholds = reject_path(thresholds, "thresholds")
+        dataset, stream = self.stream(name, dataset)
+        version = model_version
+        if version is None and isinstance(thresholds, ThresholdConfig):
+            version = thresholds.model_version
+        pinned = self._model_version(dataset, version)
+        label_thresholds = self._label_thresholds(dataset, thresholds, default)
+        if pinned is None and label_thresholds:
+            raise ReinferConfigurationError(
+                f"Trigger {stream!r} has label thresholds but no model version: give model_version= "
+                "(a number, live or staging) or put model_version in the thresholds file."
+            )
+        try:
+            model = None
+            if pinned is not None:
+                model = StreamModelNew(
+                    version=pinned,
+                    label_thresholds=[
+                        LabelThresholdNew(name=label, threshold=value)
+                        for label, value in label_thresholds.items()
+                    ],
+                )
+            body = StreamNew(
+                name=stream, title=title, description=description, comment_filter=comment_filter, model=model
+            )
+        except ValidationError as error:
+            raise ReinferConfigurationError(
+                f"Cannot create trigger {stream!r}: {_validation_text(error)}."
+            ) from None
+        if pinned is not None and not label_thresholds:
+            self.warn(
+                f"Trigger {stream!r} has a model but no label thresholds, so it will return no labels; "
+                "give thresholds= or default=."
+            )
+        created = self.client.create_stream(dataset, body)
+        version_text = "none" if pinned is None else str(pinned)
+        filtered = "yes" if comment_filter else "no"
+        self.info(
+            f"Created trigger {stream!r} in {dataset} (model version {version_text}, "
+            f"{len(label_thresholds)} label threshold(s), comment filter: {filtered})."
+        )
+        return self.to_robot(created)
+
+    @keyword(tags=("Trigger",))
+    def get_trigger(self, name: str, dataset: str | None = None) -> DotDict:
+        """Read a trigger's definition.
+
+        Args:
+            name: Stream name, or ``owner/dataset/name``.
+            dataset: ``owner/name``; default: the connection's dataset.
+
+        Returns:
+            The trigger as a dictionary: ``name``, ``title``, ``model.version``,
+            ``model.label_thresholds``, ``comment_filter``, ...
+
+        Example:
+        | ${trigger} = | Get Trigger | routing |
+        | Should Be Equal As Integers | ${trigger.model.version} | 1 |
+        """
+        dataset, stream = self.stream(name, dataset)
+        return self.to_robot(self.client.get_stream(dataset, stream))
+
+    @keyword(tags=("Trigger",))
+    def list_triggers(self, dataset: str | None = None) -> list[DotDict]:
+        """List the triggers of a dataset.
+
+        Args:
+            dataset: ``owner/name``; default: the connection's dataset.
+
+        Returns:
+            A list of trigger dictionaries, as `Get Trigger` returns them.
+
+        Example:
+        | ${triggers} = | List Triggers | dataset=acme/retail-inbox |
+        | FOR | ${trigger} | IN | @{triggers} |
+        | | Log | ${trigger.name} |
+        | END |
+        """
+        dataset = self.dataset(dataset)
+        streams = self.client.list_streams(dataset)
+        self.info(f"{dataset} has {len(streams)} trigger(s): {', '.join(s.name for s in streams) or 'none'}.")
+        return self.to_robot(streams)
+
+    @keyword(tags=("Trigger",))
+    def delete_trigger(self, name: str, dataset: str | None = None, missing_ok: bool = False) -> None:
+        """Delete a trigger. Comments are not touched; only the stream and its position go.
+
+        Args:
+            name: Stream name, or ``owner/dataset/name``.
+            dataset: ``owner/name``; default: the connection's dataset.
+            missing_ok: ``True`` to pass when the trigger does not exist.
+
+        Example:
+        | Delete Trigger | uk-only | missing_ok=True |
+        """
+        dataset, stream = self.stream(name, dataset)
+        try:
+            self.client.delete_stream(dataset, stream)
+        except NotFoundError:
+            if not missing_ok:
+                raise
+            self.info(f"Trigger {stream!r} does not exist in {dataset}; nothing to delete.")
+            return
+        self.connection.positions.pop((dataset, stream), None)
+        self.info(f"Deleted trigger {stream!r} of {dataset}.")
+
+    # --- consuming -----------------------------------------------------------------
+
+    @keyword(tags=("Trigger",))
+    def fetch_trigger_batch(
+        self,
+        trigger: str,
+        size: int = 16,
+        max_filtered: int | None = None,
+        dataset: str | None = None,
+        api: Literal["fetch", "results"] = "fetch",
+        log_items: bool = True,
+        thresholds: ThresholdConfig | dict | None = None,
+    ) -> DotDict:
+        """Read the next batch of comments from a trigger, without moving it.
+
+        Fetching again before `Advance Trigger` returns the same comments: the trigger
+        moves only when the robot says its work is safe (see `At-least-once`).
+
+        Args:
+            trigger: Stream name, or ``owner/dataset/name``.
+            size: Most comments to return (1..1024).
+            max_filtered: Most comments the stream's ``comment_filter`` may skip in this
+                call (1..1024); default: the server's.
+            dataset: ``owner/name``; default: the connection's dataset.
+            api: ``fetch`` (the classic route) or ``results`` (the newer route, whose
+                labels carry auto-threshold names). Both return the same shape.
+            log_items: Log an HTML table per comment (labels, entities).
+            thresholds: Only for that table: show each label's threshold and whether it
+                cleared it (a dictionary or `Load Thresholds` result).
+
+        Returns:
+            A dictionary: ``results`` (a list of items), ``sequence_id`` (the position
+            after the whole batch), ``filtered`` (comments the filter skipped),
+            ``is_end_sequence`` (``True`` when the trigger is read to its end for now).
+            Each item has ``uid``, ``comment``, ``labels`` (``name`` as ``"A > B"``,
+            ``probability``, ``auto_thresholds``), ``entities`` (``name``,
+            ``formatted_value``, ``capture_ids``, ``spans``), ``label_properties`` and
+            its own ``sequence_id``. JSON-serialisable for hand-off.
+
+        Example:
+        | ${batch} = | Fetch Trigger Batch | routing | size=32 |
+        | FOR | ${item} | IN | @{batch.results} |
+        | | Log | ${item.uid}: ${item.comment.messages[0].subject.text} |
+        | END |
+        | Advance Trigger | routing | ${batch} |
+        """
+        thresholds = reject_path(thresholds, "thresholds")
+        for value, what in ((size, "size"), (max_filtered, "max_filtered")):
+            if value is not None and not 1 <= value <= MAX_BATCH:
+                raise ReinferConfigurationError(f"{what} must be from 1 to {MAX_BATCH}, got {value}.")
+        dataset, stream = self.stream(trigger, dataset)
+        if api == "results":
+            batch = self.client.results(dataset, stream, max_results=size, max_filtered=max_filtered)
+        else:
+            batch = self.client.fetch(dataset, stream, size=size, max_filtered=max_filtered)
+        result: DotDict = self.to_robot(batch)
+        end = "reached the end for now" if batch.is_end_sequence else "more to read"
+        self.info(
+            f"Fetched {len(batch.results)} comment(s) from trigger {stream!r} of {dataset} "
+            f"({batch.filtered} filtered, {end}); batch sequence id {batch.sequence_id}."
+        )
+        if log_items and result.results:
+            rule: ThresholdRule | None = threshold_rule(thresholds) if thresholds is not None else None
+            for item in result.results:
+                self.info(item_html(item, rule), html=True)
+        return result
+
+    @keyword(tags=("Trigger",))
+    def advance_trigger(self, trigger: str, position: Any, dataset: str | None = None) -> None:
+        """Move a trigger past a batch, up to an item, or to a sequence id.
+
+        Call it only once the work for those comments is safe (handed on, stored): a
+        robot that stops before advancing gets the same comments again (see
+        `At-least-once`). Advancing to the same position twice is harmless.
+
+        A batch with no results but ``filtered`` > 0 must be advanced too: its sequence
+        id moves past the comments the filter skipped; without it every fetch re-reads
+        them and the robot stalls. Passing the batch does exactly that.
+
+        Args:
+            trigger: Stream name, or ``owner/dataset/name``.
+            position: The batch from `Fetch Trigger Batch` (past all of it, including
+                filtered comments), one of its items (up to and including that comment),
+                or a sequence id.
+            dataset: ``owner/name``; default: the connection's dataset.
+
+        Example:
+        | ${batch} = | Fetch Trigger Batch | routing |
+        | FOR | ${item} | IN | @{batch.results} |
+        | | Handle Comment | ${item} |
+        | | Advance Trigger | routing | ${item} | # comment by comment |
+        | END |
+        | Advance Trigger | routing | ${batch} | # and past trailing filtered comments |
+        """
+        dataset, stream = self.stream(trigger, dataset)
+        sequence_id, words = _sequence_id(position, stream)
+        positions = self.connection.positions
+        old = positions.get((dataset, stream), "(not moved by this robot yet)")
+        self.client.advance(dataset, stream, sequence_id)
+        positions[(dataset, stream)] = sequence_id
+        self.info(f"Advanced trigger {stream!r} of {dataset} {words}: {old} -> {sequence_id}.")
+
+    @keyword(tags=("Trigger",))
+    def reset_trigger(self, trigger: str, to: datetime, dataset: str | None = None) -> str | None:
+        """Move a trigger to the first comment uploaded at or after a time.
+
+        A go-live and replay tool, not part of a robot's normal loop: moving back makes
+        the trigger deliver comments again (replay), moving forward skips comments for
+        good (go-live without the backlog). The time is when the comment was uploaded
+        to the platform (``created_at``), not when it was written.
+
+        Args:
+            trigger: Stream name, or ``owner/dataset/name``.
+            to: Date and time, e.g. ``2025-09-01 08:00:00``; a time without a time zone
+                is taken as UTC.
+            dataset: ``owner/name``; default: the connection's dataset.
+
+        Returns:
+            The trigger's new sequence id (``None`` if the server did not say).
+
+        Example:
+        | Reset Trigger | routing | 2025-09-01 00:00:00 | # replay September |
+        """
+        dataset, stream = self.stream(trigger, dataset)
+        positions = self.connection.positions
+        old = positions.get((dataset, stream), "(unknown: not moved by this robot)")
+        result = self.client.reset(dataset, stream, to)
+        new = result.sequence_id
+        if new:
+            positions[(dataset, stream)] = new
+        self.info(
+            f"Reset trigger {stream!r} of {dataset} to comments uploaded at or after {iso_utc(to)}: "
+            f"{old} -> {new or '(new position not reported)'}."
+        )
+        return new
+
+    @keyword(tags=("Trigger",))
+    def tag_trigger_exception(
+        self,
+        trigger: str,
+        item_or_uid: dict | Item | str | list,
+        exception_type: str = "No Prediction",
+        dataset: str | None = None,
+    ) -> None:
+        """Mark comments as exceptions on a trigger (for review in the platform).
+
+        Tagging does not move the trigger; advance as usual afterwards. Typical use: a
+        business error on one comment (a missing order number, a label the robot cannot
+        route), so people can review and improve the model.
+
+        Args:
+            trigger: Stream name, or ``owner/dataset/name``.
+            item_or_uid: An item, a comment uid, or a list of them.
+            exception_type: Short free text shown in the platform, such as
+                ``No Prediction`` or ``Wrong Prediction``.
+            dataset: ``owner/name``; default: the connection's dataset.
+
+        Example:
+        | TRY |
+        | | ${order} = | Get Entity Value | ${item} | order_number |
+        | EXCEPT | Business error* | type=GLOB |
+        | | Tag Trigger Exception | routing | ${item} | exception_type=No Order Number |
+        | END |
+        """
+        dataset, stream = self.stream(trigger, dataset)
+        uids = _uids(item_or_uid)
+        self.client.tag_exceptions(dataset, stream, [(uid, exception_type) for uid in uids])
+        self.info(
+            f"Tagged {', '.join(uids)} on trigger {stream!r} of {dataset} as exception {exception_type!r}."
+        )
+
+    @keyword(tags=("Trigger",))
+    def untag_trigger_exception(
+        self, trigger: str, item_or_uid: dict | Item | str | list, dataset: str | None = None
+    ) -> None:
+        """Remove the exception mark from comments on a trigger.
+
+        Args:
+            trigger: Stream name, or ``owner/dataset/name``.
+            item_or_uid: An item, a comment uid, or a list of them.
+            dataset: ``owner/name``; default: the connection's dataset.
+
+        Example:
+        | Untag Trigger Exception | routing | ${item} |
+        """
+        dataset, stream = self.stream(trigger, dataset)
+        uids = _uids(item_or_uid)
+        self.client.untag_exceptions(dataset, stream, uids)
+        self.info(f"Removed the exception mark from {', '.join(uids)} on trigger {stream!r} of {dataset}.")

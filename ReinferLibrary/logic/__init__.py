@@ -1,0 +1,36 @@
+"""Pure functions behind the keywords: thresholds, label names, entity grouping, parsing.
+
+Nothing here imports Robot Framework, so every rule can be tested (and benchmarked)
+without running a robot. Functions take an item as a :class:`~ReinferLibrary.models.Item`
+or as the mapping the keywords return (``model_dump(mode="json")`` made into a DotDict).
+"""
+
+from .entities import entities_by_capture_group, entities_named, entity_value
+from .item_errors import ItemDataError
+from .labels import (
+    find_label,
+    has_label,
+    label_confidence,
+    label_property,
+    present_labels_text,
+)
+from .thresholds import Level, ThresholdRule, canonical_thresholds, labels_above_threshold, threshold_rule
+from .thresholds_file import load_thresholds
+
+__all__ = [
+    "ItemDataError",
+    "Level",
+    "ThresholdRule",
+    "canonical_thresholds",
+    "entities_by_capture_group",
+    "entities_named",
+    "entity_value",
+    "find_label",
+    "has_label",
+    "label_confidence",
+    "label_property",
+    "labels_above_threshold",
+    "load_thresholds",
+    "present_labels_text",
+    "threshold_rule",
+]

@@ -1,0 +1,94 @@
+"""Entities of an item: by name, first value, and grouped by capture id (table rows)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .item_errors import ItemDataError
+from .items import field, item_entities, item_uid
+
+CAPTURE_ID = "capture_id"
+"""Key of the capture id in each group returned by :func:`entities_by_capture_group`."""
+
+_PART_ORDER = {"subject": 0, "body": 1, "signature": 2}
+_NO_SPAN = (1 << 30, 9, 1 << 30)
+
+
+def _span_key(entity: Any) -> tuple[int, int, int]:
+    """Text position of an entity: message, then subject/body/signature, then offset."""
+    span = field(entity, "span")
+    if span is None:
+        spans = field(entity, "spans") or ()
+        span = spans[0] if spans else None
+    if span is None:
+        return _NO_SPAN
+    start = field(span, "char_start")
+    if start is None:
+        start = field(span, "utf16_byte_start")
+    return (
+        int(field(span, "message_index") or 0),
+        _PART_ORDER.get(str(field(span, "content_part") or "body"), 3),
+        int(start or 0),
+    )
+
+
+def _in_text_order(entities: Sequence[Any]) -> list[Any]:
+    # A stable sort: entities without a span keep the API's order, after those with one.
+    return sorted(entities, key=_span_key)
+
+
+def entities_by_capture_group(item: Any) -> list[dict[str, Any]]:
+    """One dictionary per capture id, ascending: ``{"capture_id": id, name: value, ...}``.
+
+    Entities matched in one table row share a capture id. A name found more than once in
+    one group maps to a list of its values in text order; an entity with several capture
+    ids appears in each of those groups; entities with no capture id are in no group.
+    """
+    groups: dict[int, dict[str, Any]] = {}
+    repeated: set[tuple[int, str]] = set()
+    for entity in _in_text_order(item_entities(item)):
+        capture_ids = field(entity, "capture_ids") or ()
+        if not capture_ids:
+            continue
+        name = str(field(entity, "name"))
+        value = field(entity, "formatted_value")
+        for capture_id in dict.fromkeys(capture_ids):  # an id listed twice still counts once
+            group = groups.get(capture_id)
+            if group is None:
+                group = groups[capture_id] = {CAPTURE_ID: capture_id}
+            if name not in group:
+                group[name] = value
+            elif (capture_id, name) in repeated:
+                group[name].append(value)
+            else:
+                group[name] = [group[name], value]
+                repeated.add((capture_id, name))
+    return [groups[capture_id] for capture_id in sorted(groups)]
+
+
+def entities_named(item: Any, name: str | None = None) -> list[Any]:
+    """The item's entities (all, or those called ``name``) in text order."""
+    entities = item_entities(item)
+    if name is not None:
+        entities = [entity for entity in entities if field(entity, "name") == name]
+    return _in_text_order(entities)
+
+
+def entity_value(item: Any, name: str, default: str | None = None) -> str:
+    """``formatted_value`` of the first ``name`` entity in text order.
+
+    Without ``default``, a missing entity raises ``ItemDataError`` naming what was found.
+    """
+    found = entities_named(item, name)
+    if found:
+        return str(field(found[0], "formatted_value"))
+    if default is not None:
+        return default
+    names = sorted({str(field(entity, "name")) for entity in item_entities(item)})
+    raise ItemDataError(
+        "missing entity",
+        f"comment {item_uid(item) or '(no uid)'} has no {name!r} entity "
+        f"(entities found: {', '.join(names) if names else 'none'}); "
+        "tag a trigger exception or give default= to carry on.",
+    )

@@ -1,0 +1,236 @@
+"""Read the thresholds file the business edits: YAML (``.yaml``/``.yml``) or JSON.
+
+Shape (every key optional, but at least one of ``thresholds``/``default``/``auto``)::
+
+    model_version: 3            # a pinned number, or live / staging
+    thresholds:                 # label -> 0..1; names as "A > B" or as a list
+      Order > Missing: 0.62
+      [Order, Damaged]: 0.5
+    default: 0.8                # labels not named above
+    auto: balanced              # high_recall | balanced | high_precision
+
+``thresholds`` may also be a list of ``{name: ..., threshold: ...}`` entries, the shape the
+API uses for stream label thresholds. Any problem fails with one line naming the file, the
+key and what is wrong, because the person fixing it is usually not the robot's author.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError
+from yaml.nodes import MappingNode, Node
+
+from ..errors import ThresholdFileError
+from ..models import AUTO_THRESHOLDS, ThresholdConfig, label_name
+
+KEYS = ("model_version", "thresholds", "default", "auto")
+ENTRY_KEYS = ("name", "threshold")
+MODEL_TAGS = ("live", "staging")
+
+
+class _DuplicateKeyError(Exception):
+    def __init__(self, key: Any, line: int | None) -> None:
+        super().__init__(key)
+        self.key = key
+        self.line = line
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML that rejects duplicate keys and accepts ``[A, B]`` lists as keys."""
+
+
+def _construct_mapping(loader: _Loader, node: Node, deep: bool = False) -> dict[Any, Any]:
+    if not isinstance(node, MappingNode):
+        raise ConstructorError(
+            None, None, f"expected a mapping, found {type(node).__name__}", node.start_mark
+        )
+    loader.flatten_mapping(node)
+    mapping: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, list):
+            key = tuple(key)  # a label name written as a list of levels
+        try:
+            hash(key)
+        except TypeError:
+            raise ConstructorError(
+                "while reading a mapping",
+                node.start_mark,
+                "found a key that cannot be a name",
+                key_node.start_mark,
+            ) from None
+        if key in mapping:
+            raise _DuplicateKeyError(key, key_node.start_mark.line + 1)
+        mapping[key] = loader.construct_object(value_node, deep=True)
+    return mapping
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKeyError(key, None)
+        result[key] = value
+    return result
+
+
+class _Reader:
+    """Validates one parsed file; every error names the file and the key."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, key: str | None, problem: str) -> ThresholdFileError:
+        where = f", key {key}" if key else ""
+        return ThresholdFileError(f"Thresholds file '{self.path}'{where}: {problem}")
+
+    def parse(self) -> Any:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise self.fail(
+                None,
+                "file not found; check the path (relative paths start at the robot's working folder, "
+                "${CURDIR} is the robot file's folder).",
+            ) from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise self.fail(None, f"cannot be read: {error}.") from None
+        suffix = self.path.suffix.lower()
+        try:
+            if suffix in (".yaml", ".yml"):
+                return yaml.load(text, Loader=_Loader)  # noqa: S506  # _Loader is a SafeLoader
+            if suffix == ".json":
+                return json.loads(text, object_pairs_hook=_json_pairs)
+        except _DuplicateKeyError as error:
+            line = f" (line {error.line})" if error.line else ""
+            raise self.fail(repr(_key_text(error.key)), f"appears twice{line}; keep one.") from None
+        except yaml.MarkedYAMLError as error:
+            mark = error.problem_mark or error.context_mark
+            at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            raise self.fail(None, f"not valid YAML{at}: {error.problem or error.context}.") from None
+        except yaml.YAMLError as error:
+            raise self.fail(None, f"not valid YAML: {error}.") from None
+        except json.JSONDecodeError as error:
+            raise self.fail(
+                None, f"not valid JSON at line {error.lineno}, column {error.colno}: {error.msg}."
+            ) from None
+        raise self.fail(None, f"unsupported file type {suffix or '(none)'!r}; use .yaml, .yml or .json.")
+
+    def number(self, key: str, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.fail(key, f"must be a number from 0 to 1, got {_show(value)}.")
+        if not 0.0 <= float(value) <= 1.0:
+            raise self.fail(key, f"{value} is outside 0..1.")
+        return float(value)
+
+    def model_version(self, value: Any) -> int | str | None:
+        if value is None:
+            return None
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+        if isinstance(value, str):
+            text = value.strip().lower()
+            if text in MODEL_TAGS:
+                return text
+            if text.isdigit():
+                return int(text)
+        raise self.fail(
+            "model_version", f"must be a pinned version number or live/staging, got {_show(value)}."
+        )
+
+    def label(self, key: str, value: Any) -> str:
+        if isinstance(value, (list, tuple)) and not all(isinstance(part, str) for part in value):
+            raise self.fail(key, f"a label name as a list must hold only text, got {_show(list(value))}.")
+        if not isinstance(value, (str, list, tuple)):
+            raise self.fail(key, f"a label name must be text or a list of levels, got {_show(value)}.")
+        try:
+            return label_name(value)
+        except ValueError:
+            raise self.fail(key, "empty label name (or an empty level in it).") from None
+
+    def thresholds(self, value: Any) -> dict[str, float]:
+        entries: list[tuple[str, Any, Any]] = []  # (key for messages, raw name, raw threshold)
+        if isinstance(value, Mapping):
+            entries = [(f"thresholds[{_key_text(name)!r}]", name, number) for name, number in value.items()]
+        elif isinstance(value, list):
+            for index, entry in enumerate(value):
+                key = f"thresholds[{index}]"
+                if not isinstance(entry, Mapping):
+                    raise self.fail(key, f"must be a mapping with name and threshold, got {_show(entry)}.")
+                unknown = [str(k) for k in entry if k not in ENTRY_KEYS]
+                if unknown:
+                    raise self.fail(
+                        f"{key}.{unknown[0]}", "unknown key; an entry has only name and threshold."
+                    )
+                if "name" not in entry or "threshold" not in entry:
+                    raise self.fail(key, "needs both name and threshold.")
+                entries.append((key, entry["name"], entry["threshold"]))
+        elif value is not None:
+            raise self.fail(
+                "thresholds", f"must be a mapping of label -> 0..1 or a list, got {_show(value)}."
+            )
+        result: dict[str, float] = {}
+        first_key: dict[str, str] = {}
+        for key, raw_name, raw_number in entries:
+            name = self.label(key, raw_name)
+            if name in result:
+                raise self.fail(key, f"label {name!r} is given twice (also as {first_key[name]}).")
+            first_key[name] = key
+            result[name] = self.number(key, raw_number)
+        return result
+
+    def read(self) -> ThresholdConfig:
+        data = self.parse()
+        if data is None:
+            raise self.fail(None, "the file is empty; give thresholds, default or auto.")
+        if not isinstance(data, Mapping):
+            raise self.fail(
+                None, f"the top level must be a mapping with {', '.join(KEYS)}, got {_show(data)}."
+            )
+        for key in data:
+            if key not in KEYS:
+                raise self.fail(repr(_key_text(key)), f"unknown key; allowed keys are {', '.join(KEYS)}.")
+        thresholds = self.thresholds(data.get("thresholds"))
+        default = data.get("default")
+        if default is not None:
+            default = self.number("default", default)
+        auto = data.get("auto")
+        if auto is not None and auto not in AUTO_THRESHOLDS:
+            raise self.fail("auto", f"must be one of {', '.join(AUTO_THRESHOLDS)}, got {_show(auto)}.")
+        if not thresholds and default is None and auto is None:
+            raise self.fail(None, "sets no thresholds, default or auto, so no label would ever be chosen.")
+        return ThresholdConfig(
+            model_version=self.model_version(data.get("model_version")),
+            thresholds=thresholds,
+            default=default,
+            auto=auto,
+            source=str(self.path),
+        )
+
+
+def _key_text(key: Any) -> str:
+    if isinstance(key, tuple):
+        return " > ".join(str(part) for part in key)
+    return str(key)
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def load_thresholds(path: str | Path) -> ThresholdConfig:
+    """Read and validate a thresholds file into a :class:`ThresholdConfig`.
+
+    Label names come out canonical (``"A > B"``), so the config can be used for every
+    comment without further work. Raises ``ThresholdFileError`` (one line) on any problem.
+    """
+    return _Reader(Path(path)).read()

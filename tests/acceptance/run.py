@@ -1,0 +1,83 @@
+"""Run the acceptance robots against a fresh sandbox.
+
+Starts the sandbox (``SandboxServer``: fresh temporary data directory, demo seed, random
+token), runs ``robot`` on every suite in this folder with ``REINFER_URL`` and
+``REINFER_TOKEN`` in the robot process's environment (never on its command line, where
+logs and other users could read the token), stops the sandbox and exits with robot's
+return code.
+
+    python tests/acceptance/run.py --outputdir results/acceptance
+    python tests/acceptance/run.py --include core --loglevel TRACE
+    python tests/acceptance/run.py tests/acceptance/core_keywords.robot
+
+Unknown options go to ``robot`` unchanged. When the last argument is an existing file
+or folder, it replaces this folder as what robot runs (robot wants its data last).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+DEFAULT_OUTPUT = ROOT / "results" / "acceptance"
+
+
+def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str], list[str]]:
+    """(own options, options for robot, data sources for robot)."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--outputdir", default=str(DEFAULT_OUTPUT), help="robot's output folder")
+    parser.add_argument("--loglevel", default="DEBUG", help="robot's log level (default DEBUG)")
+    parser.add_argument("--faults", default=None, help="sandbox fault spec, e.g. for chaos runs")
+    own, passthrough = parser.parse_known_args(argv)
+    sources: list[str] = []
+    while passthrough and Path(passthrough[-1]).exists() and not passthrough[-1].startswith("-"):
+        sources.insert(0, passthrough.pop())
+    return own, passthrough, sources or [str(HERE)]
+
+
+def robot_environment(url: str, token: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["REINFER_URL"] = url
+    env["REINFER_TOKEN"] = token
+    # Importable without installing the project (a fresh clone before `make venv`).
+    paths = [str(ROOT), *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]]
+    env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+    return env
+
+
+def main(argv: list[str] | None = None) -> int:
+    own, robot_options, sources = parse(sys.argv[1:] if argv is None else argv)
+    sys.path.insert(0, str(ROOT))
+    from ReinferLibrary.sandbox.runner import SandboxServer  # after the path tweak above
+
+    server = SandboxServer(seed="demo", faults=own.faults)
+    url = server.start()
+    print(f"Sandbox ready at {url} (data in {server.data_dir})", flush=True)
+    try:
+        command = [
+            sys.executable,
+            "-m",
+            "robot",
+            "--outputdir",
+            own.outputdir,
+            "--loglevel",
+            own.loglevel,
+            *robot_options,
+            *sources,
+        ]
+        return subprocess.run(
+            command, env=robot_environment(url, server.token), cwd=ROOT, check=False
+        ).returncode
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""Every keyword is documented with an example; Libdoc builds; the intro matches the code."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from robot.libdoc import libdoc
+from robot.libdocpkg import LibraryDocumentation
+
+from ReinferLibrary import ReinferLibrary, __version__
+from ReinferLibrary.client import RETRY_POLICY, RETRY_STATUSES, ConnectionSettings
+from ReinferLibrary.client.transport import MAX_BACKOFF
+
+AREAS = {"Connection", "Trigger", "Labels", "Entities", "Thresholds"}
+SECTIONS = [
+    "Connecting",
+    "Streams and triggers",
+    "At-least-once",
+    "Thresholds",
+    "Labels",
+    "Entities and capture groups",
+    "Errors",
+    "Logging",
+    "Secrets and pabot",
+    "Retries",
+]
+
+
+@pytest.fixture(scope="module")
+def documentation() -> LibraryDocumentation:
+    return LibraryDocumentation("ReinferLibrary")
+
+
+def own_keywords(documentation: LibraryDocumentation) -> list[object]:
+    # Only the areas written here; components added later bring their own doc tests.
+    return [kw for kw in documentation.keywords if AREAS & set(kw.tags)]
+
+
+def test_every_keyword_has_a_summary_an_example_and_a_table(documentation: LibraryDocumentation) -> None:
+    keywords = own_keywords(documentation)
+    assert len(keywords) >= 22
+    for kw in keywords:
+        doc = kw.doc  # type: ignore[attr-defined]
+        lines = doc.splitlines()
+        assert lines and lines[0].strip().endswith("."), f"{kw.name}: no one-line summary"  # type: ignore[attr-defined]
+        assert any("Example" in line for line in lines), f"{kw.name}: no Example"  # type: ignore[attr-defined]
+        assert any(line.lstrip().startswith("|") for line in lines), f"{kw.name}: no table"  # type: ignore[attr-defined]
+
+
+def test_every_argument_and_return_value_is_described(documentation: LibraryDocumentation) -> None:
+    # Libdoc (RF 7.5) moves the ``Args:``/``Returns:`` sections out of the doc text.
+    for kw in own_keywords(documentation):
+        spec = kw.to_dictionary()  # type: ignore[attr-defined]
+        for argument in spec["args"]:
+            assert argument["doc"], f"{spec['name']}: {argument['name']} undocumented"
+        if spec["returnType"] is not None and spec["returnType"]["name"] != "None":
+            assert spec["returnDoc"], f"{spec['name']}: return value undocumented"
+
+
+def test_every_keyword_has_exactly_one_area_tag(documentation: LibraryDocumentation) -> None:
+    for kw in own_keywords(documentation):
+        assert len(AREAS & set(kw.tags)) == 1, kw.name  # type: ignore[attr-defined]
+
+
+def test_contract_keyword_names(documentation: LibraryDocumentation) -> None:
+    names = {kw.name for kw in documentation.keywords}
+    for name in (
+        "Fetch Trigger Batch",
+        "Labels Above Threshold",
+        "Get Entities By Capture Group",
+        "Advance Trigger",
+        "Connect To Reinfer",
+        "Reset Trigger",
+        "Tag Trigger Exception",
+        "Load Thresholds",
+    ):
+        assert name in names
+
+
+def test_intro_has_toc_and_sections_and_version(documentation: LibraryDocumentation) -> None:
+    assert "%TOC%" in documentation.doc
+    for section in SECTIONS:
+        assert f"= {section} =" in documentation.doc
+    assert documentation.version == __version__
+    assert documentation.scope == "GLOBAL"
+    assert documentation.doc_format == "ROBOT"
+
+
+def test_retries_section_matches_the_clients_policy() -> None:
+    intro = ReinferLibrary.__doc__ or ""
+    rows = re.findall(r"^\s*\| (\w+) \| .*? \| (yes|no) \|", intro, re.MULTILINE)
+    assert len(rows) >= 12
+    for operation, retried in rows:
+        assert operation in RETRY_POLICY, operation
+        assert RETRY_POLICY[operation] is (retried == "yes"), operation
+
+
+def test_retries_section_quotes_the_clients_numbers() -> None:
+    intro = " ".join((ReinferLibrary.__doc__ or "").split())
+    defaults = ConnectionSettings(url="http://x.test", token="t")
+    assert f"up to {defaults.backoff:g} s x 2^n, at most {MAX_BACKOFF:g} s" in intro
+    assert f"Retry-After`` says (at most {defaults.max_retry_after:g} s)" in intro
+    assert "429, 500, 502, 503, 504" in intro
+    assert sorted(RETRY_STATUSES) == [429, 500, 502, 503, 504]
+
+
+def test_section_links_resolve(documentation: LibraryDocumentation) -> None:
+    names = {kw.name for kw in documentation.keywords} | set(SECTIONS) | {"Importing", "Keywords"}
+    texts = [
+        documentation.doc,
+        *(kw.doc for kw in documentation.keywords),
+        *(i.doc for i in documentation.inits),
+    ]
+    for text in texts:
+        for link in re.findall(r"(?<!`)`([^`]+)`(?!`)", text):
+            assert link in names, f"broken link `{link}`"
+
+
+def test_libdoc_builds_html(tmp_path: Path) -> None:
+    output = tmp_path / "ReinferLibrary.html"
+    rc = libdoc("ReinferLibrary", str(output), quiet=True)
+    assert rc in (0, None)
+    html = output.read_text(encoding="utf-8")
+    assert "Labels Above Threshold" in html
+    assert "Get Entities By Capture Group" in html

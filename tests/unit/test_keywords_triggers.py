@@ -1,0 +1,426 @@
+"""Trigger keywords through the library class, against fake HTTP (``responses``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import pytest
+import responses
+from responses import matchers
+from robot.api.types import Secret
+from robot.utils import DotDict
+
+from ReinferLibrary import ReinferLibrary
+from ReinferLibrary.errors import NotFoundError, ReinferConfigurationError
+from ReinferLibrary.keywords import base
+from ReinferLibrary.models import Batch, ThresholdConfig
+
+BASE = "http://reinfer.test"
+TOKEN = "tok-trigger-test-2718"
+DS = "/api/v1/datasets/acme/retail-inbox"
+STREAM = f"{DS}/streams/routing"
+
+COMMENT = {
+    "id": "c1",
+    "uid": "src.c1",
+    "timestamp": "2025-09-01T07:52:00Z",
+    "messages": [
+        {"subject": {"text": "Where is my order?"}, "body": {"text": "Order ACM-104233 is missing."}}
+    ],
+}
+FETCH = {
+    "status": "ok",
+    "filtered": 2,
+    "is_end_sequence": False,
+    "sequence_id": "SEQ-BATCH",
+    "results": [
+        {
+            "comment": COMMENT,
+            "sequence_id": "SEQ-1",
+            "labels": [
+                {"name": ["Order"], "probability": 0.6598735451698303},
+                {"name": ["Order", "Missing"], "probability": 0.6598735451698303},
+            ],
+            "entities": [
+                {
+                    "id": "e1",
+                    "name": "order_number",
+                    "kind": "order_number",
+                    "formatted_value": "ACM-104233",
+                    "spans": [{"content_part": "body", "message_index": 0, "char_start": 6, "char_end": 16}],
+                    "probability": None,
+                    "capture_ids": [],
+                }
+            ],
+            "label_properties": [{"property_id": "0000000000000001", "property_name": "tone", "value": -1.8}],
+        }
+    ],
+}
+RESULTS = {
+    "status": "ok",
+    "num_filtered": 0,
+    "more_results": False,
+    "continuation": "CONT-BATCH",
+    "results": [
+        {
+            "comment": COMMENT,
+            "continuation": "CONT-1",
+            "prediction": {
+                "taxonomies": [
+                    {
+                        "name": "default",
+                        "labels": [
+                            {
+                                "name": "Order > Missing",
+                                "occurrence_confidence": {"value": 0.9, "thresholds": ["stream", "balanced"]},
+                                "fields": [],
+                            }
+                        ],
+                        "general_fields": [],
+                    }
+                ],
+                "scores": [{"name": "tone", "value": -2.0}],
+            },
+        }
+    ],
+}
+STREAM_JSON = {"id": "0123456789abcdef", "name": "routing", "title": "", "description": ""}
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, str, bool]] = []
+
+    def info(self, message: str, html: bool = False) -> None:
+        self.messages.append(("INFO", message, html))
+
+    def debug(self, message: str) -> None:
+        self.messages.append(("DEBUG", message, False))
+
+    def warn(self, message: str) -> None:
+        self.messages.append(("WARN", message, False))
+
+    def texts(self, level: str = "INFO", html: bool = False) -> list[str]:
+        return [m for lv, m, h in self.messages if lv == level and h == html]
+
+
+@pytest.fixture
+def log(monkeypatch: pytest.MonkeyPatch) -> Recorder:
+    recorder = Recorder()
+    monkeypatch.setattr(base, "logger", recorder)
+    return recorder
+
+
+@pytest.fixture
+def mock() -> Iterator[responses.RequestsMock]:
+    """Fake HTTP; every registered response must be used by the test."""
+    with responses.RequestsMock() as requests_mock:
+        yield requests_mock
+
+
+@pytest.fixture
+def lib(monkeypatch: pytest.MonkeyPatch, mock: responses.RequestsMock) -> Iterator[ReinferLibrary]:
+    monkeypatch.delenv("REINFER_URL", raising=False)
+    monkeypatch.delenv("REINFER_TOKEN", raising=False)
+    library = ReinferLibrary()
+    library.connect_to_reinfer(url=BASE, token=Secret(TOKEN), dataset="acme/retail-inbox", retries=0)
+    yield library
+    library.close_all_reinfer_connections()
+
+
+def body(call_index: int, mock: responses.RequestsMock) -> Any:
+    return json.loads(mock.calls[call_index].request.body or "null")
+
+
+def test_fetch_returns_robot_data_that_is_json_serialisable(
+    lib: ReinferLibrary, log: Recorder, mock: responses.RequestsMock
+) -> None:
+    mock.post(BASE + STREAM + "/fetch", json=FETCH, match=[matchers.json_params_matcher({"size": 16})])
+    batch = lib.fetch_trigger_batch("routing")
+    assert isinstance(batch, DotDict)
+    assert batch.sequence_id == "SEQ-BATCH"
+    assert batch["filtered"] == 2
+    assert batch.is_end_sequence is False
+    item = batch.results[0]
+    assert isinstance(item, DotDict)
+    assert item.uid == "src.c1"
+    assert item.sequence_id == "SEQ-1"
+    assert item.comment.messages[0].subject.text == "Where is my order?"
+    assert [label.name for label in item.labels] == ["Order", "Order > Missing"]
+    assert item.entities[0].formatted_value == "ACM-104233"
+    assert json.loads(json.dumps(batch)) == batch
+    assert Batch.model_validate(json.loads(json.dumps(batch))).results[0].uid == "src.c1"
+    summary = [t for t in log.texts() if t.startswith("Fetched")]
+    assert summary == [
+        "Fetched 1 comment(s) from trigger 'routing' of acme/retail-inbox (2 filtered, more to read); "
+        "batch sequence id SEQ-BATCH."
+    ]
+    tables = log.texts(html=True)
+    assert len(tables) == 1
+    assert "src.c1" in tables[0]
+    assert "ACM-104233" in tables[0]
+
+
+def test_fetch_options_and_the_results_route(
+    lib: ReinferLibrary, log: Recorder, mock: responses.RequestsMock
+) -> None:
+    mock.post(
+        BASE + "/api/v1/datasets/acme/other/streams/s2/fetch",
+        json=FETCH,
+        match=[matchers.json_params_matcher({"size": 64, "max_filtered": 100})],
+    )
+    mock.get(
+        BASE + STREAM + "/results",
+        json=RESULTS,
+        match=[matchers.query_param_matcher({"max_results": "8"})],
+    )
+    lib.fetch_trigger_batch("acme/other/s2", size=64, max_filtered=100, log_items=False)
+    assert log.texts(html=True) == []
+    batch = lib.fetch_trigger_batch("routing", size=8, api="results", thresholds={"Order > Missing": 0.95})
+    assert batch.sequence_id == "CONT-BATCH"
+    assert batch.is_end_sequence is True
+    label = batch.results[0].labels[0]
+    assert (label.name, label.probability, label.auto_thresholds) == ("Order > Missing", 0.9, ["balanced"])
+    assert "<td>0.900</td><td>0.950</td><td>✘</td>" in log.texts(html=True)[0]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"size": 0}, "size must be from 1 to 1024, got 0."),
+        ({"size": 2000}, "size must be from 1 to 1024, got 2000."),
+        ({"max_filtered": 0}, "max_filtered must be from 1 to 1024, got 0."),
+        ({"thresholds": "thresholds.yaml"}, "load a thresholds file once with"),
+    ],
+)
+def test_fetch_argument_errors(lib: ReinferLibrary, kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ReinferConfigurationError, match=message):
+        lib.fetch_trigger_batch("routing", **kwargs)
+
+
+def test_trigger_name_with_a_conflicting_dataset_is_refused(lib: ReinferLibrary) -> None:
+    with pytest.raises(ReinferConfigurationError, match="names dataset 'acme/x' but dataset='acme/y'"):
+        lib.fetch_trigger_batch("acme/x/routing", dataset="acme/y")
+    with pytest.raises(ReinferConfigurationError, match="must be a stream name"):
+        lib.fetch_trigger_batch("acme/routing")
+
+
+def test_advance_past_a_batch_an_item_or_a_sequence_id(
+    lib: ReinferLibrary, log: Recorder, mock: responses.RequestsMock
+) -> None:
+    mock.post(BASE + STREAM + "/fetch", json=FETCH)
+    for _ in range(3):
+        mock.post(BASE + STREAM + "/advance", json={"status": "ok", "sequence_id": "x"})
+    batch = lib.fetch_trigger_batch("routing", log_items=False)
+    lib.advance_trigger("routing", batch.results[0])
+    lib.advance_trigger("routing", batch)
+    lib.advance_trigger("routing", "  SEQ-MANUAL ")
+    assert [body(i, mock) for i in (1, 2, 3)] == [
+        {"sequence_id": "SEQ-1"},
+        {"sequence_id": "SEQ-BATCH"},
+        {"sequence_id": "SEQ-MANUAL"},
+    ]
+    advanced = [t for t in log.texts() if t.startswith("Advanced")]
+    assert advanced == [
+        "Advanced trigger 'routing' of acme/retail-inbox up to and including comment src.c1: "
+        "(not moved by this robot yet) -> SEQ-1.",
+        "Advanced trigger 'routing' of acme/retail-inbox past a batch of 1 result(s) "
+        "and 2 filtered comment(s): "
+        "SEQ-1 -> SEQ-BATCH.",
+        "Advanced trigger 'routing' of acme/retail-inbox to the given sequence id: SEQ-BATCH -> SEQ-MANUAL.",
+    ]
+
+
+def test_filtered_only_batch_is_advanced_past_and_says_why(
+    lib: ReinferLibrary, log: Recorder, mock: responses.RequestsMock
+) -> None:
+    filtered_only = {
+        "status": "ok",
+        "filtered": 5,
+        "is_end_sequence": True,
+        "sequence_id": "SEQ-F",
+        "results": [],
+    }
+    mock.post(BASE + STREAM + "/fetch", json=filtered_only)
+    mock.post(BASE + STREAM + "/advance", json={"status": "ok"})
+    batch = lib.fetch_trigger_batch("routing")
+    assert batch.results == []
+    lib.advance_trigger("routing", batch)
+    assert body(1, mock) == {"sequence_id": "SEQ-F"}
+    assert (
+        "a filtered-only batch: advancing past it keeps the robot from re-reading it forever"
+        in log.texts()[-1]
+    )
+
+
+def test_advance_also_takes_models(lib: ReinferLibrary, mock: responses.RequestsMock) -> None:
+    mock.post(BASE + STREAM + "/advance", json={"status": "ok"})
+    lib.advance_trigger("routing", Batch.model_validate(FETCH))
+    assert body(0, mock) == {"sequence_id": "SEQ-BATCH"}
+
+
+@pytest.mark.parametrize(
+    ("position", "message"),
+    [
+        ("   ", "the sequence id is empty"),
+        ({"uid": "src.c1"}, "the value has no sequence_id"),
+        (42, "to a int: give the batch"),
+    ],
+)
+def test_advance_to_nothing_is_refused_before_any_call(
+    lib: ReinferLibrary, position: Any, message: str
+) -> None:
+    with pytest.raises(ReinferConfigurationError, match=message):
+        lib.advance_trigger("routing", position)
+
+
+def test_reset_logs_old_and_new_position(
+    lib: ReinferLibrary, log: Recorder, mock: responses.RequestsMock
+) -> None:
+    mock.post(BASE + STREAM + "/advance", json={"status": "ok"})
+    mock.post(
+        BASE + STREAM + "/reset",
+        json={"status": "ok", "sequence_id": "SEQ-RESET", "stream": STREAM_JSON},
+        match=[matchers.json_params_matcher({"to_comment_created_at": "2025-09-01T00:00:00.000000Z"})],
+    )
+    lib.advance_trigger("routing", "SEQ-OLD")
+    assert lib.reset_trigger("routing", datetime(2025, 9, 1)) == "SEQ-RESET"
+    assert log.texts()[-1] == (
+        "Reset trigger 'routing' of acme/retail-inbox to comments uploaded at or after "
+        "2025-09-01T00:00:00.000000Z: SEQ-OLD -> SEQ-RESET."
+    )
+
+
+def test_tag_and_untag_items_uids_and_lists(
+    lib: ReinferLibrary, log: Recorder, mock: responses.RequestsMock
+) -> None:
+    mock.put(BASE + STREAM + "/exceptions", json={"status": "ok"})
+    mock.put(BASE + STREAM + "/exceptions", json={"status": "ok"})
+    mock.delete(
+        BASE + STREAM + "/exceptions",
+        json={"status": "ok"},
+        match=[matchers.query_string_matcher("uid=src.c1&uid=src.c2")],
+    )
+    item = Batch.model_validate(FETCH).results[0]
+    lib.tag_trigger_exception("routing", item)
+    lib.tag_trigger_exception(
+        "routing", [{"comment": {"id": "c2", "uid": "src.c2"}}, "src.c3"], "Wrong Prediction"
+    )
+    lib.untag_trigger_exception("routing", ["src.c1", "src.c2"])
+    assert body(0, mock) == {"exceptions": [{"metadata": {"type": "No Prediction"}, "uid": "src.c1"}]}
+    assert body(1, mock) == {
+        "exceptions": [
+            {"metadata": {"type": "Wrong Prediction"}, "uid": "src.c2"},
+            {"metadata": {"type": "Wrong Prediction"}, "uid": "src.c3"},
+        ]
+    }
+    assert (
+        "Tagged src.c1 on trigger 'routing' of acme/retail-inbox as exception 'No Prediction'." in log.texts()
+    )
+    with pytest.raises(ReinferConfigurationError, match="Cannot find a comment uid"):
+        lib.tag_trigger_exception("routing", {"labels": []})
+
+
+def test_create_trigger_from_a_loaded_config(
+    lib: ReinferLibrary, log: Recorder, mock: responses.RequestsMock
+) -> None:
+    mock.put(BASE + DS + "/streams", json={"status": "ok", "stream": STREAM_JSON})
+    config = ThresholdConfig(model_version=2, thresholds={"Order > Missing": 0.4, "Complaint": 0.45})
+    created = lib.create_trigger(
+        "routing",
+        thresholds=config,
+        comment_filter={"user_properties": {"string:Country": {"one_of": ["UK"]}}},
+        title="Inbox routing",
+    )
+    assert created.id == "0123456789abcdef"
+    assert body(0, mock) == {
+        "stream": {
+            "name": "routing",
+            "title": "Inbox routing",
+            "comment_filter": {"user_properties": {"string:Country": {"one_of": ["UK"]}}},
+            "model": {
+                "version": 2,
+                "label_thresholds": [
+                    {"name": ["Order", "Missing"], "threshold": 0.4},
+                    {"name": ["Complaint"], "threshold": 0.45},
+                ],
+            },
+        }
+    }
+    assert log.texts()[-1] == (
+        "Created trigger 'routing' in acme/retail-inbox "
+        "(model version 2, 2 label threshold(s), comment filter: yes)."
+    )
+
+
+def test_create_trigger_resolves_a_tag_and_spells_out_the_default(
+    lib: ReinferLibrary, mock: responses.RequestsMock
+) -> None:
+    mock.get(
+        BASE + DS + "/model-tags",
+        json={
+            "status": "ok",
+            "model_tags": [{"name": "live", "version": 5}, {"name": "staging", "version": 6}],
+        },
+    )
+    mock.get(
+        BASE + DS,
+        json={
+            "status": "ok",
+            "dataset": {
+                "name": "retail-inbox",
+                "owner": "acme",
+                "label_defs": [{"name": "Order"}, {"name": "Praise"}],
+            },
+        },
+    )
+    mock.put(BASE + DS + "/streams", json={"status": "ok", "stream": STREAM_JSON})
+    lib.create_trigger("routing", model_version="live", thresholds={"Praise": 0.9}, default=0.3)
+    assert body(2, mock)["stream"]["model"] == {
+        "version": 5,
+        "label_thresholds": [{"name": ["Order"], "threshold": 0.3}, {"name": ["Praise"], "threshold": 0.9}],
+    }
+
+
+def test_create_trigger_errors_before_any_call(
+    lib: ReinferLibrary, log: Recorder, mock: responses.RequestsMock
+) -> None:
+    with pytest.raises(ReinferConfigurationError, match="has label thresholds but no model version"):
+        lib.create_trigger("routing", thresholds={"Order": 0.5})
+    with pytest.raises(ReinferConfigurationError, match="Cannot create trigger 'bad name!'"):
+        lib.create_trigger("bad name!", model_version=1, thresholds={"Order": 0.5})
+    mock.get(BASE + DS + "/model-tags", json={"status": "ok", "model_tags": [{"name": "live", "version": 5}]})
+    with pytest.raises(
+        ReinferConfigurationError, match=r"neither a number nor a model tag .* \(tags: live=5\)"
+    ):
+        lib.create_trigger("routing", model_version="canary")
+
+
+def test_model_without_thresholds_warns_that_no_labels_will_come(
+    lib: ReinferLibrary, log: Recorder, mock: responses.RequestsMock
+) -> None:
+    mock.put(BASE + DS + "/streams", json={"status": "ok", "stream": STREAM_JSON})
+    lib.create_trigger("routing", model_version="3")
+    assert body(0, mock)["stream"]["model"] == {"version": 3, "label_thresholds": []}
+    assert "it will return no labels" in log.texts("WARN")[0]
+
+
+def test_get_list_and_delete_triggers(
+    lib: ReinferLibrary, log: Recorder, mock: responses.RequestsMock
+) -> None:
+    mock.get(BASE + STREAM, json={"status": "ok", "stream": dict(STREAM_JSON, model={"version": 1})})
+    mock.get(BASE + DS + "/streams", json={"status": "ok", "streams": [STREAM_JSON]})
+    mock.delete(BASE + STREAM, json={"status": "ok"})
+    mock.delete(BASE + STREAM, status=404, json={"status": "error", "message": "Stream not found"})
+    mock.delete(BASE + STREAM, status=404, json={"status": "error", "message": "Stream not found"})
+    assert lib.get_trigger("routing").model.version == 1
+    assert [t.name for t in lib.list_triggers()] == ["routing"]
+    lib.delete_trigger("routing")
+    lib.delete_trigger("routing", missing_ok=True)
+    with pytest.raises(NotFoundError) as caught:
+        lib.delete_trigger("routing")
+    assert str(caught.value).startswith("Business error (not found): DELETE")
+    assert "Trigger 'routing' does not exist in acme/retail-inbox; nothing to delete." in log.texts()
