@@ -17,6 +17,8 @@ from .keywords import (
     EntityKeywords,
     LabelKeywords,
     LibraryContext,
+    ModelKeywords,
+    PredictionKeywords,
     ThresholdKeywords,
     TriggerKeywords,
 )
@@ -146,6 +148,28 @@ class ReinferLibrary(DynamicCore):
     `Get Entities` and `Get Entity Value` read entities by name, inside or outside
     tables.
 
+    = Predictions on demand =
+
+    Besides streams, a pinned model answers on demand: `Predict Text` (any text),
+    `Predict Comments` (stored comments by uid, or items fetched earlier) and
+    `Predict Emails` (raw RFC 822 emails). ``model_version`` is a pinned version number
+    or a tag, ``live`` or ``staging``, which the business moves in the platform; each
+    answer says which version answered (``${item.model.version}``) and when it was
+    pinned (``${item.model.time}``). ``threshold`` is one number, ``auto`` (labels then
+    carry the platform's auto-threshold names), a label -> number dictionary or a config
+    from `Load Thresholds`. The items have the same shape as fetched ones, so
+    `Labels Above Threshold`, `Has Label`, `Get Entities`, `Get Entities By Capture Group`
+    and `Get Label Property` work on them unchanged. Each predicted comment costs one AI
+    unit on a real tenant: items fetched from a stream already carry predictions.
+
+    Models are retrained continuously, so the version and thresholds are configuration.
+    Put `Verify Model Configuration` in suite setup: it fails fast when the configured
+    version is not pinned or a configured label is not in that model's taxonomy (with
+    "did you mean" suggestions), and warns about labels whose validation is unreliable.
+    `Get Model Version Details`, `Get Model Tags`, `Thresholds From Model` and
+    `Save Thresholds` support change management. `Infer With Trained Model` asks an
+    Elasticsearch trained model the same questions with answers in the same item shape.
+
     = Errors =
 
     Every failure is one line saying what was asked, what went wrong and what to do,
@@ -220,10 +244,12 @@ class ReinferLibrary(DynamicCore):
     | tag_exceptions | `Tag Trigger Exception` | yes | tagging twice is harmless |
     | untag_exceptions | `Untag Trigger Exception` | yes | untagging twice is harmless |
     | get_dataset | `Create Trigger` with ``default=`` | yes | read |
-    | get_model_tags | `Create Trigger` with a tag | yes | read |
+    | get_model_tags | `Get Model Tags`, `Create Trigger` with a tag | yes | read |
     | predict | prediction keywords | yes | reads only |
     | predict_comments | prediction keywords | yes | reads only |
     | predict_raw_emails | prediction keywords | yes | reads only |
+    | get_validation | `Get Model Version Details`, `Verify Model Configuration` | yes | read |
+    | get_label_validation | `Get Model Version Details`, `Thresholds From Model` | yes | read |
 
     A call that still fails says how many times it was tried.
     """
@@ -286,5 +312,7 @@ class ReinferLibrary(DynamicCore):
             LabelKeywords(self.context),
             EntityKeywords(self.context),
             ThresholdKeywords(self.context),
+            PredictionKeywords(self.context),
+            ModelKeywords(self.context),
             ElasticsearchKeywords(self.context),
         ]

@@ -9,6 +9,8 @@ from .connection import ConnectionKeywords
 from .elasticsearch import ElasticsearchKeywords
 from .entities import EntityKeywords
 from .labels import LabelKeywords
+from .models import ModelKeywords
+from .predictions import PredictionKeywords
 from .thresholds import ThresholdKeywords
 from .triggers import TriggerKeywords
 
@@ -20,6 +22,8 @@ __all__ = [
     "LabelKeywords",
     "LibraryComponent",
     "LibraryContext",
+    "ModelKeywords",
+    "PredictionKeywords",
     "ReinferConnection",
     "ThresholdKeywords",
     "TriggerKeywords",

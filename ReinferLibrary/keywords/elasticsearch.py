@@ -84,7 +84,7 @@ class ElasticsearchKeywords(LibraryComponent):
             raise ReinferConfigurationError(_NO_CONNECTION)
         return self._es.current
 
-    @keyword(tags=("Elasticsearch", "Connection"))
+    @keyword(tags=("Elasticsearch",))
     def connect_to_elasticsearch(
         self,
         url: str | None = None,
@@ -151,7 +151,7 @@ class ElasticsearchKeywords(LibraryComponent):
         )
         return index
 
-    @keyword(tags=("Elasticsearch", "Connection"))
+    @keyword(tags=("Elasticsearch",))
     def switch_elasticsearch_connection(self, alias: str) -> int:
         """Make another Elasticsearch connection the current one.
 
@@ -176,7 +176,7 @@ class ElasticsearchKeywords(LibraryComponent):
             ) from None
         return self._es.current_index or 0
 
-    @keyword(tags=("Elasticsearch", "Connection"))
+    @keyword(tags=("Elasticsearch",))
     def close_all_elasticsearch_connections(self) -> None:
         """Close every Elasticsearch connection; indexes start from 1 again afterwards.
 
@@ -187,7 +187,7 @@ class ElasticsearchKeywords(LibraryComponent):
         """
         self._es.close_all()
 
-    @keyword(tags=("Elasticsearch", "Prediction"))
+    @keyword(tags=("Elasticsearch",))
     def infer_with_trained_model(
         self,
         model_id: str,
@@ -282,7 +282,7 @@ class ElasticsearchKeywords(LibraryComponent):
         converted = [to_robot(item) for item in items]
         return converted[0] if isinstance(text, str) else converted
 
-    @keyword(tags=("Elasticsearch", "Model"))
+    @keyword(tags=("Elasticsearch",))
     def get_trained_model(self, model_id: str) -> DotDict:
         """Return a summary of a trained model's configuration (``GET /_ml/trained_models/{model_id}``).
 
@@ -293,6 +293,9 @@ class ElasticsearchKeywords(LibraryComponent):
 
         Args:
             model_id: The trained model's id (``*`` wildcards allowed; the first match is returned).
+
+        Returns:
+            The summary described above, as a dictionary (``${model.task}``, ``${model}[labels]``).
 
         Example:
         | ${model} = | Get Trained Model | retail-inbox-v1 |

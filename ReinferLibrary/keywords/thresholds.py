@@ -9,7 +9,7 @@ from robot.api.deco import keyword
 
 from ..errors import ReinferConfigurationError
 from ..logic.thresholds_file import load_thresholds
-from ..models import ThresholdConfig
+from ..models import AutoThreshold, ThresholdConfig
 from .base import LibraryComponent
 
 T = TypeVar("T")
@@ -43,8 +43,14 @@ class ThresholdKeywords(LibraryComponent):
     """Keywords of the ``Thresholds`` area."""
 
     @keyword(tags=("Thresholds",))
-    def load_thresholds(self, path: Path) -> ThresholdConfig:
-        """Read the model version and per-label thresholds from a YAML or JSON file.
+    def load_thresholds(
+        self,
+        path: Path | None = None,
+        from_model: int | str | None = None,
+        optimal: AutoThreshold = "balanced",
+        dataset: str | None = None,
+    ) -> ThresholdConfig:
+        """Read the model version and per-label thresholds from a YAML or JSON file, or a model.
 
         Keeps thresholds out of the robot's code: the business changes the file, not the
         robot (see `Thresholds`). The file, every key optional but at least one of
@@ -63,8 +69,18 @@ class ThresholdKeywords(LibraryComponent):
         same label twice (``Order > Missing`` and ``[Order, Missing]``), a missing
         file, or a YAML/JSON syntax error with its line.
 
+        With ``from_model=`` instead of a path, each label's ``optimal`` threshold is taken
+        from that pinned model version's validation (labels the platform flags as
+        unreliable are left out, with a warning naming them); `Save Thresholds` writes the
+        result to a file the business can review and edit.
+
         Args:
             path: ``.yaml``, ``.yml`` or ``.json`` file.
+            from_model: Instead of ``path``: a pinned model version number, ``live`` or
+                ``staging`` whose validation gives the thresholds.
+            optimal: With ``from_model``: which of the platform's thresholds to take,
+                ``high_recall``, ``balanced`` (default) or ``high_precision``.
+            dataset: With ``from_model``: ``owner/name``; defaults to the connection's dataset.
 
         Returns:
             The config, for ``thresholds=`` of `Labels Above Threshold`, `Has Label`,
@@ -74,7 +90,23 @@ class ThresholdKeywords(LibraryComponent):
         Example:
         | ${config} = | Load Thresholds | ${CURDIR}/thresholds.yaml |
         | ${labels} = | Labels Above Threshold | ${item} | thresholds=${config} |
+        | ${config} = | Load Thresholds | from_model=live | optimal=high_precision |
         """
+        if (path is None) == (from_model is None):
+            raise ReinferConfigurationError(
+                "Load Thresholds needs exactly one of a file path or from_model=<version|live|staging>."
+            )
+        if from_model is not None:
+            # Imported here: keywords/models.py imports this module for `describe`.
+            from .models import left_out_message, thresholds_from_model
+
+            chosen = self.dataset(dataset)
+            config, skipped = thresholds_from_model(self.client, chosen, from_model, optimal)
+            if skipped:
+                self.warn(left_out_message(chosen, config, optimal, skipped))
+            self.info(f"Thresholds from {config.source}: {describe(config)}.")
+            return config
+        assert path is not None  # for mypy: exactly one of the two is set
         config = load_thresholds(path)
         self.info(f"Loaded thresholds from {path}: {describe(config)}.")
         return config

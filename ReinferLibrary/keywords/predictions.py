@@ -1,0 +1,493 @@
+"""Predictions on demand: ask a pinned model about text, stored comments or raw emails.
+
+Every answer is a list of items in the same shape as a fetched batch's items (origin
+``predict``), so `Labels Above Threshold`, `Has Label` and the entity keywords work on
+them unchanged. Each item says which model version answered (``model.version``) and
+when it was pinned (``model.time``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import ValidationError
+from robot.api.deco import keyword
+from robot.utils import DotDict
+
+from ..client.reinfer import iso_utc
+from ..errors import ReinferConfigurationError
+from ..logic.drift import parse_model_version
+from ..logic.emails import raw_email_document, read_raw_email
+from ..logic.items import check_item, field, item_uid
+from ..logic.labels import present_labels_text
+from ..logic.report import item_html
+from ..logic.thresholds import ThresholdRule, canonical_thresholds, threshold_rule
+from ..models import Batch, Comment, Item, ThresholdConfig
+from .base import LibraryComponent, LibraryContext, ReinferConnection
+from .thresholds import describe
+
+MAX_DOCUMENTS = 4096
+"""The API's limit of documents or uids in one predict request; longer lists are split."""
+
+DEFAULT_VERSION = "live"
+USER_PROPERTY_TYPES = ("string", "number")
+
+ThresholdArg = float | Literal["auto"] | ThresholdConfig | dict | None
+"""One number 0..1, ``auto``, label -> number, or the result of `Load Thresholds`."""
+ApiThreshold = float | Literal["auto"] | None
+LabelSpec = list[tuple[str, float | None]] | None
+
+
+# --- request pieces (pure, tested without a server) ------------------------------------
+
+
+def typed_user_properties(properties: Mapping[Any, Any] | None) -> dict[str, Any] | None:
+    """User properties with the API's type prefixes: ``Country=UK`` -> ``string:Country``.
+
+    Keys already written ``string:Name`` or ``number:Name`` keep their prefix (a
+    ``number:`` value given as text is converted); other keys get ``string:`` for text
+    and ``number:`` for numbers.
+    """
+    if not properties:
+        return None
+    typed: dict[str, Any] = {}
+    for raw_key, value in properties.items():
+        key = str(raw_key).strip()
+        kind, _, name = key.partition(":")
+        if name and kind in USER_PROPERTY_TYPES:
+            typed[key] = _property_value(key, kind, value)
+        elif isinstance(value, str):
+            typed[f"string:{key}"] = value
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            typed[f"number:{key}"] = value
+        else:
+            raise ReinferConfigurationError(
+                f"User property {key!r} must be text or a number, got {type(value).__name__} {value!r:.40}."
+            )
+    return typed
+
+
+def _property_value(key: str, kind: str, value: Any) -> Any:
+    if kind == "string":
+        if isinstance(value, str):
+            return value
+        raise ReinferConfigurationError(f"User property {key!r} must be text, got {value!r:.40}.")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    try:
+        return float(value) if "." in str(value) else int(str(value))
+    except (TypeError, ValueError):
+        raise ReinferConfigurationError(
+            f"User property {key!r} must be a number, got {value!r:.40}."
+        ) from None
+
+
+def text_document(
+    text: str,
+    subject: str | None = None,
+    sender: str | None = None,
+    timestamp: datetime | None = None,
+    user_properties: Mapping[Any, Any] | None = None,
+) -> dict[str, Any]:
+    """A ``/predict`` document (API reference 5.1): one message, optional metadata."""
+    if not str(text).strip() and not (subject and subject.strip()):
+        raise ReinferConfigurationError("Nothing to predict on: the text and the subject are both empty.")
+    message: dict[str, Any] = {"body": {"text": str(text)}}
+    if subject:
+        message["subject"] = {"text": subject}
+    if sender:
+        message["from"] = sender
+    document: dict[str, Any] = {"messages": [message]}
+    if timestamp is not None:
+        moment = iso_utc(timestamp)
+        message["sent_at"] = moment
+        document["timestamp"] = moment
+    typed = typed_user_properties(user_properties)
+    if typed:
+        document["user_properties"] = typed
+    return document
+
+
+def threshold_request(
+    threshold: Any, taxonomy: Sequence[str] | None = None
+) -> tuple[ApiThreshold, LabelSpec]:
+    """``(threshold, labels)`` of a predict request from the keyword's ``threshold``.
+
+    - ``None``: neither (the server's default, 0.25).
+    - a number 0..1 or ``auto``: that ``threshold``.
+    - label -> number: ``labels`` with those thresholds (only those labels come back).
+    - a `Load Thresholds` config: its labels; when it also has a ``default`` or ``auto``,
+      every other label of ``taxonomy`` is listed too, with the default (or with no number
+      under ``threshold: auto``), so the answer holds what the config's rule can choose.
+    """
+    if threshold is None:
+        return None, None
+    if isinstance(threshold, ThresholdConfig):
+        return _config_request(threshold, taxonomy)
+    if isinstance(threshold, Mapping):
+        named = canonical_thresholds(threshold)
+        if not named:
+            raise ReinferConfigurationError("threshold= is an empty dictionary: name at least one label.")
+        return None, list(named.items())
+    return _single_threshold(threshold), None
+
+
+def _single_threshold(value: Any) -> float | Literal["auto"]:
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text == "auto":
+            return "auto"
+        try:
+            value = float(text)
+        except ValueError:
+            raise ReinferConfigurationError(
+                f"threshold={value!r} is not valid: give a number from 0 to 1, auto, a dictionary of "
+                "label -> number, or the result of Load Thresholds."
+            ) from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ReinferConfigurationError(
+            f"threshold= must be a number from 0 to 1, auto, a dictionary or a Load Thresholds result, "
+            f"got {type(value).__name__}."
+        )
+    if not 0.0 <= float(value) <= 1.0:
+        raise ReinferConfigurationError(f"threshold={value:g} is outside 0..1.")
+    return float(value)
+
+
+def _config_request(
+    config: ThresholdConfig, taxonomy: Sequence[str] | None
+) -> tuple[ApiThreshold, LabelSpec]:
+    named = canonical_thresholds(config)
+    fallback: ApiThreshold = None
+    if config.default is not None:
+        fallback = config.default  # the config's rule: a default decides before auto does
+    elif config.auto is not None:
+        fallback = "auto"
+    if not named:
+        return fallback, None
+    labels: list[tuple[str, float | None]] = list(named.items())
+    if fallback is None:
+        return None, labels
+    if taxonomy is None:
+        raise ReinferConfigurationError("The taxonomy is needed to send a config with a default or auto.")
+    rest = None if fallback == "auto" else float(fallback)
+    labels += [(name, rest) for name in taxonomy if name not in named]
+    return fallback, labels
+
+
+def needs_taxonomy(threshold: Any) -> bool:
+    """True when :func:`threshold_request` must list the taxonomy's other labels."""
+    return (
+        isinstance(threshold, ThresholdConfig)
+        and bool(threshold.thresholds)
+        and (threshold.default is not None or threshold.auto is not None)
+    )
+
+
+def threshold_text(threshold: Any) -> str:
+    """How the thresholds were given, for the log line."""
+    if threshold is None:
+        return "the server's default threshold (0.25)"
+    if isinstance(threshold, ThresholdConfig):
+        return f"thresholds from {threshold.source or 'a config'} ({describe(threshold)})"
+    if isinstance(threshold, Mapping):
+        return f"{len(threshold)} per-label threshold(s)"
+    return f"threshold {threshold}"
+
+
+def uids_and_comments(values: Any) -> list[tuple[str, Any]]:
+    """``(uid, comment or None)`` for uids, items, a batch, or a list of any of them."""
+    if isinstance(values, Batch):
+        values = values.results
+    elif isinstance(values, Mapping) and "results" in values and "uid" not in values:
+        values = values["results"]
+    if isinstance(values, (str, Mapping, Item)):
+        values = [values]
+    if not isinstance(values, Sequence):
+        raise ReinferConfigurationError(
+            f"Expected comment uids, items or a batch, got {type(values).__name__}."
+        )
+    pairs: list[tuple[str, Any]] = []
+    for value in values:
+        if isinstance(value, str):
+            uid, comment = value.strip(), None
+        else:
+            item = check_item(value)
+            uid, comment = item_uid(item), field(item, "comment")
+        if not uid:
+            raise ReinferConfigurationError(f"Cannot find a comment uid in {str(value)[:80]!r}.")
+        pairs.append((uid, comment))
+    return pairs
+
+
+def _chunks(values: Sequence[Any]) -> list[Sequence[Any]]:
+    return [values[start : start + MAX_DOCUMENTS] for start in range(0, len(values), MAX_DOCUMENTS)]
+
+
+# --- the keywords -----------------------------------------------------------------------
+
+
+class PredictionKeywords(LibraryComponent):
+    """Keywords of the ``Predictions`` area."""
+
+    def __init__(self, context: LibraryContext) -> None:
+        super().__init__(context)
+        self._taxonomies: dict[tuple[int, str], tuple[ReinferConnection, list[str]]] = {}
+
+    def _taxonomy(self, dataset: str) -> list[str]:
+        """The dataset's label names, read once per connection: a robot predicts many times."""
+        connection = self.connection
+        cached = self._taxonomies.get((id(connection), dataset))
+        if cached is not None and cached[0] is connection:
+            return cached[1]
+        names = self.client.get_dataset(dataset).label_names
+        self._taxonomies[(id(connection), dataset)] = (connection, names)
+        return names
+
+    def _version(self, model_version: int | str | None, threshold: Any) -> int | str:
+        if model_version is None and isinstance(threshold, ThresholdConfig):
+            model_version = threshold.model_version
+        return parse_model_version(DEFAULT_VERSION if model_version is None else model_version)
+
+    def _threshold(self, threshold: Any, dataset: str) -> tuple[ApiThreshold, LabelSpec]:
+        if isinstance(threshold, Path):
+            raise ReinferConfigurationError(
+                f"threshold= got the path {str(threshold)!r}: load the file once with Load Thresholds "
+                "and pass its result."
+            )
+        taxonomy = self._taxonomy(dataset) if needs_taxonomy(threshold) else None
+        return threshold_request(threshold, taxonomy)
+
+    def _report(
+        self,
+        items: list[Item],
+        what: str,
+        dataset: str,
+        asked: int | str,
+        threshold: Any,
+    ) -> list[DotDict]:
+        """Log the answer (one line, then one table per item) and convert it for Robot."""
+        models = {(item.model.version, item.model.time) for item in items if item.model is not None}
+        if models:
+            answered = ", ".join(
+                f"{version} (pinned {time or 'at an unknown time'})"
+                for version, time in sorted(models, key=str)
+            )
+        else:
+            answered = "unknown (the answer did not say)"
+        if len(items) == 1 and not item_uid(items[0]):
+            labels = present_labels_text(items[0], 5)
+        else:
+            labels = "; ".join(
+                f"{item_uid(item) or f'#{index + 1}'}: {present_labels_text(item, 5)}"
+                for index, item in enumerate(items[:3])
+            )
+        more = f"; and {len(items) - 3} more" if len(items) > 3 else ""
+        self.info(
+            f"Predicted {len(items)} {what} of {dataset} with model version {answered}, asked for "
+            f"{asked!r}, using {threshold_text(threshold)}. Labels: {labels or 'none'}{more}."
+        )
+        self._warn_version_drift(items, threshold)
+        rule: ThresholdRule | None = None
+        if isinstance(threshold, (ThresholdConfig, Mapping)):
+            rule = threshold_rule(threshold)
+        result: list[DotDict] = self.to_robot(items)
+        for item in result:
+            self.info(item_html(item, rule), html=True)
+        return result
+
+    def _warn_version_drift(self, items: list[Item], threshold: Any) -> None:
+        if not isinstance(threshold, ThresholdConfig) or not isinstance(threshold.model_version, int):
+            return
+        versions = {item.model.version for item in items if item.model is not None}
+        if versions and versions != {threshold.model_version}:
+            self.warn(
+                f"Thresholds from {threshold.source or 'the config'} were chosen for model version "
+                f"{threshold.model_version}, but model version {', '.join(map(str, sorted(versions)))} "
+                "answered; check them with Verify Model Configuration."
+            )
+
+    @keyword(tags=("Predictions",))
+    def predict_text(
+        self,
+        text: str,
+        subject: str | None = None,
+        sender: str | None = None,
+        timestamp: datetime | None = None,
+        user_properties: dict | None = None,
+        model_version: int | str | None = None,
+        threshold: ThresholdArg = None,
+        dataset: str | None = None,
+    ) -> DotDict:
+        """Ask a pinned model about a text that is not stored in the platform.
+
+        Nothing is uploaded; the answer comes from the model version asked for (see
+        `Predictions on demand`). Costs one AI unit.
+
+        Args:
+            text: The message body.
+            subject: The subject line, if the text is an email.
+            sender: The sender's address (``from``).
+            timestamp: When the message was sent; relative dates in the text ("tomorrow")
+                are resolved against it. A time without a time zone is taken as UTC.
+            user_properties: Metadata such as ``Country=UK``; text values become
+                ``string:`` properties and numbers (``${120}``) ``number:`` properties.
+                Keys written ``string:Name`` or ``number:Name`` are sent as they are.
+            model_version: A pinned version number, ``live`` or ``staging``. Default: the
+                ``model_version`` of a `Load Thresholds` config given as ``threshold``,
+                else ``live``.
+            threshold: One number 0..1 (labels at or above it come back; the server's
+                default is 0.25), ``auto`` (labels that clear one of the model's own
+                thresholds, each with its ``auto_thresholds``), a dictionary of label ->
+                number (only those labels, each with its own threshold), or the result of
+                `Load Thresholds`.
+            dataset: ``owner/name``; default: the connection's dataset.
+
+        Returns:
+            One item, shaped like the items of `Fetch Trigger Batch`: ``labels``,
+            ``entities``, ``label_properties``, ``comment`` (the text sent), ``origin``
+            ``predict`` and ``model`` with ``version`` (the number that answered, also
+            for ``live``) and ``time`` (when that version was pinned).
+
+        Example:
+        | ${item} = | Predict Text | My order ACM-104233 never arrived | subject=Where is my order? |
+        | ${labels} = | Labels Above Threshold | ${item} | thresholds=${config} |
+        | Log | Model version ${item.model.version} answered |
+        | ${item} = | Predict Text | ${body} | model_version=staging | threshold=auto |
+        | ${best} = | Labels Above Threshold | ${item} | auto=high_precision |
+        """
+        dataset = self.dataset(dataset)
+        version = self._version(model_version, threshold)
+        document = text_document(text, subject, sender, timestamp, user_properties)
+        api_threshold, labels = self._threshold(threshold, dataset)
+        items = self.client.predict(dataset, version, [document], threshold=api_threshold, labels=labels)
+        if len(items) != 1:
+            raise ReinferConfigurationError(
+                f"Predict on {dataset} returned {len(items)} answers for one text; the server's answer "
+                "is not what the API documents."
+            )
+        item = items[0]
+        item.comment = Comment.model_validate({"id": "", "uid": "", **document})
+        return self._report(items, "text", dataset, version, threshold)[0]
+
+    @keyword(tags=("Predictions",))
+    def predict_comments(
+        self,
+        uids_or_items: list | dict | str,
+        model_version: int | str | None = None,
+        threshold: ThresholdArg = None,
+        dataset: str | None = None,
+    ) -> list[DotDict]:
+        """Ask a pinned model about comments already stored in the platform.
+
+        Useful to compare model versions on the same comments, or to re-check comments
+        fetched earlier with another version. Costs one AI unit per comment; lists
+        longer than 4096 are sent in several requests.
+
+        Args:
+            uids_or_items: Comment uids (``<source id>.<comment id>``), items, or a batch
+                from `Fetch Trigger Batch` (all its items).
+            model_version: A pinned version number, ``live`` or ``staging``. Default: the
+                ``model_version`` of a `Load Thresholds` config given as ``threshold``,
+                else ``live``.
+            threshold: As in `Predict Text`: a number, ``auto``, a dictionary of label
+                -> number, or the result of `Load Thresholds`.
+            dataset: ``owner/name``; default: the connection's dataset.
+
+        Returns:
+            One item per uid given, in the same order, shaped like fetched items with
+            ``model.version`` and ``model.time``. Items made from items keep their
+            ``comment``; items from bare uids have ``comment`` empty.
+
+        Example:
+        | ${batch} = | Fetch Trigger Batch | routing |
+        | ${staging} = | Predict Comments | ${batch} | model_version=staging | threshold=auto |
+        | FOR | ${item} | IN | @{staging} |
+        | | ${labels} = | Labels Above Threshold | ${item} | auto=balanced |
+        | END |
+        | ${items} = | Predict Comments | ${{["18ba5ce699f8da1f.a0001"]}} | model_version=1 |
+        """
+        dataset = self.dataset(dataset)
+        version = self._version(model_version, threshold)
+        pairs = uids_and_comments(uids_or_items)
+        if not pairs:
+            self.info("No comments to predict on.")
+            return []
+        unique = list(dict.fromkeys(uid for uid, _ in pairs))
+        api_threshold, labels = self._threshold(threshold, dataset)
+        answered: dict[str, Item] = {}
+        for chunk in _chunks(unique):
+            for item in self.client.predict_comments(
+                dataset, version, chunk, threshold=api_threshold, labels=labels
+            ):
+                answered[item.uid] = item
+        missing = [uid for uid in unique if uid not in answered]
+        if missing:
+            self.warn(
+                f"The answer has no prediction for {len(missing)} comment(s): {', '.join(missing[:10])}."
+            )
+        for uid, comment in pairs:
+            # The answer has no comments; the ones the robot passed in make the items whole.
+            if comment is not None and uid in answered and answered[uid].comment is None:
+                try:
+                    answered[uid].comment = Comment.model_validate(comment)
+                except ValidationError:
+                    self.debug(f"The comment passed in for {uid} is not a comment; its item has none.")
+        ordered = [answered[uid] for uid, _ in pairs if uid in answered]
+        return self._report(ordered, "stored comment(s)", dataset, version, threshold)
+
+    @keyword(tags=("Predictions",))
+    def predict_emails(
+        self,
+        email: str | list,
+        model_version: int | str | None = None,
+        threshold: ThresholdArg = None,
+        dataset: str | None = None,
+        user_properties: dict | None = None,
+    ) -> list[DotDict]:
+        """Ask a pinned model about raw emails (RFC 822), as text or ``.eml`` files.
+
+        The platform parses each email as its mailbox integration would (headers,
+        plain and HTML bodies, attachment names), so ``comment`` of each answer shows
+        what the model read. Costs one AI unit per email.
+
+        Args:
+            email: The raw email text (headers, a blank line, the body), the path of an
+                ``.eml`` file, or a list of them. Text containing a line break is an
+                email; a single line is a path.
+            model_version: A pinned version number, ``live`` or ``staging``. Default: the
+                ``model_version`` of a `Load Thresholds` config given as ``threshold``,
+                else ``live``.
+            threshold: As in `Predict Text`: a number, ``auto``, a dictionary of label
+                -> number, or the result of `Load Thresholds`.
+            dataset: ``owner/name``; default: the connection's dataset.
+            user_properties: Metadata for every email, as in `Predict Text`.
+
+        Returns:
+            One item per email, in order, shaped like fetched items: ``labels``,
+            ``entities``, ``label_properties``, ``comment`` (the email as the platform
+            parsed it) and ``model`` with ``version`` and ``time``.
+
+        Example:
+        | ${items} = | Predict Emails | ${CURDIR}/data/missing-order.eml | threshold=auto |
+        | ${labels} = | Labels Above Threshold | ${items}[0] | auto=balanced |
+        | ${order} = | Get Entity Value | ${items}[0] | order_number |
+        """
+        dataset = self.dataset(dataset)
+        version = self._version(model_version, threshold)
+        emails = email if isinstance(email, list) else [email]
+        if not emails:
+            self.info("No emails to predict on.")
+            return []
+        properties = typed_user_properties(user_properties)
+        documents = [raw_email_document(read_raw_email(value), properties) for value in emails]
+        api_threshold, labels = self._threshold(threshold, dataset)
+        items: list[Item] = []
+        for chunk in _chunks(documents):
+            items += self.client.predict_raw_emails(
+                dataset, version, chunk, threshold=api_threshold, labels=labels, include_comments=True
+            )
+        return self._report(items, "email(s)", dataset, version, threshold)

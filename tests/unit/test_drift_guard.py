@@ -1,0 +1,353 @@
+"""The drift guard (Verify Model Configuration), model tags and model version details."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import responses
+from responses import matchers
+from robot.api.types import Secret
+
+from ReinferLibrary.errors import ReinferConfigurationError
+from ReinferLibrary.keywords import base
+from ReinferLibrary.keywords.base import ConnectionDefaults, LibraryContext
+from ReinferLibrary.keywords.connection import ConnectionKeywords
+from ReinferLibrary.keywords.models import ModelKeywords, selected_labels
+from ReinferLibrary.logic.drift import (
+    did_you_mean,
+    health_text,
+    label_details,
+    parse_model_version,
+    suggestions,
+    threshold_problems,
+    unreliable_reason,
+)
+from ReinferLibrary.models import LabelValidation, ThresholdConfig
+
+TAXONOMY = [
+    "Order",
+    "Order > Missing",
+    "Order > Damaged",
+    "Order > Wrong Item",
+    "Refund",
+    "Complaint",
+    "Praise",
+]
+
+# --- pure checks -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(0, 0), (7, 7), ("7", 7), (" 12 ", 12), ("live", "live"), ("Staging", "staging")]
+)
+def test_parse_model_version(value: Any, expected: Any) -> None:
+    assert parse_model_version(value) == expected
+
+
+@pytest.mark.parametrize("value", ["livee", "prod", "", "1.5", -1, True, None, 2.0])
+def test_parse_model_version_refuses(value: Any) -> None:
+    with pytest.raises(ReinferConfigurationError, match="is not valid: give a pinned version number"):
+        parse_model_version(value)
+
+
+def test_suggestions_are_close_case_insensitive_and_canonical() -> None:
+    assert suggestions("Order > Mising", TAXONOMY) == ["Order > Missing"]
+    assert suggestions("order > missing", TAXONOMY) == ["Order > Missing"]
+    assert suggestions("PRAISE", TAXONOMY) == ["Praise"]
+    assert suggestions("Compliant", TAXONOMY) == ["Complaint"]
+    assert suggestions("Billing > Invoice Query", TAXONOMY) == []
+    assert did_you_mean("Refnd", TAXONOMY) == " (did you mean 'Refund'?)"
+    assert did_you_mean("Order > Damagd", TAXONOMY) == " (did you mean 'Order > Damaged'?)"
+    assert did_you_mean("Shipping", TAXONOMY) == ""
+    assert did_you_mean("Orde", ["Order", "Orders"]) == " (did you mean 'Order' or 'Orders'?)"
+
+
+def test_threshold_problems_lists_everything_in_order() -> None:
+    problems = threshold_problems(
+        {"Order > Mising": 0.4, "Praise": 1.5, ("Refund",): "high", "Complaint": "0.3", "": 0.5}, TAXONOMY
+    )
+    assert problems == [
+        "unknown label 'Order > Mising' (did you mean 'Order > Missing'?)",
+        "threshold 1.5 of 'Praise' is outside 0..1",
+        "threshold of 'Refund' must be a number from 0 to 1, got 'high'",
+        "label name '' is empty or has an empty level",
+    ]
+    assert threshold_problems({"Anything": 0.2}, None) == []
+
+
+def curve(**fields: Any) -> LabelValidation:
+    figures: dict[str, Any] = {
+        "thresholds": [0.9, 0.6, 0.4, 0.2],
+        "precisions": [1.0, 0.95, 0.8, 0.5],
+        "recalls": [0.2, 0.6, 0.85, 1.0],
+        "average_precision": 0.88,
+        "optimal_thresholds": {"high_recall": 0.2, "balanced": 0.4, "high_precision": 0.6},
+        "health": "good",
+        "train_size": 40,
+        "test_size": 12,
+        "reviewed_size": 52,
+    }
+    figures.update(fields)
+    return LabelValidation.model_validate(figures)
+
+
+def test_unreliable_reason() -> None:
+    assert unreliable_reason(curve()) is None
+    assert unreliable_reason(curve(health="average")) is None
+    assert unreliable_reason(curve(optimal_thresholds=None)) == "validation has no optimal thresholds for it"
+    assert unreliable_reason(curve(optimal_thresholds={"balanced": None})) == (
+        "validation has no optimal thresholds for it"
+    )
+    assert unreliable_reason(curve(health="poor")) == "its validation health is 'poor'"
+    assert unreliable_reason(curve(health={"health": "Unreliable", "warnings": []})) == (
+        "its validation health is 'unreliable'"
+    )
+    assert unreliable_reason(curve(test_size=3)) == "only 3 held-out example(s) validate it (fewer than 5)"
+    assert unreliable_reason(curve(test_size=3), min_test_examples=3) is None
+    assert unreliable_reason(curve(health=None, test_size=None)) is None
+
+
+def test_health_text_forms() -> None:
+    assert health_text(" Good ") == "good"
+    assert health_text({"status": "amber"}) == "amber"
+    assert health_text(42) is None
+    assert health_text(None) is None
+
+
+def test_label_details_reads_precision_and_recall_at_each_optimal_threshold() -> None:
+    details = label_details(curve())
+    assert details["optimal_thresholds"] == {"high_recall": 0.2, "balanced": 0.4, "high_precision": 0.6}
+    assert details["precision"] == {"high_recall": 0.5, "balanced": 0.8, "high_precision": 0.95}
+    assert details["recall"] == {"high_recall": 1.0, "balanced": 0.85, "high_precision": 0.6}
+    assert details["reliable"] is True
+    assert details["unreliable_reason"] is None
+    assert (details["average_precision"], details["test_size"]) == (0.88, 12)
+    none = label_details(curve(optimal_thresholds=None, health="unreliable"))
+    assert none["precision"] == {"high_recall": None, "balanced": None, "high_precision": None}
+    assert none["reliable"] is False
+
+
+# --- the keywords over fake HTTP ---------------------------------------------------------------
+
+BASE = "http://reinfer.test"
+DS = BASE + "/api/v1/datasets/acme/retail-inbox"
+PRIVATE = BASE + "/api/_private/datasets/acme/retail-inbox"
+TAGS = {
+    "status": "ok",
+    "model_tags": [
+        {"name": "staging", "version": 2, "updated_at": "2025-09-02T10:00:00Z"},
+        {"name": "live", "version": 1, "updated_at": "2025-09-01T10:00:00Z"},
+    ],
+}
+
+
+def summary(version: int) -> dict[str, Any]:
+    return {
+        "status": "ok",
+        "validation": {
+            "version": version,
+            "labels": [{"name": name, "parts": name.split(" > ")} for name in TAXONOMY],
+            "num_labels": len(TAXONOMY),
+            "dataset_quality": "good",
+            "dataset_score": 78,
+            "mean_average_precision_safe": 0.84,
+        },
+    }
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, str]] = []
+
+    def info(self, message: str, html: bool = False) -> None:
+        self.messages.append(("INFO", message))
+
+    def debug(self, message: str) -> None:
+        self.messages.append(("DEBUG", message))
+
+    def warn(self, message: str) -> None:
+        self.messages.append(("WARN", message))
+
+    def texts(self, level: str) -> list[str]:
+        return [message for kind, message in self.messages if kind == level]
+
+
+@pytest.fixture
+def log(monkeypatch: pytest.MonkeyPatch) -> Recorder:
+    recorder = Recorder()
+    monkeypatch.setattr(base, "logger", recorder)
+    return recorder
+
+
+@pytest.fixture
+def kw(log: Recorder) -> Iterator[ModelKeywords]:
+    ctx = LibraryContext(ConnectionDefaults())
+    ConnectionKeywords(ctx).connect_to_reinfer(
+        url=BASE, token=Secret("tok-drift-1"), dataset="acme/retail-inbox", retries=0
+    )
+    yield ModelKeywords(ctx)
+    ctx.connections.close_all()
+
+
+@pytest.fixture
+def api() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock() as mock:
+        yield mock
+
+
+def label_validation(api: responses.RequestsMock, version: int, label: str, value: LabelValidation) -> None:
+    api.post(
+        f"{PRIVATE}/labellers/{version}/label-validation",
+        json={"status": "ok", "label_validation": value.model_dump()},
+        match=[matchers.json_params_matcher({"label": label})],
+    )
+
+
+def test_verify_passes_and_warns_about_unreliable_labels(
+    api: responses.RequestsMock, kw: ModelKeywords, log: Recorder
+) -> None:
+    api.get(DS + "/model-tags", json=TAGS)
+    api.get(DS + "/labellers/1/validation", json=summary(1))
+    label_validation(api, 1, "Order > Missing", curve())
+    label_validation(api, 1, "Praise", curve(optimal_thresholds=None, health="unreliable"))
+    label_validation(api, 1, "Complaint", curve(test_size=2))
+    config = ThresholdConfig(
+        model_version="live", thresholds={"Order > Missing": 0.6, "Praise": 0.5, "Complaint": 0.45}
+    )
+    result = kw.verify_model_configuration(config)
+    expected = [
+        "Label 'Praise' of model version 1 of acme/retail-inbox is unreliable: validation has no optimal "
+        "thresholds for it; leave it out in production (its confidences cannot be thresholded reliably).",
+        "Label 'Complaint' of model version 1 of acme/retail-inbox is unreliable: only 2 held-out example(s) "
+        "validate it (fewer than 5); leave it out in production (its confidences cannot be thresholded "
+        "reliably).",
+    ]
+    assert result == {
+        "version": 1,
+        "model_version": "live",
+        "dataset": "acme/retail-inbox",
+        "labels_checked": 3,
+        "warnings": expected,
+    }
+    assert log.texts("WARN") == expected
+    assert log.texts("INFO")[-1] == (
+        "Thresholds fit model version 'live' = 1 of acme/retail-inbox (tags: live=1, staging=2): "
+        "3 label(s) checked, 2 unreliable."
+    )
+
+
+def test_verify_fails_on_misspelt_labels_with_suggestions(
+    api: responses.RequestsMock, kw: ModelKeywords
+) -> None:
+    api.get(DS + "/model-tags", json=TAGS)
+    api.get(DS + "/labellers/2/validation", json=summary(2))
+    config = ThresholdConfig(
+        model_version=2,
+        thresholds={"Order > Mising": 0.6, "praise": 0.5, "Shipping": 0.5, "Refund": 1.5},
+        source="thresholds.yaml",
+    )
+    with pytest.raises(ReinferConfigurationError) as failure:
+        kw.verify_model_configuration(config)
+    assert str(failure.value) == (
+        "Thresholds in thresholds.yaml do not fit model version 2 of acme/retail-inbox: unknown label "
+        "'Order > Mising' (did you mean 'Order > Missing'?); unknown label 'praise' "
+        "(did you mean 'Praise'?); unknown label 'Shipping'; threshold 1.5 of 'Refund' is outside 0..1."
+    )
+    assert len(api.calls) == 2  # no per-label calls for a configuration that is wrong anyway
+
+
+def test_verify_fails_on_an_unpinned_version(api: responses.RequestsMock, kw: ModelKeywords) -> None:
+    api.get(DS + "/model-tags", json=TAGS)
+    api.get(
+        DS + "/labellers/7/validation",
+        status=404,
+        json={"status": "error", "message": "model version 7 of dataset acme/retail-inbox is not pinned"},
+    )
+    with pytest.raises(ReinferConfigurationError) as failure:
+        kw.verify_model_configuration({"Order": 0.5}, model_version=7)
+    assert str(failure.value) == (
+        "Model version 7 of acme/retail-inbox is not pinned (pinned: 1, 2; tags: live=1, staging=2); "
+        "pin it on the dataset's Models page, or set model_version to a pinned version."
+    )
+
+
+def test_verify_fails_on_a_tag_that_points_nowhere(api: responses.RequestsMock, kw: ModelKeywords) -> None:
+    api.get(DS + "/model-tags", json={"status": "ok", "model_tags": [{"name": "live", "version": 1}]})
+    with pytest.raises(
+        ReinferConfigurationError,
+        match=r"Model tag 'staging' of acme/retail-inbox points at no model version",
+    ):
+        kw.verify_model_configuration(ThresholdConfig(model_version="staging", thresholds={"Order": 0.5}))
+
+
+def test_verify_needs_a_version_and_checks_it_before_calling(
+    api: responses.RequestsMock, kw: ModelKeywords
+) -> None:
+    with pytest.raises(ReinferConfigurationError, match="needs a model version"):
+        kw.verify_model_configuration({"Order": 0.5})
+    with pytest.raises(ReinferConfigurationError, match="Did you mean 'live'"):
+        kw.verify_model_configuration({"Order": 0.5}, model_version="livee")
+    with pytest.raises(ReinferConfigurationError, match="load a thresholds file once"):
+        kw.verify_model_configuration("thresholds.yaml", model_version=1)
+    assert len(api.calls) == 0
+
+
+def test_verify_uses_the_dataset_taxonomy_when_validation_lists_no_labels(
+    api: responses.RequestsMock, kw: ModelKeywords
+) -> None:
+    api.get(DS + "/model-tags", json=TAGS)
+    api.get(DS + "/labellers/1/validation", json={"status": "ok", "validation": {"version": 1}})
+    api.get(DS, json={"status": "ok", "dataset": {"name": "retail-inbox", "label_defs": [{"name": "Order"}]}})
+    with pytest.raises(ReinferConfigurationError, match="unknown label 'Ordr' \\(did you mean 'Order'\\?\\)"):
+        kw.verify_model_configuration({"Ordr": 0.5}, model_version=1)
+
+
+def test_get_model_tags(api: responses.RequestsMock, kw: ModelKeywords, log: Recorder) -> None:
+    api.get(DS + "/model-tags", json=TAGS)
+    assert kw.get_model_tags() == {"staging": 2, "live": 1}
+    tags = kw.get_model_tags(details=True)
+    assert tags.live.version == 1
+    assert tags.live.updated_at == "2025-09-01T10:00:00Z"
+    assert log.texts("INFO")[-1] == (
+        "Model tags of acme/retail-inbox: staging=2 (set 2025-09-02T10:00:00Z), "
+        "live=1 (set 2025-09-01T10:00:00Z)."
+    )
+
+
+def test_get_model_version_details(api: responses.RequestsMock, kw: ModelKeywords) -> None:
+    api.get(DS + "/labellers/staging/validation", json=summary(2))
+    label_validation(api, 2, "Order > Missing", curve())
+    label_validation(api, 2, "Praise", curve(health="poor"))
+    details = kw.get_model_version_details("staging", labels=[["Order", "Missing"], "Praise"])
+    assert details.version == 2
+    assert details.summary.dataset_quality == "good"
+    assert details.summary.labels[1].name == "Order > Missing"
+    assert list(details.labels) == ["Order > Missing", "Praise"]
+    assert details.labels["Order > Missing"].precision.balanced == 0.8
+    assert details.labels["Order > Missing"].optimal_thresholds.high_precision == 0.6
+    assert details.unreliable == ["Praise"]
+    assert json.loads(json.dumps(details)) == details
+
+
+def test_get_model_version_details_without_labels_makes_one_call(
+    api: responses.RequestsMock, kw: ModelKeywords
+) -> None:
+    api.get(DS + "/labellers/1/validation", json=summary(1))
+    details = kw.get_model_version_details(1, labels=False)
+    assert details.labels == {}
+    assert len(api.calls) == 1
+
+
+def test_get_model_version_details_for_every_label(api: responses.RequestsMock, kw: ModelKeywords) -> None:
+    api.get(DS + "/labellers/live/validation", json=summary(1))
+    for name in TAXONOMY:
+        label_validation(api, 1, name, curve())
+    assert list(kw.get_model_version_details().labels) == TAXONOMY
+
+
+@pytest.mark.parametrize(("labels", "count"), [("False", 0), ("none", 0), ("ALL", 7), ("Praise", 1)])
+def test_labels_given_as_text(labels: str, count: int) -> None:
+    assert len(selected_labels(labels, TAXONOMY, "Model version 1")) == count
