@@ -303,9 +303,7 @@ class ReinferLibrary(DynamicCore):
         DynamicCore.__init__(self, self.components())
 
     def components(self) -> list[Any]:
-        """One instance per keyword area, all sharing :attr:`context`.
-
-        """
+        """One instance per keyword area, all sharing :attr:`context`."""
         return [
             ConnectionKeywords(self.context),
             TriggerKeywords(self.context),
