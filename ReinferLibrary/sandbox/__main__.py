@@ -1,0 +1,7 @@
+"""``python -m ReinferLibrary.sandbox serve ...`` (same as ``reinfer-sandbox``)."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

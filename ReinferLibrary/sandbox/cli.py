@@ -1,0 +1,150 @@
+"""``reinfer-sandbox serve``: run the sandbox API server (also ``python -m ReinferLibrary.sandbox``).
+
+The server binds its socket itself (so ``--port 0`` picks a free port and the real one is
+known), seeds the demo tenant on the first start of an empty data directory, then prints
+``ready at http://HOST:PORT`` once uvicorn accepts connections. Everything persists in
+``--data-dir``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import uvicorn
+
+from . import faults
+from .app import create_app
+from .context import Sandbox
+from .faults import FaultSpecError
+from .runner import TOKEN_ENV
+from .seed import SeedError, demo_available, seed_demo
+
+
+def _faults_help() -> str:
+    text = faults.__doc__ or ""
+    start = text.find("Grammar")
+    return "fault injection (--faults):\n\n" + (text[start:] if start >= 0 else text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reinfer-sandbox",
+        description="Local Re:infer / Communications Mining API server for offline robots and tests.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = commands.add_parser(
+        "serve",
+        help="run the API server",
+        description="Run the sandbox API server until interrupted (Ctrl-C / SIGTERM).",
+        epilog=_faults_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one (default)")
+    serve.add_argument(
+        "--data-dir", type=Path, required=True, help="directory of the SQLite database (created)"
+    )
+    serve.add_argument(
+        "--token",
+        default=None,
+        help=f"the bearer token clients must send (better: set {TOKEN_ENV}; argv is visible to others)",
+    )
+    serve.add_argument(
+        "--seed",
+        choices=("demo", "none"),
+        default="demo",
+        help="load the demo tenant when the data directory is empty (default demo)",
+    )
+    serve.add_argument("--faults", default="", metavar="SPEC", help="fault spec, see below (default: none)")
+    serve.add_argument(
+        "--log-level",
+        default="warning",
+        choices=("critical", "error", "warning", "info", "debug"),
+        help="uvicorn log level",
+    )
+    serve.add_argument("--access-log", action="store_true", help="log every request (off by default)")
+    return parser
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket; with port 0 the OS picks a free port."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # proto must say TCP: asyncio only disables Nagle (TCP_NODELAY) on accepted sockets whose
+    # proto is IPPROTO_TCP, and with Nagle on, keep-alive answers wait 40 ms for delayed ACKs.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    if os.name != "nt":
+        # Lets a restarted sandbox take its old port back while old connections linger.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    return sock
+
+
+class ReadyServer(uvicorn.Server):
+    """Prints the ready line once uvicorn serves on the socket; closes the store on shutdown.
+
+    Uvicorn re-raises SIGTERM/SIGINT after a graceful shutdown, so code after ``run()`` may
+    never execute: the store is closed here, once in-flight requests have finished.
+    """
+
+    def __init__(self, config: uvicorn.Config, ready_line: str, on_shutdown: Callable[[], None]) -> None:
+        super().__init__(config)
+        self.ready_line = ready_line
+        self.on_shutdown = on_shutdown
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if not self.should_exit:
+            print(self.ready_line, flush=True)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().shutdown(sockets=sockets)
+        self.on_shutdown()
+
+
+def serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    token = args.token or os.environ.get(TOKEN_ENV, "")
+    if not token:
+        parser.error(f"a token is required: pass --token or set {TOKEN_ENV}")
+    try:
+        sandbox = Sandbox.open(args.data_dir, args.faults)
+    except FaultSpecError as error:
+        parser.error(f"--faults: {error}")
+    try:
+        if args.seed == "demo" and sandbox.store.is_empty():
+            if not demo_available():
+                print("demo data not found; starting empty", flush=True)
+            else:
+                print(seed_demo(sandbox).summary(), flush=True)
+        sock = bind(args.host, args.port)
+        port = sock.getsockname()[1]
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        config = uvicorn.Config(
+            create_app(sandbox, token),
+            log_level=args.log_level,
+            access_log=args.access_log,
+            lifespan="off",
+            timeout_graceful_shutdown=5,
+        )
+        ready = f"reinfer sandbox ready at http://{host}:{port}"
+        ReadyServer(config, ready, sandbox.store.close).run(sockets=[sock])
+    except SeedError as error:
+        print(f"reinfer-sandbox: cannot seed the demo tenant: {error}", file=sys.stderr, flush=True)
+        return 2
+    finally:
+        sandbox.store.close()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return serve(args, parser)
+    parser.error(f"unknown command {args.command}")
+    return 2

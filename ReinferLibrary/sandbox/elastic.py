@@ -1,0 +1,565 @@
+"""Elasticsearch trained-model inference, emulated for the sandbox.
+
+``create_elastic_router(backend)`` returns a FastAPI router serving, at the sandbox's base
+URL, what an Elasticsearch 8.x cluster answers for:
+
+* ``GET /`` and ``HEAD /``: cluster info (``es.info()`` / ``es.ping()`` of the official client);
+* ``GET /_ml/trained_models[/{model_id}]``: model configurations (ids, comma lists, ``*``);
+* ``POST /_ml/trained_models/{model_id}/_infer`` (and the deprecated ``/deployment/_infer``).
+
+Every response carries ``X-elastic-product: Elasticsearch`` (the official Python client
+refuses a server without it) and answers a ``compatible-with=N`` request with the matching
+``application/vnd.elasticsearch+json;compatible-with=N`` content type. Errors have the
+Elasticsearch shape ``{"error": {"root_cause": [...], "type", "reason"}, "status"}``.
+
+Models come from an :class:`ElasticBackend` the sandbox server implements: a model for
+which ``classification_labels`` returns labels is a ``text_classification`` model; any
+other id in ``model_ids()`` is an ``ner`` model. As on a real cluster, asking a model for
+another task (e.g. ``zero_shot_classification`` on a text classification model) is a
+``403 status_exception``; the sandbox does not fake zero-shot answers.
+
+This module never imports the library's client or models: the sandbox is an independent
+implementation of the API, so a test passing against it means something.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from collections.abc import Callable
+from typing import Any, Protocol
+from urllib.parse import quote_plus
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+ES_VERSION = "8.15.0"
+MAX_SEQUENCE_LENGTH = 512
+"""Tokens a sandbox model reads (BERT-like, two of them special) before truncation applies."""
+TEXT_FIELD = "text_field"
+DEFAULT_RESULTS_FIELD = "predicted_value"
+TRUNCATE_VALUES = ("first", "second", "none")
+KNOWN_TASKS = frozenset(
+    {
+        "text_classification",
+        "zero_shot_classification",
+        "ner",
+        "fill_mask",
+        "pass_through",
+        "text_embedding",
+        "text_expansion",
+        "text_similarity",
+        "question_answering",
+        "classification",
+        "regression",
+    }
+)
+_TASK_OPTIONS: dict[str, frozenset[str]] = {
+    "text_classification": frozenset(
+        {"num_top_classes", "results_field", "tokenization", "classification_labels"}
+    ),
+    "ner": frozenset({"results_field", "tokenization"}),
+}
+_COMPATIBLE = re.compile(r"compatible-with\s*=\s*(\d+)")
+_TIME_VALUE = re.compile(r"^(-1|0|\d+(nanos|micros|ms|s|m|h|d))$")
+_TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+_CREATE_TIME = 1_735_689_600_000  # 2025-01-01T00:00:00Z, fixed so answers are reproducible
+_TAG = "Elasticsearch (trained models)"
+
+
+class ElasticBackend(Protocol):
+    """What the sandbox server provides to the emulated Elasticsearch routes."""
+
+    def check_auth(self, authorization_header: str | None) -> bool:
+        """True when the ``Authorization`` header (``ApiKey <token>`` or ``Bearer <token>``) is valid."""
+        ...
+
+    def model_ids(self) -> list[str]:
+        """Every model id served: the classification models and the NER model(s)."""
+        ...
+
+    def classification_labels(self, model_id: str) -> list[str] | None:
+        """The labels of a text classification model, ``None`` when ``model_id`` is not one."""
+        ...
+
+    def classify(self, model_id: str, texts: list[str]) -> list[dict[str, float]]:
+        """Per text, every label of the model with its probability."""
+        ...
+
+    def ner(self, texts: list[str]) -> list[list[dict[str, Any]]]:
+        """Per text, the entities found: dicts with ``name``, ``spans`` (``char_start``/``char_end``)."""
+        ...
+
+
+class EsError(Exception):
+    """An error answered in the Elasticsearch shape."""
+
+    def __init__(self, status: int, kind: str, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.kind = kind
+        self.reason = reason
+
+    def body(self) -> dict[str, Any]:
+        cause: dict[str, Any] = {"type": self.kind, "reason": self.reason}
+        if self.status == 401:
+            cause["header"] = {"WWW-Authenticate": list(_WWW_AUTHENTICATE)}
+        return {"error": {"root_cause": [cause], **cause}, "status": self.status}
+
+
+_WWW_AUTHENTICATE = ('Basic realm="security", charset="UTF-8"', 'Bearer realm="security"', "ApiKey")
+
+
+def _media_type(request: Request) -> str:
+    for header in ("accept", "content-type"):
+        match = _COMPATIBLE.search(request.headers.get(header, ""))
+        if match:
+            return f"application/vnd.elasticsearch+json;compatible-with={match.group(1)}"
+    return "application/json"
+
+
+def _json(request: Request, status: int, body: Any) -> Response:
+    return JSONResponse(
+        body,
+        status_code=status,
+        media_type=_media_type(request),
+        headers={"X-elastic-product": "Elasticsearch"},
+    )
+
+
+def _error(request: Request, error: EsError) -> Response:
+    response = _json(request, error.status, error.body())
+    if error.status == 401:
+        for value in _WWW_AUTHENTICATE:
+            response.headers.append("WWW-Authenticate", value)
+    return response
+
+
+def _check_request(backend: ElasticBackend, request: Request) -> None:
+    header = request.headers.get("authorization")
+    if not backend.check_auth(header):
+        reason = (
+            f"missing authentication credentials for REST request [{request.url.path}]"
+            if not header
+            else "unable to authenticate with provided credentials and anonymous access is not allowed "
+            "for this request"
+        )
+        raise EsError(401, "security_exception", reason)
+    for name in ("accept", "content-type"):
+        match = _COMPATIBLE.search(request.headers.get(name, ""))
+        if match and match.group(1) not in ("7", "8", "9"):
+            raise EsError(
+                400,
+                "media_type_header_exception",
+                f"Invalid media-type value on headers [{name.title()}]: compatible-with={match.group(1)}",
+            )
+
+
+# --- model configurations ------------------------------------------------------------
+
+
+def _model_task(backend: ElasticBackend, model_id: str) -> tuple[str, list[str] | None] | None:
+    labels = backend.classification_labels(model_id)
+    if labels is not None:
+        return "text_classification", labels
+    if model_id in backend.model_ids():
+        return "ner", None
+    return None
+
+
+def _model_config(model_id: str, task: str, labels: list[str] | None) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "vocabulary": {"index": ".ml-inference-native-000002"},
+        "tokenization": {
+            "bert": {
+                "do_lower_case": False,
+                "with_special_tokens": True,
+                "max_sequence_length": MAX_SEQUENCE_LENGTH,
+                "truncate": "first",
+                "span": -1,
+            }
+        },
+    }
+    if labels is not None:
+        options["classification_labels"] = labels
+        options["num_top_classes"] = 0
+    kind = "text classification" if task == "text_classification" else "named entity recognition"
+    return {
+        "model_id": model_id,
+        "model_type": "pytorch",
+        "created_by": "api_user",
+        "version": "12.0.0",
+        "create_time": _CREATE_TIME,
+        "description": f"Reinfer sandbox {kind} model",
+        "tags": ["sandbox"],
+        "license_level": "platinum",
+        "input": {"field_names": [TEXT_FIELD]},
+        "inference_config": {task: options},
+        "location": {"index": {"name": ".ml-inference-native-000002"}},
+    }
+
+
+def _get_models(backend: ElasticBackend, pattern: str) -> dict[str, Any]:
+    known = backend.model_ids()
+    chosen: list[str] = []
+    for part in (piece.strip() for piece in pattern.split(",")):
+        if part in ("", "_all", "*"):
+            matches = list(known)
+        elif "*" in part:
+            matches = [model_id for model_id in known if fnmatch.fnmatchcase(model_id, part)]
+        elif part in known:
+            matches = [part]
+        else:
+            raise EsError(
+                404, "resource_not_found_exception", f"No known trained model with model_id [{part}]"
+            )
+        chosen.extend(model_id for model_id in matches if model_id not in chosen)
+    configs = []
+    for model_id in sorted(chosen):
+        found = _model_task(backend, model_id)
+        if found is not None:
+            configs.append(_model_config(model_id, *found))
+    return {"count": len(configs), "trained_model_configs": configs}
+
+
+# --- inference -----------------------------------------------------------------------
+
+
+def _parse_body(raw: bytes) -> tuple[list[Any], dict[str, Any] | None]:
+    try:
+        body = json.loads(raw or b"null")
+    except ValueError as error:
+        raise EsError(
+            400, "x_content_parse_exception", f"Failed to parse the request body: {error}"
+        ) from None
+    if not isinstance(body, dict):
+        raise EsError(
+            400, "x_content_parse_exception", "[trained_model_infer] the request body must be an object"
+        )
+    unknown = sorted(set(body) - {"docs", "inference_config"})
+    if unknown:
+        raise EsError(400, "x_content_parse_exception", f"[trained_model_infer] unknown field [{unknown[0]}]")
+    docs = body.get("docs")
+    if docs is None:
+        raise EsError(400, "x_content_parse_exception", "[trained_model_infer] Required [docs]")
+    if not isinstance(docs, list) or not docs:
+        raise EsError(
+            400,
+            "action_request_validation_exception",
+            "Validation Failed: 1: at least one document is required;",
+        )
+    config = body.get("inference_config")
+    if config is not None and not isinstance(config, dict):
+        raise EsError(
+            400, "x_content_parse_exception", "[trained_model_infer] [inference_config] must be an object"
+        )
+    return docs, config
+
+
+def _task_options(model_id: str, model_task: str, config: dict[str, Any] | None) -> dict[str, Any]:
+    if not config:
+        return {}
+    if len(config) != 1:
+        raise EsError(400, "x_content_parse_exception", "[inference_config] must contain exactly one task")
+    task, options = next(iter(config.items()))
+    if task not in KNOWN_TASKS:
+        raise EsError(400, "x_content_parse_exception", f"[inference_config] unknown field [{task}]")
+    if task != model_task:
+        raise EsError(
+            403,
+            "status_exception",
+            f"Trained model [{model_id}] is configured for task [{model_task}] but called with task [{task}]",
+        )
+    if not isinstance(options, dict):
+        raise EsError(400, "x_content_parse_exception", f"[{task}] must be an object")
+    unknown = sorted(set(options) - _TASK_OPTIONS[task])
+    if unknown:
+        raise EsError(400, "x_content_parse_exception", f"[{task}] unknown field [{unknown[0]}]")
+    return options
+
+
+def _check_options(
+    options: dict[str, Any], labels: list[str] | None
+) -> tuple[str, int, str | None, list[str]]:
+    """(results_field, num_top_classes, truncate, renamed labels) after validating the options."""
+    results_field = options.get("results_field", DEFAULT_RESULTS_FIELD)
+    if not isinstance(results_field, str) or not results_field:
+        raise EsError(400, "x_content_parse_exception", "[results_field] must be a non-empty string")
+    top = options.get("num_top_classes", 0)
+    if isinstance(top, bool) or not isinstance(top, int) or top < -1:
+        raise EsError(400, "x_content_parse_exception", "[num_top_classes] must be an integer >= -1")
+    renamed = list(labels or [])
+    new_labels = options.get("classification_labels")
+    if new_labels is not None:
+        if not isinstance(new_labels, list) or not all(isinstance(label, str) for label in new_labels):
+            raise EsError(
+                400, "x_content_parse_exception", "[classification_labels] must be a list of strings"
+            )
+        if len(new_labels) != len(renamed):
+            raise EsError(
+                400,
+                "status_exception",
+                f"The number of [classification_labels] [{len(new_labels)}] must equal the number of labels "
+                f"the model was trained with [{len(renamed)}]",
+            )
+        renamed = list(new_labels)
+    truncate: str | None = None
+    tokenization = options.get("tokenization")
+    if tokenization is not None:
+        if not isinstance(tokenization, dict) or set(tokenization) - {"truncate", "span"}:
+            raise EsError(400, "x_content_parse_exception", "[tokenization] takes only [truncate] and [span]")
+        truncate = tokenization.get("truncate")
+        if truncate is not None and truncate not in TRUNCATE_VALUES:
+            raise EsError(
+                400,
+                "illegal_argument_exception",
+                f"[truncate] must be one of [first, second, none], got [{truncate}]",
+            )
+        span = tokenization.get("span")
+        if span is not None and (isinstance(span, bool) or not isinstance(span, int) or span < -1):
+            raise EsError(400, "x_content_parse_exception", "[span] must be an integer >= -1")
+        if span is not None and span > -1 and truncate not in (None, "none"):
+            raise EsError(
+                400, "illegal_argument_exception", "[span] can only be set when [truncate] is [none]"
+            )
+        if span is not None and span > -1:
+            truncate = "span"
+    return results_field, top, truncate, renamed
+
+
+def _fit(text: str, truncate: str | None) -> tuple[str, bool]:
+    """The text the model reads and whether it was truncated (or 400 when truncation is off)."""
+    tokens = list(_TOKEN.finditer(text))
+    room = MAX_SEQUENCE_LENGTH - 2
+    if len(tokens) <= room or truncate == "span":
+        return text, False
+    if truncate == "none":
+        raise EsError(
+            400,
+            "status_exception",
+            f"Input too large. The tokenized input length [{len(tokens) + 2}] exceeds the maximum sequence "
+            f"length [{MAX_SEQUENCE_LENGTH}]",
+        )
+    return text[: tokens[room - 1].end()], True
+
+
+def _utf16_units(text: str, chars: int) -> int:
+    prefix = text[: max(chars, 0)]
+    return len(prefix) + sum(1 for char in prefix if ord(char) > 0xFFFF)
+
+
+def _classification_result(
+    probabilities: dict[str, float], labels: list[str], renamed: list[str], results_field: str, top: int
+) -> dict[str, Any]:
+    order = labels or list(probabilities)
+    names = dict(zip(order, renamed or order, strict=True))
+    scored = sorted(
+        ((names.get(label, label), float(probabilities.get(label, 0.0))) for label in order),
+        key=lambda pair: pair[1],
+        reverse=True,
+    )
+    best_name, best = scored[0] if scored else ("", 0.0)
+    result: dict[str, Any] = {results_field: best_name, "prediction_probability": best}
+    if top != 0:
+        shown = scored if top == -1 else scored[:top]
+        result["top_classes"] = [
+            {"class_name": name, "class_probability": value, "class_score": value} for name, value in shown
+        ]
+    return result
+
+
+def _body_span(entity: dict[str, Any], text: str) -> tuple[int, int] | None:
+    """The (start, end) code points of the entity in the body text, if it has a usable span there."""
+    for span in entity.get("spans") or [entity.get("span") or {}]:
+        if span.get("content_part", "body") != "body" or span.get("message_index", 0) != 0:
+            continue
+        start, end = span.get("char_start"), span.get("char_end")
+        if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
+            return start, end
+    return None
+
+
+def _ner_result(text: str, found: list[dict[str, Any]], results_field: str) -> dict[str, Any]:
+    located: list[tuple[int, int, str, float]] = []
+    for entity in found:
+        span = _body_span(entity, text)
+        if span is not None:
+            probability = entity.get("probability")
+            name = str(entity.get("name") or entity.get("kind"))
+            located.append((*span, name, float(probability) if probability is not None else 1.0))
+    located.sort(key=lambda entry: (entry[0], entry[1]))
+    entities = [
+        {
+            "entity": text[start:end],
+            "class_name": name,
+            "class_probability": probability,
+            "start_pos": _utf16_units(text, start),
+            "end_pos": _utf16_units(text, end),
+        }
+        for start, end, name, probability in located
+    ]
+    # The annotated text: "[surface](CLASS&url+encoded+surface)" for each entity, as Elasticsearch writes it.
+    annotated, cursor = [], 0
+    for start, end, name, _ in located:
+        if start < cursor:
+            continue  # overlapping entities: the annotated text marks only the first
+        surface = text[start:end]
+        annotated.append(f"{text[cursor:start]}[{surface}]({name}&{quote_plus(surface)})")
+        cursor = end
+    annotated.append(text[cursor:])
+    return {results_field: "".join(annotated), "entities": entities}
+
+
+def _infer(backend: ElasticBackend, model_id: str, raw: bytes, timeout: str | None) -> dict[str, Any]:
+    if timeout is not None and not _TIME_VALUE.match(timeout):
+        raise EsError(
+            400,
+            "parse_exception",
+            f"failed to parse setting [timeout] with value [{timeout}] as a time value: "
+            "unit is missing or unrecognized",
+        )
+    found = _model_task(backend, model_id)
+    if found is None:
+        raise EsError(404, "resource_not_found_exception", f"Could not find trained model [{model_id}]")
+    model_task, labels = found
+    docs, config = _parse_body(raw)
+    options = _task_options(model_id, model_task, config)
+    results_field, top, truncate, renamed = _check_options(options, labels)
+    results: list[dict[str, Any] | None] = []
+    texts: list[str] = []
+    for doc in docs:
+        value = doc.get(TEXT_FIELD) if isinstance(doc, dict) else None
+        if not isinstance(value, str):
+            results.append({"warning": f"Input field [{TEXT_FIELD}] does not exist in the source document"})
+            continue
+        text, truncated = _fit(value, truncate)
+        texts.append(text)
+        results.append({"is_truncated": True} if truncated else None)
+    answers: list[dict[str, Any]]
+    if not texts:
+        answers = []
+    elif model_task == "text_classification":
+        answers = [
+            _classification_result(probabilities, labels or [], renamed, results_field, top)
+            for probabilities in backend.classify(model_id, texts)
+        ]
+    else:
+        answers = [
+            _ner_result(text, entities, results_field)
+            for text, entities in zip(texts, backend.ner(texts), strict=True)
+        ]
+    inference_results, fresh = [], iter(answers)
+    for result in results:
+        if result is not None and "warning" in result:
+            inference_results.append(result)
+        else:
+            inference_results.append({**next(fresh), **(result or {})})
+    return {"inference_results": inference_results}
+
+
+def _cluster_info() -> dict[str, Any]:
+    return {
+        "name": "reinfer-sandbox",
+        "cluster_name": "reinfer-sandbox",
+        "cluster_uuid": "c2FuZGJveC1jbHVzdGVy",
+        "version": {
+            "number": ES_VERSION,
+            "build_flavor": "default",
+            "build_type": "docker",
+            "build_hash": "sandbox",
+            "build_date": "2024-08-05T10:05:34.233336849Z",
+            "build_snapshot": False,
+            "lucene_version": "9.11.1",
+            "minimum_wire_compatibility_version": "7.17.0",
+            "minimum_index_compatibility_version": "7.0.0",
+        },
+        "tagline": "You Know, for Search",
+    }
+
+
+_INFER_BODY_SCHEMA: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["docs"],
+                    "properties": {
+                        "docs": {
+                            "type": "array",
+                            "items": {"type": "object", "properties": {TEXT_FIELD: {"type": "string"}}},
+                        },
+                        "inference_config": {
+                            "type": "object",
+                            "description": "One task key (text_classification or ner) with its options: "
+                            "num_top_classes, results_field, classification_labels, "
+                            "tokenization {truncate, span}.",
+                        },
+                    },
+                },
+                "example": {
+                    "docs": [{TEXT_FIELD: "My order 12345678 never arrived"}],
+                    "inference_config": {"text_classification": {"num_top_classes": 3}},
+                },
+            }
+        },
+    }
+}
+
+
+def create_elastic_router(backend: ElasticBackend, *, include_root: bool = True) -> APIRouter:
+    """The emulated Elasticsearch routes over ``backend``; ``include_root`` adds ``GET /`` and ``HEAD /``."""
+    router = APIRouter(tags=[_TAG])
+
+    async def answer(request: Request, work: Callable[[], Any]) -> Response:
+        try:
+            _check_request(backend, request)
+            # Models are CPU work: keep them off the event loop so other routes stay responsive.
+            return _json(request, 200, await run_in_threadpool(work))
+        except EsError as error:
+            return _error(request, error)
+
+    if include_root:
+
+        async def cluster_info(request: Request) -> Response:
+            return await answer(request, _cluster_info)
+
+        async def cluster_ping(request: Request) -> Response:
+            response = await answer(request, _cluster_info)
+            return Response(status_code=response.status_code, headers={"X-elastic-product": "Elasticsearch"})
+
+        router.add_api_route("/", cluster_info, methods=["GET"], summary="Elasticsearch cluster info")
+        router.add_api_route("/", cluster_ping, methods=["HEAD"], include_in_schema=False)
+
+    @router.get("/_ml/trained_models", summary="Get all trained model configurations")
+    async def get_all_models(request: Request) -> Response:
+        return await answer(request, lambda: _get_models(backend, "_all"))
+
+    @router.get("/_ml/trained_models/{model_id}", summary="Get trained model configurations")
+    async def get_models(request: Request, model_id: str) -> Response:
+        return await answer(request, lambda: _get_models(backend, model_id))
+
+    async def infer(request: Request, model_id: str) -> Response:
+        raw = await request.body()
+        timeout = request.query_params.get("timeout")
+        return await answer(request, lambda: _infer(backend, model_id, raw, timeout))
+
+    router.add_api_route(
+        "/_ml/trained_models/{model_id}/_infer",
+        infer,
+        methods=["POST"],
+        summary="Evaluate a trained model",
+        openapi_extra=_INFER_BODY_SCHEMA,
+    )
+    router.add_api_route(
+        "/_ml/trained_models/{model_id}/deployment/_infer",
+        infer,
+        methods=["POST"],
+        summary="Evaluate a trained model (deprecated path)",
+        deprecated=True,
+        openapi_extra=_INFER_BODY_SCHEMA,
+    )
+    return router

@@ -1,0 +1,258 @@
+"""Fault injection: make the sandbox misbehave the way a real tenant sometimes does.
+
+Off by default. Set at start (``--faults SPEC``) or at run time (``PUT /api/_sandbox/faults``
+with ``{"spec": "..."}``; an empty spec switches faults off; ``GET`` shows the current one).
+
+Grammar (items separated by commas, whitespace ignored)::
+
+    SPEC  := ITEM ("," ITEM)*
+    ITEM  := "seed=" INT                      make the dice deterministic
+           | ROUTE ":" KIND ["@" PROBABILITY]  PROBABILITY 0..1, default 1
+    ROUTE := "*" | fetch | results | advance | reset | exceptions | streams | predict | sync
+           | comments | datasets | sources | projects | validation | model-tags
+           | get | post | put | delete        (any route with that HTTP method)
+    KIND  := 429            rate limited, with "Retry-After: 1"
+           | 429-noretry    rate limited, no Retry-After header
+           | 4xx | 5xx      that status with an error envelope (e.g. 500, 502, 503, 409)
+           | slow=DURATION  delay the answer by DURATION ("2s", "250ms", "0.5"), then serve it
+           | drop           close the connection without any response
+
+Example: ``fetch:429@0.3,fetch:503@0.1,advance:drop@0.2,*:slow=2s@0.05,seed=7``.
+
+Route names: ``streams`` covers stream and trigger create/get/list/update/delete;
+``predict`` covers predict, predict-comments and predict-raw-emails; ``comments`` covers
+get/delete comment. Rules are tried in order for every ``/api`` request (never for
+``/api/_sandbox/...``, so a test can always switch faults off): every matching ``slow`` rule
+that fires adds its delay; the first matching error or ``drop`` rule that fires answers the
+request. With ``seed=N`` the same requests in the same order meet the same faults.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import threading
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .envelope import error_response, status_line
+
+ROUTE_NAMES = frozenset(
+    {
+        "fetch",
+        "results",
+        "advance",
+        "reset",
+        "exceptions",
+        "streams",
+        "predict",
+        "sync",
+        "comments",
+        "datasets",
+        "sources",
+        "projects",
+        "validation",
+        "model-tags",
+    }
+)
+METHOD_NAMES = frozenset({"get", "post", "put", "delete"})
+_LAST_SEGMENT = {
+    "fetch": "fetch",
+    "results": "results",
+    "advance": "advance",
+    "reset": "reset",
+    "exceptions": "exceptions",
+    "sync": "sync",
+    "predict": "predict",
+    "predict-comments": "predict",
+    "predict-raw-emails": "predict",
+    "validation": "validation",
+    "label-validation": "validation",
+    "model-tags": "model-tags",
+}
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s)?$")
+
+
+class FaultSpecError(ValueError):
+    """The spec does not follow the grammar; the message says which item and why."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    route: str
+    kind: str  # "status", "slow" or "drop"
+    probability: float = 1.0
+    status: int = 0
+    retry_after: bool = False
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Decision:
+    delay: float = 0.0
+    status: int = 0
+    retry_after: bool = False
+    drop: bool = False
+    rule: str = ""
+
+
+def route_name(method: str, path: str) -> str | None:
+    """The fault route name of a request, or None when faults never apply to it."""
+    if not path.startswith("/api/") or path.startswith("/api/_sandbox/"):
+        return None
+    segments = [segment for segment in path.split("/") if segment]
+    if segments[-1] in _LAST_SEGMENT:
+        return _LAST_SEGMENT[segments[-1]]
+    if "comments" in segments:
+        return "comments"
+    if "streams" in segments or "triggers" in segments:
+        return "streams"
+    return segments[2] if len(segments) > 2 else "api"
+
+
+def _duration(text: str, item: str) -> float:
+    match = _DURATION.match(text)
+    if not match:
+        raise FaultSpecError(f"fault '{item}': duration '{text}' should look like 2s, 250ms or 0.5")
+    value = float(match.group(1))
+    return value / 1000 if match.group(2) == "ms" else value
+
+
+def _kind(text: str, route: str, probability: float, item: str) -> Rule:
+    if text == "drop":
+        return Rule(route, "drop", probability)
+    if text.startswith("slow="):
+        return Rule(route, "slow", probability, seconds=_duration(text[5:], item))
+    retry_after = text == "429"
+    if text == "429-noretry":
+        text = "429"
+    if text.isdigit() and 400 <= int(text) <= 599:
+        return Rule(route, "status", probability, status=int(text), retry_after=retry_after)
+    raise FaultSpecError(
+        f"fault '{item}': kind '{text}' is not 429, 429-noretry, a 4xx/5xx code, slow=<time> or drop"
+    )
+
+
+def parse(spec: str) -> tuple[list[Rule], int | None]:
+    """Rules and seed of a spec (see the module docstring)."""
+    rules: list[Rule] = []
+    seed: int | None = None
+    for raw in spec.split(","):
+        item = "".join(raw.split())
+        if not item:
+            continue
+        if item.startswith("seed="):
+            if not item[5:].lstrip("-").isdigit():
+                raise FaultSpecError(f"fault '{item}': the seed must be an integer")
+            seed = int(item[5:])
+            continue
+        route, sep, rest = item.partition(":")
+        if not sep or not rest:
+            raise FaultSpecError(
+                f"fault '{item}' should look like ROUTE:KIND[@PROBABILITY], e.g. fetch:429@0.3"
+            )
+        route = route.lower()
+        if route != "*" and route not in ROUTE_NAMES and route not in METHOD_NAMES:
+            known = ", ".join(sorted(ROUTE_NAMES | METHOD_NAMES))
+            raise FaultSpecError(f"fault '{item}': unknown route '{route}'; use * or one of {known}")
+        kind, at, chance = rest.partition("@")
+        probability = 1.0
+        if at:
+            try:
+                probability = float(chance)
+            except ValueError:
+                probability = -1.0
+            if not 0.0 <= probability <= 1.0:
+                raise FaultSpecError(f"fault '{item}': probability '{chance}' must be a number from 0 to 1")
+        rules.append(_kind(kind.lower(), route, probability, item))
+    return rules, seed
+
+
+class FaultInjector:
+    """The current fault plan and its dice. Thread-safe; ``spec`` can change at run time."""
+
+    def __init__(self, spec: str = "") -> None:
+        self._lock = threading.Lock()
+        self._rules: list[Rule] = []
+        self._random = random.Random()
+        self._spec = ""
+        self.set(spec)
+
+    @property
+    def spec(self) -> str:
+        return self._spec
+
+    def set(self, spec: str) -> None:
+        """Replace the plan. Raises FaultSpecError (and keeps the old plan) if the spec is bad."""
+        rules, seed = parse(spec or "")
+        with self._lock:
+            self._rules = rules
+            self._random = random.Random(seed)
+            self._spec = ",".join("".join(part.split()) for part in (spec or "").split(",") if part.strip())
+
+    def decide(self, method: str, path: str) -> Decision | None:
+        """What happens to this request, or None for nothing at all."""
+        if not self._rules:
+            return None
+        route = route_name(method, path)
+        if route is None:
+            return None
+        verb = method.lower()
+        delay = 0.0
+        with self._lock:
+            for rule in self._rules:
+                if rule.route not in ("*", route, verb) or self._random.random() >= rule.probability:
+                    continue
+                if rule.kind == "slow":
+                    delay += rule.seconds
+                    continue
+                name = f"{rule.route}:{rule.kind}"
+                return Decision(delay, rule.status, rule.retry_after, rule.kind == "drop", name)
+        return Decision(delay) if delay else None
+
+
+async def drop_connection(send: Send) -> bool:
+    """Abort the client connection without a response; True if it could be done.
+
+    Uvicorn's ``send`` is a bound method of the request cycle, which owns the transport.
+    Aborting it and yielding once lets uvicorn see the disconnect, so it neither logs an error
+    nor tries to answer. This only works from outside Starlette's own middleware, which wraps
+    ``send``; the fault middleware is therefore the outermost ASGI layer.
+    """
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    if transport is None or not hasattr(transport, "abort"):
+        return False
+    transport.abort()
+    for _ in range(3):
+        await asyncio.sleep(0)
+    return True
+
+
+class FaultMiddleware:
+    """Outermost ASGI layer: applies the injector's decision before the app sees the request."""
+
+    def __init__(self, app: ASGIApp, injector: FaultInjector) -> None:
+        self.app = app
+        self.injector = injector
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        decision = self.injector.decide(scope["method"], scope["path"])
+        if decision is None:
+            await self.app(scope, receive, send)
+            return
+        if decision.delay:
+            await asyncio.sleep(decision.delay)
+        if decision.drop and await drop_connection(send):
+            return
+        if decision.drop or decision.status:
+            code = decision.status or 503
+            headers = {"Retry-After": "1"} if decision.retry_after else None
+            message = f"{status_line(code)}: injected by the sandbox fault '{decision.rule}'"
+            await error_response(code, message, headers)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

@@ -1,0 +1,251 @@
+"""Pinned model versions and their predictions: loading, lazy batched scoring, thresholds.
+
+Predictions for stored comments are computed the first time a fetch (or predict-comments)
+needs them, in one vectorised call for the requested comments plus a look-ahead of the
+comments that follow (a consumer reading a stream will ask for those next), and cached in
+memory and in the ``predictions`` table, so repeated fetches and restarts cost nothing.
+Seeding trains models but predicts nothing.
+
+Threshold rules (API reference 2.2, 2.4, 5.1):
+
+* a stream returns a label only when the stream lists it with a threshold and the
+  probability is at or above it;
+* predict routes use ``threshold`` (default 0.25) or per-label thresholds from ``labels``
+  (which also restricts the answer to those labels); ``"auto"`` returns the labels that clear
+  at least one of the version's optimal thresholds and adds ``auto_thresholds``;
+* auto threshold names, in increasing confidence: ``high_recall``, ``balanced``,
+  ``high_precision``; a label carries every name whose threshold its probability meets.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import timeutil
+from .envelope import bad_request, not_found
+from .nlp.classifier import TrainedModel, train
+from .schemas import LABEL_SEPARATOR, PredictOptions
+from .store import Store
+
+AUTO_NAMES = ("high_recall", "balanced", "high_precision")
+DEFAULT_THRESHOLD = 0.25
+STREAM_THRESHOLD = "stream"
+# One look-ahead batch: big enough to amortise a scikit-learn call, small enough to stay fast.
+PREDICT_BATCH = 256
+MEMORY_LIMIT = 500_000
+
+
+def parts(name: str) -> list[str]:
+    return name.split(LABEL_SEPARATOR)
+
+
+@dataclass
+class LoadedModel:
+    """A pinned version, ready to score."""
+
+    dataset_id: str
+    version: int
+    trained_at: str
+    model: TrainedModel
+    validation: dict[str, Any]
+    labels: list[str] = field(init=False)
+    auto: dict[str, list[tuple[str, float]]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.labels = list(self.model.labels)
+        self.auto = {}
+        per_label = self.validation.get("labels") or {}
+        for label in self.labels:
+            optimal = (per_label.get(label) or {}).get("optimal_thresholds") or {}
+            self.auto[label] = [
+                (name, float(optimal[name])) for name in AUTO_NAMES if optimal.get(name) is not None
+            ]
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """``{"version", "time"}`` as predict responses carry it."""
+        return {"version": self.version, "time": self.trained_at}
+
+    def auto_names(self, label: str, probability: float) -> list[str]:
+        return [name for name, threshold in self.auto.get(label, ()) if probability >= threshold]
+
+    def score(self, texts: Sequence[str]) -> list[list[float]]:
+        """Probabilities in ``labels`` order, one list per text."""
+        if not texts:
+            return []
+        return [[float(row[label]) for label in self.labels] for row in self.model.predict(list(texts))]
+
+
+class Predictor:
+    """Model cache and prediction cache shared by every route."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._models: dict[tuple[str, int], LoadedModel] = {}
+        self._memory: dict[tuple[str, int], dict[int, list[float]]] = {}
+        self._lock = threading.Lock()
+        self._compute = threading.Lock()
+        store.on_text_changed(self._forget)
+
+    def _forget(self, seqs: list[int]) -> None:
+        with self._lock:
+            for cache in self._memory.values():
+                for seq in seqs:
+                    cache.pop(seq, None)
+
+    def load(self, dataset_id: str, version: int) -> LoadedModel | None:
+        """A pinned version, or None if it does not exist or is not pinned."""
+        key = (dataset_id, version)
+        with self._lock:
+            cached = self._models.get(key)
+        if cached is not None:
+            return cached
+        row = self.store.get_model(dataset_id, version)
+        if row is None or not row.pinned:
+            return None
+        loaded = LoadedModel(
+            dataset_id,
+            version,
+            row.trained_at,
+            TrainedModel.from_bytes(row.bytes),
+            json.loads(row.validation_json),
+        )
+        with self._lock:
+            return self._models.setdefault(key, loaded)
+
+    def resolve_version(self, dataset: dict[str, Any], version: str | int) -> int:
+        """``2``, ``"2"``, ``"live"`` or ``"staging"`` -> a version number (404 if unknown)."""
+        name = f"{dataset['owner']}/{dataset['name']}"
+        text = str(version).strip()
+        if text.isdigit():
+            return int(text)
+        for tag in self.store.tags(dataset["id"]):
+            if tag["name"] == text.lower():
+                return int(tag["version"])
+        if text.lower() in ("live", "staging"):
+            raise not_found(f"no model version of dataset {name} is tagged '{text}'")
+        raise not_found(f"model version '{text}' is not a version number, 'live' or 'staging'")
+
+    def require(self, dataset: dict[str, Any], version: str | int) -> LoadedModel:
+        number = self.resolve_version(dataset, version)
+        loaded = self.load(dataset["id"], number)
+        if loaded is None:
+            raise not_found(
+                f"model version {number} of dataset {dataset['owner']}/{dataset['name']} is not pinned"
+            )
+        return loaded
+
+    def probabilities(
+        self, model: LoadedModel, source_ids: Sequence[str], seqs: Sequence[int]
+    ) -> dict[int, list[float]]:
+        """Probabilities of stored comments, computing (and caching) what is missing."""
+        key = (model.dataset_id, model.version)
+        with self._lock:
+            memory = self._memory.setdefault(key, {})
+            missing = [seq for seq in seqs if seq not in memory]
+        if missing:
+            with self._compute:
+                found = self.store.cached_predictions(model.dataset_id, model.version, missing)
+                todo = [seq for seq in missing if seq not in found]
+                if todo:
+                    room = PREDICT_BATCH - len(todo)
+                    if room > 0:
+                        todo += self.store.uncached_after(
+                            model.dataset_id, model.version, source_ids, max(todo), room
+                        )
+                    texts = self.store.texts(todo)
+                    order = [seq for seq in todo if seq in texts]
+                    computed = dict(zip(order, model.score([texts[seq] for seq in order]), strict=True))
+                    self.store.cache_predictions(model.dataset_id, model.version, computed)
+                    found.update(computed)
+            with self._lock:
+                if len(memory) > MEMORY_LIMIT:
+                    memory.clear()
+                memory.update(found)
+        with self._lock:
+            return {seq: memory[seq] for seq in seqs if seq in memory}
+
+
+def train_version(
+    store: Store,
+    dataset: dict[str, Any],
+    examples: Sequence[tuple[str, list[str]]],
+    seed: int,
+    tags: Sequence[str] = (),
+) -> int:
+    """Train on ``(text, assigned labels)`` over the dataset's taxonomy, pin it, tag it."""
+    if not examples:
+        raise bad_request(
+            f"dataset '{dataset['owner']}/{dataset['name']}' has no reviewed comments to train on"
+        )
+    taxonomy = [label["name"] for label in dataset["label_defs"]]
+    model = train([text for text, _ in examples], [labels for _, labels in examples], taxonomy, seed=seed)
+    version = store.add_model(
+        dataset["id"], model.to_bytes(), timeutil.platform(timeutil.now()), model.validation
+    )
+    for tag in tags:
+        store.set_tag(dataset["id"], tag, version)
+    return version
+
+
+# --- shaping labels for each kind of answer -------------------------------------------------
+
+
+def stream_labels(
+    model: LoadedModel, probs: list[float], thresholds: dict[str, float]
+) -> list[tuple[str, float]]:
+    """``(label, probability)`` for labels at or above the stream's threshold, most likely first."""
+    chosen = [
+        (label, probability)
+        for label, probability in zip(model.labels, probs, strict=True)
+        if label in thresholds and probability >= thresholds[label]
+    ]
+    chosen.sort(key=lambda pair: -pair[1])
+    return chosen
+
+
+def fetch_labels(chosen: list[tuple[str, float]]) -> list[dict[str, Any]]:
+    return [{"name": parts(label), "probability": probability} for label, probability in chosen]
+
+
+def results_labels(model: LoadedModel, chosen: list[tuple[str, float]]) -> list[dict[str, Any]]:
+    """``LabelPrediction`` objects for ``/results``: string names, threshold names incl. ``stream``."""
+    return [
+        {
+            "name": label,
+            "occurrence_confidence": {
+                "value": probability,
+                "thresholds": [STREAM_THRESHOLD, *model.auto_names(label, probability)],
+            },
+            "extraction_confidence": {"value": probability, "thresholds": []},
+            "fields": [],
+        }
+        for label, probability in chosen
+    ]
+
+
+def predict_labels(model: LoadedModel, probs: list[float], options: PredictOptions) -> list[dict[str, Any]]:
+    """Labels of a predict answer under the request's ``threshold`` / ``labels`` options."""
+    default: float | str = DEFAULT_THRESHOLD if options.threshold is None else options.threshold
+    wanted: dict[str, float | str] | None = None
+    if options.labels is not None:
+        wanted = {item.name: default if item.threshold is None else item.threshold for item in options.labels}
+    with_auto = default == "auto" or any(value == "auto" for value in (wanted or {}).values())
+    answer: list[dict[str, Any]] = []
+    for label, probability in zip(model.labels, probs, strict=True):
+        threshold = default if wanted is None else wanted.get(label)
+        if threshold is None:
+            continue
+        names = model.auto_names(label, probability) if with_auto else []
+        if (threshold == "auto" and not names) or (threshold != "auto" and probability < float(threshold)):
+            continue
+        entry: dict[str, Any] = {"name": parts(label), "probability": probability}
+        if with_auto:
+            entry["auto_thresholds"] = names
+        answer.append(entry)
+    answer.sort(key=lambda entry: -entry["probability"])
+    return answer

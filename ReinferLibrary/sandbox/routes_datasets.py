@@ -1,0 +1,245 @@
+"""Datasets (with their label taxonomy), model tags, model listing and validation."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from . import timeutil
+from .context import Sandbox, SandboxDep
+from .envelope import bad_request, not_found, ok
+from .predictor import parts
+from .schemas import (
+    API_NAME,
+    LABEL_SEPARATOR,
+    DatasetNew,
+    DatasetRequest,
+    LabelDefNew,
+    LabelValidationRequest,
+)
+from .store import new_id
+
+router = APIRouter(tags=["datasets and models"])
+
+DATASET = "/api/v1/datasets/{owner}/{dataset}"
+PRIVATE = "/api/_private/datasets/{owner}/{dataset}"
+PROPERTY_IDS = {"tone": "0000000000000001", "quality_of_service": "0000000000000002"}
+
+
+def _label_def(label: LabelDefNew) -> dict[str, Any]:
+    return {
+        "name": label.name,
+        "title": label.title,
+        "description": label.description,
+        "instructions": label.instructions,
+        "external_id": label.external_id,
+        "properties": label.properties,
+        "pretrained": None,
+        "trainable": label.trainable,
+        "moon_form": [],
+        "_flags": [],
+    }
+
+
+def label_defs(fields: DatasetNew) -> list[dict[str, Any]]:
+    """The taxonomy, parents first: a child implies its parent label, as on the platform."""
+    given = fields.label_defs
+    if given is None:
+        group = next((g for g in fields.label_groups or [] if g.name == "default"), None)
+        given = group.label_defs if group else []
+    defs: dict[str, dict[str, Any]] = {}
+    for label in given:
+        label_parts = parts(label.name)
+        for depth in range(1, len(label_parts)):
+            parent = LABEL_SEPARATOR.join(label_parts[:depth])
+            defs.setdefault(parent, _label_def(LabelDefNew(name=parent)))
+        defs[label.name] = _label_def(label)
+    return list(defs.values())
+
+
+def build_dataset(owner: str, name: str, fields: DatasetNew, timezone: str | None) -> dict[str, Any]:
+    """The API's Dataset object (reference 2.7)."""
+    now = timeutil.platform(timeutil.now())
+    labels = label_defs(fields)
+    return {
+        "id": new_id(),
+        "owner": owner,
+        "name": name,
+        "title": fields.title,
+        "description": fields.description,
+        "created": now,
+        "last_modified": now,
+        "model_family": fields.model_family,
+        "source_ids": list(dict.fromkeys(fields.source_ids)),
+        "has_sentiment": False,
+        "limited_access": False,
+        "entity_defs": [
+            {
+                "id": new_id(),
+                "name": entity.name,
+                "title": entity.title or entity.name,
+                "kind": entity.kind or entity.name,
+                "description": entity.description,
+                "inherits_from": [],
+                "trainable": entity.trainable,
+                "instructions": "",
+            }
+            for entity in fields.entity_defs
+        ],
+        "general_fields": fields.general_fields,
+        "label_groups": [
+            {
+                "name": "default",
+                "label_defs": labels,
+                "label_collection_name": None,
+                "trainable": True,
+                "hidden": False,
+                "instructions": "",
+            }
+        ],
+        "label_defs": labels,
+        "_label_properties": [
+            {"id": PROPERTY_IDS.get(prop, f"{index + 1:016x}"), "name": prop}
+            for index, prop in enumerate(fields.label_properties)
+        ],
+        "_timezone": fields.timezone or timezone or "UTC",
+        "_preferred_locales": ["en-GB"],
+        "_dataset_flags": [],
+        "_model_config": {},
+    }
+
+
+def create_dataset(sandbox: Sandbox, owner: str, name: str, fields: DatasetNew) -> dict[str, Any]:
+    if not re.match(API_NAME, name):
+        raise bad_request(f"dataset name '{name}' must match {API_NAME}")
+    if fields.has_sentiment:
+        raise bad_request("dataset.has_sentiment: the sandbox does not model sentiment; leave it false")
+    sandbox.store.require_project(owner)
+    timezone = None
+    for source_id in fields.source_ids:
+        source = sandbox.store.get_source_by_id(source_id)
+        if source is None:
+            raise bad_request(f"dataset.source_ids: source id '{source_id}' does not exist")
+        timezone = timezone or source.get("_timezone")
+    dataset = build_dataset(owner, name, fields, timezone)
+    sandbox.store.create_dataset(dataset)
+    return dataset
+
+
+@router.get("/api/v1/datasets", summary="List all datasets")
+def list_datasets(sb: SandboxDep) -> Response:
+    return ok(datasets=sb.store.list_datasets())
+
+
+@router.get("/api/v1/datasets/{owner}", summary="List the datasets of a project")
+def list_project_datasets(owner: str, sb: SandboxDep) -> Response:
+    sb.store.require_project(owner)
+    return ok(datasets=sb.store.list_datasets(owner))
+
+
+@router.get(DATASET, summary="Get a dataset with its label taxonomy (also /api/v1/datasets/id:<dataset_id>)")
+def get_dataset(owner: str, dataset: str, sb: SandboxDep) -> Response:
+    return ok(dataset=sb.dataset(owner, dataset))
+
+
+@router.put(DATASET, summary="Create a dataset (409 if it exists)")
+def put_dataset(owner: str, dataset: str, body: DatasetRequest, sb: SandboxDep) -> Response:
+    return ok(dataset=create_dataset(sb, owner, dataset, body.dataset))
+
+
+@router.get(DATASET + "/model-tags", summary="List model tags (live, staging)")
+def model_tags(owner: str, dataset: str, sb: SandboxDep) -> Response:
+    return ok(model_tags=sb.store.tags(sb.dataset(owner, dataset)["id"]))
+
+
+@router.post(PRIVATE + "/labellers", summary="List model versions")
+def list_labellers(owner: str, dataset: str, sb: SandboxDep) -> Response:
+    found = sb.dataset(owner, dataset)
+    tags = sb.store.tags(found["id"])
+    labellers = [
+        {
+            "version": version,
+            "model_id": f"{found['id']}-{version}",
+            "trained_time": trained_at,
+            "pinned": pinned,
+            "validated": True,
+            "model_tags": [tag["name"] for tag in tags if tag["version"] == version],
+        }
+        for version, trained_at, pinned in sb.store.list_models(found["id"])
+    ]
+    return ok(labellers=labellers, model_tags=tags, max_number_pinned_models=100)
+
+
+@router.get(DATASET + "/labellers/{version}/validation", summary="Validation summary of a pinned version")
+def validation_summary(owner: str, dataset: str, version: str, sb: SandboxDep) -> Response:
+    found = sb.dataset(owner, dataset)
+    model = sb.predictor.require(found, version)
+    summary = model.validation
+    return ok(
+        validation={
+            "version": model.version,
+            "labels": [{"name": label, "parts": parts(label)} for label in model.labels],
+            "entities": [
+                {"name": entity["name"], "title": entity["title"]} for entity in found["entity_defs"]
+            ],
+            "num_reviewed_comments": int(summary.get("train_size", 0)) + int(summary.get("test_size", 0)),
+            "num_labels": summary.get("num_labels", len(model.labels)),
+            "num_amber_labels": summary.get("num_amber_labels", 0),
+            "num_red_labels": summary.get("num_red_labels", 0),
+            "mean_average_precision_safe": summary.get("mean_average_precision"),
+            "dataset_quality": summary.get("dataset_quality", "none"),
+            "dataset_score": summary.get("dataset_score", 0),
+            "balance": None,
+            "balance_quality": None,
+            "coverage": None,
+            "coverage_quality": None,
+            "underperforming_labels_quality": None,
+            "all_labels_quality": None,
+        }
+    )
+
+
+@router.get(
+    PRIVATE + "/labellers/{version}/validation", summary="Full validation of a pinned version (private)"
+)
+def validation_full(owner: str, dataset: str, version: str, sb: SandboxDep) -> Response:
+    found = sb.dataset(owner, dataset)
+    model = sb.predictor.require(found, version)
+    summary = model.validation
+    curve_keys = ("precisions", "recalls", "thresholds")
+    labels = {
+        name: {key: value for key, value in entry.items() if key not in curve_keys}
+        for name, entry in (summary.get("labels") or {}).items()
+    }
+    return ok(
+        entity_defs=found["entity_defs"],
+        label_groups=found["label_groups"],
+        validation={
+            "version": model.version,
+            "trained_time": model.trained_at,
+            "train_size": summary.get("train_size"),
+            "test_size": summary.get("test_size"),
+            "reviewed_size": int(summary.get("train_size", 0)) + int(summary.get("test_size", 0)),
+            "mean_average_precision_safe": summary.get("mean_average_precision"),
+            "labels": labels,
+            "model_rating": {
+                "score": summary.get("dataset_score", 0),
+                "quality": summary.get("dataset_quality"),
+            },
+        },
+    )
+
+
+@router.post(PRIVATE + "/labellers/{version}/label-validation", summary="Precision/recall curve of one label")
+def label_validation(
+    owner: str, dataset: str, version: str, body: LabelValidationRequest, sb: SandboxDep
+) -> Response:
+    found = sb.dataset(owner, dataset)
+    model = sb.predictor.require(found, version)
+    entry = (model.validation.get("labels") or {}).get(body.label)
+    if entry is None:
+        raise not_found(f"label '{body.label}' is not in model version {model.version}")
+    return ok(label_validation=entry)

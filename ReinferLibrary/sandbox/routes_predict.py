@@ -1,0 +1,96 @@
+"""Predict routes (API reference 5.1-5.3): documents, stored comments, raw emails.
+
+``{version}`` is a pinned version number or the tag ``live`` / ``staging``; unknown or
+unpinned versions answer 404. Threshold rules are in :mod:`.predictor`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from .comments import analyse, comment_from_raw_email
+from .context import Sandbox, SandboxDep
+from .envelope import bad_request, not_found, ok
+from .predictor import LoadedModel, predict_labels
+from .schemas import PredictCommentsRequest, PredictOptions, PredictRawEmailsRequest, PredictRequest
+
+router = APIRouter(tags=["predictions"])
+
+LABELLER = "/api/v1/datasets/{owner}/{dataset}/labellers/{version}"
+
+
+def _model(
+    sb: Sandbox, owner: str, dataset: str, version: str, options: PredictOptions
+) -> tuple[dict[str, Any], LoadedModel]:
+    found = sb.dataset(owner, dataset)
+    model = sb.predictor.require(found, version)
+    known = set(model.labels)
+    for index, label in enumerate(options.labels or []):
+        if label.name not in known:
+            raise bad_request(
+                f"labels[{index}].name: label '{label.name}' is not in model version {model.version}"
+            )
+    return found, model
+
+
+def _predict_contents(
+    found: dict[str, Any], model: LoadedModel, contents: list[dict[str, Any]], options: PredictOptions
+) -> dict[str, Any]:
+    analyses = [analyse(content, found.get("_timezone")) for content in contents]
+    scores = model.score([analysis.text for analysis in analyses])
+    return {
+        "model": model.info,
+        "predictions": [predict_labels(model, probs, options) for probs in scores],
+        "entities": [analysis.entities for analysis in analyses],
+        "label_properties": [analysis.properties for analysis in analyses],
+    }
+
+
+@router.post(LABELLER + "/predict", summary="Predict labels and entities for documents")
+def predict(owner: str, dataset: str, version: str, body: PredictRequest, sb: SandboxDep) -> Response:
+    found, model = _model(sb, owner, dataset, version, body)
+    contents = [
+        document.model_dump(mode="json", by_alias=True, exclude_none=True) for document in body.documents
+    ]
+    payload = _predict_contents(found, model, contents, body)
+    if body.include_comments:
+        payload["comments"] = contents
+    return ok(**payload)
+
+
+@router.post(LABELLER + "/predict-comments", summary="Predict labels for stored comments by uid")
+def predict_comments(
+    owner: str, dataset: str, version: str, body: PredictCommentsRequest, sb: SandboxDep
+) -> Response:
+    found, model = _model(sb, owner, dataset, version, body)
+    rows = sb.store.rows_by_uid(found["source_ids"], body.uids)
+    missing = [uid for uid in body.uids if uid not in rows]
+    if missing:
+        raise not_found(f"comment uid '{missing[0]}' does not exist in dataset '{owner}/{dataset}'")
+    probs = sb.predictor.probabilities(model, found["source_ids"], [row.seq for row in rows.values()])
+    predictions = [
+        {
+            "uid": uid,
+            "labels": predict_labels(model, probs[rows[uid].seq], body),
+            "entities": json.loads(rows[uid].entities_json),
+            "label_properties": json.loads(rows[uid].properties_json),
+        }
+        for uid in body.uids
+    ]
+    return ok(model=model.info, predictions=predictions)
+
+
+@router.post(LABELLER + "/predict-raw-emails", summary="Predict labels and entities for raw emails")
+def predict_raw_emails(
+    owner: str, dataset: str, version: str, body: PredictRawEmailsRequest, sb: SandboxDep
+) -> Response:
+    found, model = _model(sb, owner, dataset, version, body)
+    contents = [comment_from_raw_email(document) for document in body.documents]
+    payload = _predict_contents(found, model, contents, body)
+    if body.include_comments:
+        payload["comments"] = contents
+    return ok(**payload)

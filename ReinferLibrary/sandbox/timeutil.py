@@ -1,0 +1,45 @@
+"""RFC 3339 timestamps the way the API reads and writes them.
+
+Input is lenient (``Z``, offsets, fractional seconds, even naive values, which count as
+UTC, as the reset example in the docs uses). Output is UTC with ``Z``; platform times
+(``created_at``, ``updated_at``) always carry microseconds, like the real server, so they
+also sort correctly as plain strings (the store relies on that for reset-by-time).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+def parse(value: str) -> datetime:
+    """Parse an RFC 3339 / ISO 8601 timestamp into an aware UTC datetime.
+
+    Raises:
+        ValueError: with a message naming the expected format.
+    """
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"'{value}' is not an RFC 3339 timestamp such as 2024-05-01T12:30:00Z") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def platform(moment: datetime) -> str:
+    """``2024-05-01T12:30:00.000000Z``: fixed width, so string order is time order."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def user(moment: datetime) -> str:
+    """``2024-05-01T12:30:00Z`` (microseconds only when there are some), for user-supplied times."""
+    moment = moment.astimezone(timezone.utc)
+    pattern = "%Y-%m-%dT%H:%M:%S.%fZ" if moment.microsecond else "%Y-%m-%dT%H:%M:%SZ"
+    return moment.strftime(pattern)
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,537 @@
+"""The sandbox's emulated Elasticsearch routes, with a fake backend.
+
+Three clients talk to the router: FastAPI's TestClient (raw HTTP view), the official
+``elasticsearch`` Python client and the library's own client + keywords over a real
+uvicorn server on 127.0.0.1 (port chosen by the OS).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import elasticsearch
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from robot import run as run_robot
+
+from ReinferLibrary.client.elasticsearch import (
+    ElasticsearchBadRequestError,
+    ElasticsearchClient,
+    ElasticsearchNotFoundError,
+    ElasticsearchSettings,
+)
+from ReinferLibrary.models.elastic import InferenceTask
+from ReinferLibrary.sandbox.elastic import ElasticBackend, create_elastic_router
+
+TOKEN = "sandbox-token-5f1e9c"
+LABELS = ["Order", "Order > Missing", "Refund", "Praise"]
+ORDER_NUMBER = re.compile(r"\b\d{8}\b")
+
+
+class FakeBackend:
+    """A deterministic stand-in for the sandbox's trained model and entity extractor."""
+
+    def __init__(self) -> None:
+        self.classified: list[list[str]] = []
+
+    def check_auth(self, authorization_header: str | None) -> bool:
+        return authorization_header in (f"ApiKey {TOKEN}", f"Bearer {TOKEN}")
+
+    def model_ids(self) -> list[str]:
+        return ["retail-inbox-v1", "retail-inbox-v2", "retail-inbox-ner"]
+
+    def classification_labels(self, model_id: str) -> list[str] | None:
+        return list(LABELS) if model_id in ("retail-inbox-v1", "retail-inbox-v2") else None
+
+    def classify(self, model_id: str, texts: list[str]) -> list[dict[str, float]]:
+        self.classified.append(texts)
+        answers = []
+        for text in texts:
+            missing = "never arrived" in text or "missing" in text
+            thanks = "thank" in text.lower()
+            answers.append(
+                {
+                    "Order": 0.92 if missing else 0.1,
+                    "Order > Missing": 0.87 if missing else 0.05,
+                    "Refund": 0.2,
+                    "Praise": 0.95 if thanks else 0.01,
+                }
+            )
+        return answers
+
+    def ner(self, texts: list[str]) -> list[list[dict[str, Any]]]:
+        return [
+            [
+                {
+                    "name": "order_number",
+                    "kind": "order_number",
+                    "formatted_value": match.group(),
+                    "probability": None,
+                    "spans": [
+                        {
+                            "content_part": "body",
+                            "message_index": 0,
+                            "char_start": match.start(),
+                            "char_end": match.end(),
+                        }
+                    ],
+                }
+                for match in ORDER_NUMBER.finditer(text)
+            ]
+            for text in texts
+        ]
+
+
+def make_app(backend: ElasticBackend) -> FastAPI:
+    app = FastAPI()
+    app.include_router(create_elastic_router(backend))
+    return app
+
+
+@pytest.fixture
+def backend() -> FakeBackend:
+    return FakeBackend()
+
+
+@pytest.fixture
+def http(backend: FakeBackend) -> Iterator[TestClient]:
+    with TestClient(make_app(backend), headers={"Authorization": f"ApiKey {TOKEN}"}) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def server_url() -> Iterator[str]:
+    config = uvicorn.Config(
+        make_app(FakeBackend()), host="127.0.0.1", port=0, log_level="warning", lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def infer(http: TestClient, body: dict[str, Any], model: str = "retail-inbox-v1", **params: str) -> Any:
+    return http.post(f"/_ml/trained_models/{model}/_infer", json=body, params=params)
+
+
+# --- raw HTTP ------------------------------------------------------------------------
+
+
+def test_root_info_and_product_header(http: TestClient) -> None:
+    response = http.get("/")
+    assert response.status_code == 200
+    assert response.headers["X-elastic-product"] == "Elasticsearch"
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert body["version"]["number"] == "8.15.0"
+    assert body["tagline"] == "You Know, for Search"
+    assert http.head("/").status_code == 200
+
+
+def test_compatible_with_accept_gets_a_matching_content_type(http: TestClient) -> None:
+    response = http.get("/", headers={"Accept": "application/vnd.elasticsearch+json; compatible-with=8"})
+    assert response.headers["content-type"] == "application/vnd.elasticsearch+json;compatible-with=8"
+    bad = http.get("/", headers={"Accept": "application/vnd.elasticsearch+json; compatible-with=5"})
+    assert bad.status_code == 400
+    assert bad.json()["error"]["type"] == "media_type_header_exception"
+
+
+def test_missing_credentials_is_401_security_exception(backend: FakeBackend) -> None:
+    with TestClient(make_app(backend)) as anonymous:
+        response = anonymous.post(
+            "/_ml/trained_models/retail-inbox-v1/_infer", json={"docs": [{"text_field": "x"}]}
+        )
+    assert response.status_code == 401
+    assert response.headers["X-elastic-product"] == "Elasticsearch"
+    assert 'Basic realm="security", charset="UTF-8"' in response.headers.get_list("WWW-Authenticate")
+    error = response.json()["error"]
+    assert error["type"] == "security_exception"
+    assert error["reason"] == (
+        "missing authentication credentials for REST request [/_ml/trained_models/retail-inbox-v1/_infer]"
+    )
+    assert response.json()["status"] == 401
+
+
+def test_wrong_credentials_and_bearer(http: TestClient) -> None:
+    wrong = http.get("/", headers={"Authorization": "ApiKey nope"})
+    assert wrong.status_code == 401
+    assert wrong.json()["error"]["reason"].startswith("unable to authenticate with provided credentials")
+    assert http.get("/", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
+
+
+def test_get_trained_model_configs(http: TestClient) -> None:
+    body = http.get("/_ml/trained_models/retail-inbox-v1").json()
+    assert body["count"] == 1
+    config = body["trained_model_configs"][0]
+    assert config["model_id"] == "retail-inbox-v1"
+    assert config["input"] == {"field_names": ["text_field"]}
+    assert config["inference_config"]["text_classification"]["classification_labels"] == LABELS
+    ner = http.get("/_ml/trained_models/retail-inbox-ner").json()["trained_model_configs"][0]
+    assert list(ner["inference_config"]) == ["ner"]
+    assert http.get("/_ml/trained_models/retail-inbox-v*").json()["count"] == 2
+    assert http.get("/_ml/trained_models").json()["count"] == 3
+    assert http.get("/_ml/trained_models/_all").json()["count"] == 3
+    assert http.get("/_ml/trained_models/zzz*").json() == {"count": 0, "trained_model_configs": []}
+
+
+def test_get_unknown_model_is_404(http: TestClient) -> None:
+    response = http.get("/_ml/trained_models/nope")
+    assert response.status_code == 404
+    assert response.json()["error"]["reason"] == "No known trained model with model_id [nope]"
+
+
+def test_infer_unknown_model_is_the_es_404_body(http: TestClient) -> None:
+    response = infer(http, {"docs": [{"text_field": "x"}]}, model="x")
+    assert response.status_code == 404
+    assert response.json() == {
+        "error": {
+            "root_cause": [
+                {"type": "resource_not_found_exception", "reason": "Could not find trained model [x]"}
+            ],
+            "type": "resource_not_found_exception",
+            "reason": "Could not find trained model [x]",
+        },
+        "status": 404,
+    }
+
+
+def test_text_classification_default_answer(http: TestClient) -> None:
+    response = infer(http, {"docs": [{"text_field": "My parcel never arrived"}]}, timeout="30s")
+    assert response.status_code == 200
+    assert response.headers["X-elastic-product"] == "Elasticsearch"
+    assert response.json() == {
+        "inference_results": [{"predicted_value": "Order", "prediction_probability": 0.92}]
+    }
+
+
+def test_text_classification_options(http: TestClient) -> None:
+    body = {
+        "docs": [{"text_field": "My parcel never arrived"}, {"text_field": "thank you!"}],
+        "inference_config": {"text_classification": {"num_top_classes": 2, "results_field": "label"}},
+    }
+    first, second = infer(http, body).json()["inference_results"]
+    assert first == {
+        "label": "Order",
+        "prediction_probability": 0.92,
+        "top_classes": [
+            {"class_name": "Order", "class_probability": 0.92, "class_score": 0.92},
+            {"class_name": "Order > Missing", "class_probability": 0.87, "class_score": 0.87},
+        ],
+    }
+    assert second["label"] == "Praise"
+    every = {
+        "docs": [{"text_field": "x"}],
+        "inference_config": {"text_classification": {"num_top_classes": -1}},
+    }
+    assert len(infer(http, every).json()["inference_results"][0]["top_classes"]) == len(LABELS)
+
+
+def test_classification_labels_rename_and_must_match_in_number(http: TestClient) -> None:
+    renamed = {
+        "docs": [{"text_field": "missing parcel"}],
+        "inference_config": {"text_classification": {"classification_labels": ["a", "b", "c", "d"]}},
+    }
+    assert infer(http, renamed).json()["inference_results"][0]["predicted_value"] == "a"
+    renamed["inference_config"]["text_classification"]["classification_labels"] = ["a"]  # type: ignore[index]
+    response = infer(http, renamed)
+    assert response.status_code == 400
+    assert response.json()["error"]["type"] == "status_exception"
+
+
+def test_wrong_task_is_403_status_exception_as_elasticsearch_answers(http: TestClient) -> None:
+    body = {
+        "docs": [{"text_field": "x"}],
+        "inference_config": {"zero_shot_classification": {"labels": ["a", "b"]}},
+    }
+    response = infer(http, body)
+    assert response.status_code == 403
+    assert response.json()["error"] == {
+        "root_cause": [
+            {
+                "type": "status_exception",
+                "reason": "Trained model [retail-inbox-v1] is configured for task [text_classification] "
+                "but called with task [zero_shot_classification]",
+            }
+        ],
+        "type": "status_exception",
+        "reason": "Trained model [retail-inbox-v1] is configured for task [text_classification] "
+        "but called with task [zero_shot_classification]",
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "kind", "reason"),
+    [
+        (
+            {"docs": [{"text_field": "x"}], "inference_config": {"magic": {}}},
+            "x_content_parse_exception",
+            "magic",
+        ),
+        (
+            {"docs": [{"text_field": "x"}], "inference_config": {"text_classification": {"foo": 1}}},
+            "x_content_parse_exception",
+            "unknown field [foo]",
+        ),
+        ({}, "x_content_parse_exception", "Required [docs]"),
+        ({"docs": []}, "action_request_validation_exception", "at least one document is required"),
+        ({"docs": [{"text_field": "x"}], "extra": 1}, "x_content_parse_exception", "unknown field [extra]"),
+        (
+            {"docs": [{"text_field": "x"}], "inference_config": {"ner": {}}},
+            "status_exception",
+            "configured for task [text_classification] but called with task [ner]",
+        ),
+        (
+            {
+                "docs": [{"text_field": "x"}],
+                "inference_config": {"text_classification": {"tokenization": {"truncate": "middle"}}},
+            },
+            "illegal_argument_exception",
+            "[truncate] must be one of",
+        ),
+    ],
+)
+def test_bad_requests_answer_in_the_es_error_shape(
+    http: TestClient, body: Any, kind: str, reason: str
+) -> None:
+    response = infer(http, body)
+    assert response.status_code in (400, 403)
+    error = response.json()["error"]
+    assert error["type"] == kind
+    assert reason in error["reason"]
+    assert error["root_cause"][0]["type"] == kind
+
+
+def test_not_json_body_is_a_parse_error(http: TestClient) -> None:
+    response = http.post(
+        "/_ml/trained_models/retail-inbox-v1/_infer",
+        content=b"{nope",
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["type"] == "x_content_parse_exception"
+
+
+def test_bad_timeout_is_a_parse_exception(http: TestClient) -> None:
+    response = infer(http, {"docs": [{"text_field": "x"}]}, timeout="30")
+    assert response.status_code == 400
+    assert response.json()["error"]["type"] == "parse_exception"
+
+
+def test_doc_without_text_field_gets_a_warning_result(http: TestClient, backend: FakeBackend) -> None:
+    body = {"docs": [{"text_field": "missing parcel"}, {"other": "x"}]}
+    first, second = infer(http, body).json()["inference_results"]
+    assert first["predicted_value"] == "Order"
+    assert second == {"warning": "Input field [text_field] does not exist in the source document"}
+    assert backend.classified == [["missing parcel"]]
+
+
+def test_long_input_is_truncated_or_refused(http: TestClient, backend: FakeBackend) -> None:
+    long_text = " ".join(f"w{index}" for index in range(600))
+    result = infer(http, {"docs": [{"text_field": long_text}]}).json()["inference_results"][0]
+    assert result["is_truncated"] is True
+    assert backend.classified[-1][0].split()[-1] == "w509"
+    refused = infer(
+        http,
+        {
+            "docs": [{"text_field": long_text}],
+            "inference_config": {"text_classification": {"tokenization": {"truncate": "none"}}},
+        },
+    )
+    assert refused.status_code == 400
+    assert "Input too large. The tokenized input length [602]" in refused.json()["error"]["reason"]
+
+
+def test_ner_answer_with_utf16_offsets_and_annotated_text(http: TestClient) -> None:
+    text = "😀 Order 12345678 and 87654321 are late"
+    response = infer(http, {"docs": [{"text_field": text}]}, model="retail-inbox-ner")
+    result = response.json()["inference_results"][0]
+    assert result["predicted_value"] == (
+        "😀 Order [12345678](order_number&12345678) and [87654321](order_number&87654321) are late"
+    )
+    first = result["entities"][0]
+    assert first == {
+        "entity": "12345678",
+        "class_name": "order_number",
+        "class_probability": 1.0,
+        "start_pos": 9,  # the emoji is two UTF-16 code units
+        "end_pos": 17,
+    }
+    units = text.encode("utf-16-le")
+    assert units[2 * first["start_pos"] : 2 * first["end_pos"]].decode("utf-16-le") == "12345678"
+
+
+def test_ner_results_field(http: TestClient) -> None:
+    body = {
+        "docs": [{"text_field": "order 12345678"}],
+        "inference_config": {"ner": {"results_field": "tagged"}},
+    }
+    result = infer(http, body, model="retail-inbox-ner").json()["inference_results"][0]
+    assert result["tagged"] == "order [12345678](order_number&12345678)"
+    assert "predicted_value" not in result
+
+
+def test_deprecated_deployment_path_still_answers(http: TestClient) -> None:
+    response = http.post(
+        "/_ml/trained_models/retail-inbox-v1/deployment/_infer", json={"docs": [{"text_field": "x"}]}
+    )
+    assert response.status_code == 200
+    assert "inference_results" in response.json()
+
+
+def test_openapi_documents_the_routes(http: TestClient) -> None:
+    paths = http.get("/openapi.json").json()["paths"]
+    assert "requestBody" in paths["/_ml/trained_models/{model_id}/_infer"]["post"]
+
+
+# --- the official Elasticsearch Python client -------------------------------------------
+
+
+@pytest.fixture
+def es(server_url: str) -> Iterator[elasticsearch.Elasticsearch]:
+    client = elasticsearch.Elasticsearch(server_url, api_key=TOKEN)
+    yield client
+    client.close()
+
+
+def test_official_client_infers(es: elasticsearch.Elasticsearch) -> None:
+    assert es.info()["version"]["number"] == "8.15.0"
+    assert es.ping()
+    response = es.ml.infer_trained_model(
+        model_id="retail-inbox-v1", docs=[{"text_field": "My parcel never arrived"}]
+    )
+    assert response["inference_results"][0] == {"predicted_value": "Order", "prediction_probability": 0.92}
+    ner = es.ml.infer_trained_model(
+        model_id="retail-inbox-ner", docs=[{"text_field": "Order 12345678"}], inference_config={"ner": {}}
+    )
+    assert ner["inference_results"][0]["entities"][0]["entity"] == "12345678"
+    models = es.ml.get_trained_models(model_id="retail-inbox-v1")
+    assert models["trained_model_configs"][0]["inference_config"]["text_classification"][
+        "classification_labels"
+    ]
+
+
+def test_official_client_sees_es_errors(es: elasticsearch.Elasticsearch, server_url: str) -> None:
+    with pytest.raises(elasticsearch.NotFoundError) as missing:
+        es.ml.infer_trained_model(model_id="nope", docs=[{"text_field": "x"}])
+    assert missing.value.meta.status == 404
+    assert missing.value.message == "resource_not_found_exception"
+    assert missing.value.body["error"]["reason"] == "Could not find trained model [nope]"
+    with pytest.raises(elasticsearch.AuthorizationException):
+        es.ml.infer_trained_model(
+            model_id="retail-inbox-v1",
+            docs=[{"text_field": "x"}],
+            inference_config={"zero_shot_classification": {"labels": ["a"]}},
+        )
+    stranger = elasticsearch.Elasticsearch(server_url, api_key="wrong")
+    with stranger, pytest.raises(elasticsearch.AuthenticationException):
+        stranger.ml.infer_trained_model(model_id="retail-inbox-v1", docs=[{"text_field": "x"}])
+
+
+# --- the library's own client and keywords over real HTTP -----------------------------
+
+
+def test_library_client_round_trip(server_url: str) -> None:
+    client = ElasticsearchClient(ElasticsearchSettings(url=server_url, api_key=TOKEN))
+    try:
+        (item,) = client.infer_items("retail-inbox-v1", ["My parcel never arrived"], num_top_classes=-1)
+        assert [label.name for label in item.labels][:2] == ["Order", "Order > Missing"]
+        text = "😀 Order 12345678"
+        (ner,) = client.infer_items("retail-inbox-ner", [text], InferenceTask.ner)
+        (entity,) = ner.entities
+        span = entity.spans[0]
+        assert (entity.name, entity.formatted_value) == ("order_number", "12345678")
+        assert text[span.char_start : span.char_end] == "12345678"  # type: ignore[misc]
+        assert (span.utf16_byte_start, span.utf16_byte_end) == (18, 34)
+        with pytest.raises(ElasticsearchNotFoundError, match=r"Could not find trained model \[nope\]"):
+            client.infer_items("nope", ["x"])
+        with pytest.raises(
+            ElasticsearchBadRequestError, match="called with task \\[zero_shot_classification\\]"
+        ):
+            client.infer_items("retail-inbox-v1", ["x"], InferenceTask.zero_shot_classification, labels=["a"])
+        assert client.get_trained_model("retail-inbox-ner").task == "ner"
+    finally:
+        client.close()
+
+
+SUITE = """
+*** Settings ***
+Library    EsOnly.py
+
+*** Variables ***
+${KEY: Secret}    %{ELASTICSEARCH_API_KEY}
+
+*** Test Cases ***
+Classify And Extract
+    Connect To Elasticsearch    api_key=${KEY}    timeout=10 s
+    ${item}=    Infer With Trained Model    retail-inbox-v1    My parcel never arrived    num_top_classes=-1
+    Should Be Equal    ${item.origin}    elasticsearch
+    Should Be Equal    ${item.labels}[0][name]    Order
+    Should Be Equal    ${item.comment.messages}[0][body][text]    My parcel never arrived
+    ${ner}=    Infer With Trained Model    retail-inbox-ner    Order 12345678    task=ner    timeout=5s
+    Should Be Equal    ${ner.entities}[0][formatted_value]    12345678
+    @{items}=    Infer With Trained Model    retail-inbox-v1    ${{["a missing parcel", "thank you"]}}
+    Length Should Be    ${items}    2
+    Should Be Equal    ${items}[1][labels][0][name]    Praise
+    ${model}=    Get Trained Model    retail-inbox-v1
+    Should Be Equal    ${model.task}    text_classification
+
+Errors Read Well
+    Connect To Elasticsearch    api_key=${KEY}
+    Run Keyword And Expect Error
+    ...    STARTS: Business error (not found): POST /_ml/trained_models/nope/_infer returned 404:
+    ...    Infer With Trained Model    nope    hello
+    Run Keyword And Expect Error
+    ...    Task ner does not take labels; it takes results_field, span, truncate.
+    ...    Infer With Trained Model    retail-inbox-ner    hello    task=ner    labels=${{["a"]}}
+    [Teardown]    Close All Elasticsearch Connections
+"""
+
+LIBRARY = """
+from robotlibcore import DynamicCore
+
+from ReinferLibrary.keywords.base import ConnectionDefaults, LibraryContext
+from ReinferLibrary.keywords.elasticsearch import ElasticsearchKeywords
+
+
+class EsOnly(DynamicCore):
+    ROBOT_LIBRARY_SCOPE = "GLOBAL"
+
+    def __init__(self) -> None:
+        super().__init__([ElasticsearchKeywords(LibraryContext(ConnectionDefaults()))])
+"""
+
+
+def test_keywords_in_a_robot_run_keep_the_key_secret(
+    server_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "EsOnly.py").write_text(LIBRARY)
+    (tmp_path / "es.robot").write_text(SUITE)
+    monkeypatch.setenv("ELASTICSEARCH_URL", server_url)
+    monkeypatch.setenv("ELASTICSEARCH_API_KEY", TOKEN)
+    rc = run_robot(
+        str(tmp_path / "es.robot"),
+        outputdir=str(tmp_path),
+        loglevel="TRACE",
+        report="NONE",
+        console="none",
+        pythonpath=[str(tmp_path)],
+    )
+    output = (tmp_path / "output.xml").read_text()
+    assert rc == 0, re.findall(r'<status status="FAIL"[^>]*>([^<]*)', output)
+    assert TOKEN not in output
+    assert TOKEN not in (tmp_path / "log.html").read_text()
+    assert "POST /_ml/trained_models/retail-inbox-v1/_infer -&gt; 200 in" in output
