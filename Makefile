@@ -18,8 +18,8 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check ReinferLibrary tests
-	$(BIN)/ruff format --check ReinferLibrary tests
+	$(BIN)/ruff check ReinferLibrary tests robots
+	$(BIN)/ruff format --check ReinferLibrary tests robots
 	$(BIN)/mypy
 	$(BIN)/robocop check tests/acceptance robots
 

@@ -1,0 +1,228 @@
+"""Work queues on disk for the example robots: one folder per queue, one JSON file per comment.
+
+Why files named by comment uid: the triage robot is at-least-once (a crash before
+``Advance Trigger`` delivers the same batch again), so routing a comment twice must leave
+exactly one work item. Why atomic writes (temporary file, fsync, ``os.replace``): a
+performer robot reading the queue never sees half a file, and a crash never leaves a
+truncated file under the real name.
+
+The library also keeps the run's numbers (per queue, batches, filtered, re-deliveries)
+and writes them as ``report.json`` and ``report.csv`` at the end.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from robot.api import logger
+from robot.api.deco import keyword, library
+
+UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9._-]")
+SUFFIX = ".json"
+# mkstemp creates files readable by their owner only; work items are read by other robots
+# and people, so they get the usual permissions (0666 less the umask) like any new file.
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+FILE_MODE = 0o666 & ~_UMASK
+
+
+def work_item_file_name(uid: str) -> str:
+    """``<uid>.json`` with anything unsafe in a file name replaced by ``_``."""
+    if not uid:
+        raise ValueError("A work item needs the comment uid (key 'uid'); this one has none.")
+    return UNSAFE_IN_FILE_NAME.sub("_", uid) + SUFFIX
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the whole new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        Path(temporary).chmod(FILE_MODE)
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_json_atomically(path: Path, data: Any) -> None:
+    """JSON (UTF-8, indented) written with :func:`write_text_atomically`."""
+    write_text_atomically(path, json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@library(scope="GLOBAL", auto_keywords=False)
+class WorkQueues:
+    """Write work items into queue folders and report what one robot run did."""
+
+    def __init__(self) -> None:
+        self._root: Path | None = None
+        self._queues: list[str] = []
+        self._exceptions_queue = "exceptions"
+        self._written: Counter[str] = Counter()
+        self._moved = 0
+        self._redelivered = 0
+        self._batches = 0
+        self._filtered = 0
+        self._end_of_stream = False
+        self._started = time.perf_counter()
+        self._started_at = _now()
+
+    @property
+    def root(self) -> Path:
+        if self._root is None:
+            raise RuntimeError("No work queue folder yet: call 'Open Work Queues' first.")
+        return self._root
+
+    @keyword
+    def open_work_queues(self, root: str, *queues: str, exceptions: str = "exceptions") -> None:
+        """Create a folder per queue under ``root`` and start counting this run.
+
+        ``queues`` may repeat names (the routing table's values); each folder is made once.
+        ``exceptions`` is the queue for comments no label cleared; it is reported apart.
+        """
+        self._root = Path(root).resolve()
+        self._exceptions_queue = exceptions
+        self._queues = sorted({*queues, exceptions})
+        for queue in self._queues:
+            (self._root / queue).mkdir(parents=True, exist_ok=True)
+        self._written.clear()
+        self._moved = self._redelivered = self._batches = self._filtered = 0
+        self._end_of_stream = False
+        self._started = time.perf_counter()
+        self._started_at = _now()
+        logger.info(f"Work queues in {self._root}: {', '.join(self._queues)}.")
+
+    @keyword
+    def write_work_item(self, queue: str, work_item: Mapping[str, Any]) -> str:
+        """Write ``work_item`` as ``<root>/<queue>/<uid>.json`` atomically; return the path.
+
+        Writing the same comment again replaces its file, so a batch delivered twice (a
+        restart after a crash) leaves one work item per comment. If the comment sits in
+        another queue (the thresholds changed between the two deliveries), that copy is
+        removed: a comment is in exactly one queue.
+        """
+        name = work_item_file_name(str(work_item.get("uid") or ""))
+        path = self.root / queue / name
+        if path.exists():
+            self._redelivered += 1
+        else:
+            for other in self._queue_folders():
+                stale = other / name
+                if other.name != queue and stale.exists():
+                    stale.unlink()
+                    self._moved += 1
+                    self._redelivered += 1
+                    logger.info(f"Comment {work_item['uid']} moved from queue {other.name} to {queue}.")
+        write_json_atomically(path, dict(work_item))
+        self._written[queue] += 1
+        return str(path)
+
+    @keyword
+    def record_batch(self, batch: Mapping[str, Any]) -> int:
+        """Count a fetched batch (its filtered comments, whether it reached the end).
+
+        Returns how many batches this run has recorded, this one included.
+        """
+        self._batches += 1
+        self._filtered += int(batch.get("filtered") or 0)
+        self._end_of_stream = bool(batch.get("is_end_sequence"))
+        return self._batches
+
+    @keyword
+    def work_queue_sizes(self) -> dict[str, int]:
+        """Queue name -> number of work items on disk now (all runs, not only this one)."""
+        if self._root is None:  # the run failed before its queues were opened
+            return {}
+        return {folder.name: _count_items(folder) for folder in self._queue_folders()}
+
+    @keyword
+    def write_triage_report(self, directory: str, **details: Any) -> dict[str, Any]:
+        """Write ``report.json`` and ``report.csv`` into ``directory``; return the report.
+
+        ``details`` (trigger, dataset, model version...) are copied into the JSON as given.
+        Counts are of this run; ``on_disk`` is what the queue folders hold now.
+        """
+        seconds = max(time.perf_counter() - self._started, 1e-9)
+        on_disk = self.work_queue_sizes()
+        exceptions = self._written[self._exceptions_queue]
+        comments = sum(self._written.values())
+        queues = sorted({*self._queues, *on_disk})
+        report: dict[str, Any] = {
+            **details,
+            "started_at": self._started_at,
+            "finished_at": _now(),
+            "seconds": round(seconds, 3),
+            "batches": self._batches,
+            "filtered": self._filtered,
+            "comments": comments,
+            "routed": comments - exceptions,
+            "exceptions": exceptions,
+            "redelivered": self._redelivered,
+            "moved": self._moved,
+            "comments_per_second": round(comments / seconds, 1),
+            "end_of_stream": self._end_of_stream,
+            "queues": {
+                queue: {"this_run": self._written[queue], "on_disk": on_disk.get(queue, 0)}
+                for queue in queues
+            },
+        }
+        folder = Path(directory)
+        write_json_atomically(folder / "report.json", report)
+        write_text_atomically(folder / "report.csv", _csv(report))
+        logger.info(_html_summary(report), html=True)
+        return report
+
+    def _queue_folders(self) -> list[Path]:
+        return sorted(entry for entry in self.root.iterdir() if entry.is_dir())
+
+
+def _count_items(folder: Path) -> int:
+    return sum(
+        1 for entry in folder.iterdir() if entry.name.endswith(SUFFIX) and not entry.name.startswith(".")
+    )
+
+
+def _csv(report: Mapping[str, Any]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["queue", "this_run", "on_disk"])
+    for queue, counts in report["queues"].items():
+        writer.writerow([queue, counts["this_run"], counts["on_disk"]])
+    total_on_disk = sum(counts["on_disk"] for counts in report["queues"].values())
+    writer.writerow(["TOTAL", report["comments"], total_on_disk])
+    return buffer.getvalue()
+
+
+def _html_summary(report: Mapping[str, Any]) -> str:
+    rows = "".join(
+        f"<tr><td>{queue}</td><td>{counts['this_run']}</td><td>{counts['on_disk']}</td></tr>"
+        for queue, counts in report["queues"].items()
+    )
+    return (
+        f"<b>{report['comments']} comments in {report['seconds']} s "
+        f"({report['comments_per_second']} per second)</b>: {report['routed']} routed, "
+        f"{report['exceptions']} exceptions, {report['redelivered']} delivered again, "
+        f"{report['filtered']} filtered, {report['batches']} batches, "
+        f"end of stream: {report['end_of_stream']}."
+        '<table border="1" style="border-collapse:collapse">'
+        f"<tr><th>queue</th><th>this run</th><th>on disk</th></tr>{rows}</table>"
+    )
