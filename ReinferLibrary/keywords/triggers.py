@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -96,7 +96,10 @@ class TriggerKeywords(LibraryComponent):
         )
 
     def _label_thresholds(
-        self, dataset: str, thresholds: ThresholdConfig | Mapping[Any, Any] | None, default: float | None
+        self,
+        dataset: str,
+        thresholds: ThresholdConfig | Mapping[Any, Any] | Sequence[Any] | None,
+        default: float | None,
     ) -> dict[str, float]:
         named = canonical_thresholds(thresholds) if thresholds is not None else {}
         if isinstance(thresholds, ThresholdConfig) and default is None:
@@ -115,7 +118,7 @@ class TriggerKeywords(LibraryComponent):
         self,
         name: str,
         model_version: int | str | None = None,
-        thresholds: ThresholdConfig | dict | None = None,
+        thresholds: ThresholdConfig | dict | list | None = None,
         comment_filter: dict | None = None,
         title: str | None = None,
         description: str | None = None,
@@ -131,7 +134,9 @@ class TriggerKeywords(LibraryComponent):
             name: Stream name: letters, digits, ``_`` and ``-``; or ``owner/dataset/name``.
             model_version: Pinned model version, or a model tag (``live``, ``staging``)
                 resolved to its version now. Default: the config's ``model_version``.
-            thresholds: Label name -> threshold (0..1), or the result of `Load Thresholds`.
+            thresholds: Label name -> threshold (0..1), the result of `Load Thresholds`, or
+                the API's list of ``{name, threshold}`` entries, e.g.
+                ``${other.model.label_thresholds}`` of another trigger from `Get Trigger`.
             comment_filter: The API's comment filter, e.g.
                 ``{"user_properties": {"string:Country": {"one_of": ["UK"]}}}``.
             title: Human-readable title.
@@ -148,6 +153,8 @@ class TriggerKeywords(LibraryComponent):
         | Create Trigger | routing | thresholds=${config} | title=Inbox routing |
         | &{uk} = | Create Dictionary | user_properties={"string:Country": {"one_of": ["UK"]}} |
         | Create Trigger | uk-only | model_version=live | default=0.5 | comment_filter=${uk} |
+        | ${routing} = | Get Trigger | routing |
+        | Create Trigger | routing-copy | ${routing.model.version} | ${routing.model.label_thresholds} |
         """
         thresholds = reject_path(thresholds, "thresholds")
         dataset, stream = self.stream(name, dataset)

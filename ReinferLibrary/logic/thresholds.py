@@ -19,7 +19,7 @@ thresholds mapping it has seen before (see :func:`canonical_thresholds`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -125,10 +125,28 @@ def _number(value: Any, where: str) -> float:
     return number
 
 
-def _normalise(thresholds: Mapping[Any, Any]) -> dict[str, float]:
+def _pairs(thresholds: Mapping[Any, Any] | Sequence[Any]) -> Iterable[tuple[Any, Any]]:
+    """(name, threshold) pairs from a mapping, or from a list of ``{name, threshold}`` entries.
+
+    The list is the API's own ``label_thresholds`` shape (``${trigger.model.label_thresholds}``
+    from `Get Trigger`), whose names are lists and so cannot be dictionary keys in a robot.
+    """
+    if isinstance(thresholds, Mapping):
+        return thresholds.items()
+    pairs = []
+    for entry in thresholds:
+        if not isinstance(entry, Mapping) or set(entry) != {"name", "threshold"}:
+            raise ReinferConfigurationError(
+                f"Threshold entry {entry!r} must be a dictionary with exactly 'name' and 'threshold'."
+            )
+        pairs.append((entry["name"], entry["threshold"]))
+    return pairs
+
+
+def _normalise(thresholds: Mapping[Any, Any] | Sequence[Any]) -> dict[str, float]:
     result: dict[str, float] = {}
     originals: dict[str, Any] = {}
-    for key, value in thresholds.items():
+    for key, value in _pairs(thresholds):
         try:
             name = label_name(key)
         except (ValueError, TypeError) as error:
@@ -142,8 +160,10 @@ def _normalise(thresholds: Mapping[Any, Any]) -> dict[str, float]:
     return result
 
 
-def canonical_thresholds(thresholds: Mapping[Any, Any] | ThresholdConfig) -> dict[str, float]:
+def canonical_thresholds(thresholds: Mapping[Any, Any] | Sequence[Any] | ThresholdConfig) -> dict[str, float]:
     """Label name (``"A > B"``) -> threshold, validated; names may be given in either form.
+
+    Also takes the API's list of ``{"name": [...], "threshold": t}`` entries.
 
     Raises ``ReinferConfigurationError`` for a threshold outside 0..1, a value that is not
     a number, an empty name or the same label named twice (``"Order > Missing"`` and

@@ -49,6 +49,21 @@ Created Trigger Carries The Loaded Thresholds
     Should Be Equal As Numbers    ${thresholds}[Order > Late Delivery]    0.35
     Should Be Equal As Numbers    ${thresholds}[Praise]    0.5
 
+A Trigger Can Be Copied From Get Trigger
+    ${original}=    Get Trigger    ${TRIGGER}
+    Create Trigger    copy-${SUFFIX}    ${original.model.version}    ${original.model.label_thresholds}
+    TRY
+        ${copy}=    Get Trigger    copy-${SUFFIX}
+        Should Be Equal    ${copy.model}    ${original.model}
+        ${a}=    Fetch Trigger Batch    ${TRIGGER}    size=8    log_items=${False}
+        ${b}=    Fetch Trigger Batch    copy-${SUFFIX}    size=8    log_items=${False}
+        FOR    ${left}    ${right}    IN ZIP    ${a.results}    ${b.results}    mode=STRICT
+            Should Be Equal    ${left.labels}    ${right.labels}
+        END
+    FINALLY
+        Delete Trigger    copy-${SUFFIX}
+    END
+
 Fetching Does Not Move The Trigger
     ${first}=    Fetch Trigger Batch    ${TRIGGER}    size=4
     ${again}=    Fetch Trigger Batch    ${TRIGGER}    size=4

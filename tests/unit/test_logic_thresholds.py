@@ -226,3 +226,14 @@ def test_logic_layer_imports_nothing_from_robot_framework() -> None:
             for module in modules:
                 assert not module.startswith(("robot", "robotlibcore")), f"{path.name} imports {module}"
                 assert module.split(".")[0] not in ("keywords", "client"), f"{path.name} imports {module}"
+
+
+def test_the_apis_label_thresholds_list_is_accepted() -> None:
+    # The shape `Get Trigger` returns: names are lists, so a robot cannot make them keys.
+    entries = [{"name": ["Order", "Missing"], "threshold": 0.4}, {"name": ["Complaint"], "threshold": 0.5}]
+    assert canonical_thresholds(entries) == {"Order > Missing": 0.4, "Complaint": 0.5}
+
+
+def test_a_malformed_label_thresholds_entry_is_refused() -> None:
+    with pytest.raises(ReinferConfigurationError, match="exactly 'name' and 'threshold'"):
+        canonical_thresholds([{"name": ["Order"], "value": 0.4}])
