@@ -7,7 +7,8 @@ imports ``ReinferLibrary.client``, ``models``, ``logic`` or ``keywords``.
 
 * ``reinfer-sandbox serve --port 0 --data-dir DIR`` (token from ``--token`` or
   ``REINFER_SANDBOX_TOKEN``), or ``python -m ReinferLibrary.sandbox serve ...``;
-* :class:`SandboxServer` (``runner``) starts one as a subprocess from Python;
+* :class:`SandboxServer` (``runner``) starts one as a subprocess from Python, and
+  :class:`InProcessSandbox` (``inprocess``) on a thread of the calling process;
 * :class:`SandboxLibrary` (``library``) does the same from Robot Framework:
   ``Library    ReinferLibrary.sandbox.SandboxLibrary``.
 
@@ -19,10 +20,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .inprocess import InProcessSandbox
     from .library import SandboxLibrary
     from .runner import SandboxServer
 
-__all__ = ["SandboxLibrary", "SandboxServer"]
+__all__ = ["InProcessSandbox", "SandboxLibrary", "SandboxServer"]
 
 
 def __getattr__(name: str) -> Any:
@@ -34,4 +36,8 @@ def __getattr__(name: str) -> Any:
         from .runner import SandboxServer
 
         return SandboxServer
+    if name == "InProcessSandbox":
+        from .inprocess import InProcessSandbox
+
+        return InProcessSandbox
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

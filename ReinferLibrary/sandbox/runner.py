@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from abc import ABC, abstractmethod
 from collections import deque
 from pathlib import Path
 from types import TracebackType
@@ -32,8 +33,8 @@ class SandboxStartError(RuntimeError):
     """The server did not become ready; the message carries its last output lines."""
 
 
-class SandboxServer:
-    """A sandbox API server in a subprocess.
+class SandboxBase(ABC):
+    """What both ways of running a sandbox share: token, data directory, port, context manager.
 
     Args:
         data_dir: where the SQLite database lives; a temporary directory (removed by
@@ -68,12 +69,58 @@ class SandboxServer:
             Path(data_dir) if data_dir is not None else Path(tempfile.mkdtemp(prefix="reinfer-sandbox-"))
         )
         self.url: str | None = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(url={self.url!r}, data_dir={str(self.data_dir)!r})"
+
+    @abstractmethod
+    def start(self) -> str:
+        """Start the server and wait until it accepts requests; returns its base URL."""
+
+    @abstractmethod
+    def _terminate(self, timeout: float = 10.0) -> None:
+        """Stop the server, keeping the data directory."""
+
+    def stop(self) -> None:
+        """Stop the server; a temporary data directory is removed too."""
+        self._terminate()
+        self.url = None
+        if self._owned_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def restart(self) -> str:
+        """Stop and start again on the same data directory, token and port."""
+        self._terminate()
+        return self.start()
+
+    def __enter__(self) -> SandboxBase:
+        self.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+class SandboxServer(SandboxBase):
+    """A sandbox API server in a subprocess (see :class:`SandboxBase` for the arguments)."""
+
+    def __init__(
+        self,
+        data_dir: str | Path | None = None,
+        token: str | None = None,
+        port: int = 0,
+        seed: str = "demo",
+        faults: str | None = None,
+        host: str = "127.0.0.1",
+        startup_timeout: float = 90.0,
+        log_level: str = "warning",
+    ) -> None:
+        super().__init__(data_dir, token, port, seed, faults, host, startup_timeout, log_level)
         self._process: subprocess.Popen[str] | None = None
         self._output: deque[str] = deque(maxlen=200)
         self._reader: threading.Thread | None = None
-
-    def __repr__(self) -> str:
-        return f"SandboxServer(url={self.url!r}, data_dir={str(self.data_dir)!r})"
 
     @property
     def running(self) -> bool:
@@ -171,24 +218,3 @@ class SandboxServer:
             self._reader = None
         if process.stdout is not None:
             process.stdout.close()
-
-    def stop(self) -> None:
-        """Stop the server; a temporary data directory is removed too."""
-        self._terminate()
-        self.url = None
-        if self._owned_dir:
-            shutil.rmtree(self.data_dir, ignore_errors=True)
-
-    def restart(self) -> str:
-        """Stop and start again on the same data directory, token and port."""
-        self._terminate()
-        return self.start()
-
-    def __enter__(self) -> SandboxServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self.stop()

@@ -1,0 +1,315 @@
+"""The library class: keyword components composed with PythonLibCore's DynamicCore."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from robot.api.deco import library
+from robot.api.types import Secret
+from robotlibcore import DynamicCore
+
+from .keywords import (
+    ConnectionDefaults,
+    ConnectionKeywords,
+    ElasticsearchKeywords,
+    EntityKeywords,
+    LabelKeywords,
+    LibraryContext,
+    ModelKeywords,
+    PredictionKeywords,
+    ThresholdKeywords,
+    TriggerKeywords,
+)
+from .keywords.base import token_value
+from .version import __version__
+
+__all__ = ["ReinferLibrary"]
+
+
+@library(scope="GLOBAL", version=__version__, doc_format="ROBOT")
+class ReinferLibrary(DynamicCore):
+    """ReinferLibrary lets robots consume Re:infer / UiPath Communications Mining streams.
+
+    A robot reads comments (emails, tickets, chats) from a stream, branches on the labels
+    and entities the stream's pinned model predicted, hands the work on, and advances the
+    stream only once that work is safe. The API's older name for a stream is *trigger*,
+    which the keyword names keep.
+
+    %TOC%
+
+    = Connecting =
+
+    `Connect To Reinfer` opens a connection; ``url`` is everything before ``/api``.
+    Without arguments it reads the ``REINFER_URL`` and ``REINFER_TOKEN`` environment
+    variables, and a keyword used before any connection is open connects that way by
+    itself. Give ``dataset=owner/name`` once and every keyword uses it; a keyword's own
+    ``dataset=`` argument, or a trigger written ``owner/dataset/stream``, overrides it.
+    Several connections can be open at once: name them with ``alias=`` and change with
+    `Switch Reinfer Connection`; close them with `Close All Reinfer Connections`.
+
+    | ***** Settings *****
+    | Library           ReinferLibrary
+    | Suite Teardown    Close All Reinfer Connections
+    |
+    | ***** Variables *****
+    | ${TOKEN: Secret}    %{REINFER_TOKEN}
+    |
+    | ***** Tasks *****
+    | Triage The Inbox
+    |     Connect To Reinfer    url=%{REINFER_URL}    token=${TOKEN}    dataset=acme/retail-inbox
+    |     ${config}=    Load Thresholds    ${CURDIR}/thresholds.yaml
+    |     WHILE    True
+    |         ${batch}=    Fetch Trigger Batch    routing    size=32
+    |         FOR    ${item}    IN    @{batch.results}
+    |             ${labels}=    Labels Above Threshold    ${item}    thresholds=${config}
+    |             ${orders}=    Get Entities By Capture Group    ${item}
+    |             Route Comment    ${item}    ${labels}    ${orders}
+    |         END
+    |         Advance Trigger    routing    ${batch}
+    |         IF    ${batch.is_end_sequence}    BREAK
+    |     END
+
+    = Streams and triggers =
+
+    A stream (trigger) reads a dataset's comments in upload order with a pinned model
+    version and returns, per comment, the labels whose confidence is at or above the
+    stream's own threshold for that label, plus entities and label properties.
+    `Create Trigger`, `Get Trigger`, `List Triggers` and `Delete Trigger` manage them;
+    `Fetch Trigger Batch` reads. Streams are used by default; ``legacy_triggers=True``
+    on `Connect To Reinfer` switches to the pre-2023 ``/triggers`` routes.
+
+    Items (``${batch.results}``) are dictionaries: ``${item.uid}``,
+    ``${item}[labels]``, ``${item.comment.messages}[0][body][text]`` all work, and a batch
+    can be written to JSON and handed to another robot as is.
+
+    = At-least-once =
+
+    Fetching never moves a stream: `Fetch Trigger Batch` returns the same comments
+    until `Advance Trigger` moves past them. So advance *after* the work is safe (the
+    comment routed, the case stored). A robot that crashes before advancing gets the
+    same comments again after a restart: nothing is lost, though a comment may be
+    handled twice, so make the work idempotent (e.g. key cases by ``${item.uid}``).
+
+    Advance past the whole batch with ``Advance Trigger    routing    ${batch}``, or
+    comment by comment with ``${item}`` for a smaller replay after a crash.
+
+    *The filtered-only stall.* A stream with a ``comment_filter`` skips comments that do
+    not match. A batch can come back with no results but ``filtered`` > 0: its
+    ``sequence_id`` is past those skipped comments, and unless the robot advances to
+    it, every fetch re-reads them and the robot never gets further. Always advancing
+    with the batch (as in the example above, even when ``results`` is empty) avoids
+    this.
+
+    `Reset Trigger` moves a stream to a point in time: for go-live (skip the backlog)
+    or replay, not for the normal loop. `Tag Trigger Exception` marks a comment for
+    review without moving the stream.
+
+    = Thresholds =
+
+    Thresholds are data, not code: keep them in a file the business edits and load it
+    with `Load Thresholds`. A label counts when its confidence is *at or above* its
+    threshold. For each predicted label, `Labels Above Threshold` uses:
+
+    - its own number from ``thresholds``, if named there;
+    - else ``default``, if given;
+    - else ``auto`` (``high_recall``, ``balanced`` or ``high_precision``): the label
+      counts when its ``auto_thresholds`` include that name, i.e. the platform's own
+      thresholds for that label, useful where nobody picked numbers. Items carry
+      auto-threshold names from ``api=results`` and from predictions;
+    - else the label is dropped.
+
+    With none of them at all, every label the item carries counts. Pass the same
+    dictionary or config for every comment: it is checked once, not per comment.
+
+    = Labels =
+
+    ``["Order", "Missing"]`` and ``"Order > Missing"`` are the same label everywhere:
+    arguments and thresholds accept either form, results always use ``"A > B"``.
+    Parents such as ``Order`` are labels of their own. ``level=leaves`` keeps the most
+    specific labels that cleared (no child of theirs cleared), ``level=parents`` the
+    ones with a child that cleared. See `Has Label`, `Label Should Be Present`,
+    `Get Label Confidence` and `Get Label Property` (``tone``, ``quality_of_service``).
+
+    = Entities and capture groups =
+
+    Entities (``order_number``, ``monetary_quantity``, ``date``, ``country``, ...) come
+    with normalised ``formatted_value`` text. When a comment holds a table, entities of
+    one row share a *capture id*. `Get Entities By Capture Group` returns one
+    dictionary per row, so an order number stays with its own amount and date:
+
+    | ${rows}=    Get Entities By Capture Group    ${item}
+    | FOR    ${row}    IN    @{rows}
+    |     Create Refund    ${row.order_number}    ${row.monetary_quantity}
+    | END
+
+    `Get Entities` and `Get Entity Value` read entities by name, inside or outside
+    tables.
+
+    = Predictions on demand =
+
+    Besides streams, a pinned model answers on demand: `Predict Text` (any text),
+    `Predict Comments` (stored comments by uid, or items fetched earlier) and
+    `Predict Emails` (raw RFC 822 emails). ``model_version`` is a pinned version number
+    or a tag, ``live`` or ``staging``, which the business moves in the platform; each
+    answer says which version answered (``${item.model.version}``) and when it was
+    pinned (``${item.model.time}``). ``threshold`` is one number, ``auto`` (labels then
+    carry the platform's auto-threshold names), a label -> number dictionary or a config
+    from `Load Thresholds`. The items have the same shape as fetched ones, so
+    `Labels Above Threshold`, `Has Label`, `Get Entities`, `Get Entities By Capture Group`
+    and `Get Label Property` work on them unchanged. Each predicted comment costs one AI
+    unit on a real tenant: items fetched from a stream already carry predictions.
+
+    Models are retrained continuously, so the version and thresholds are configuration.
+    Put `Verify Model Configuration` in suite setup: it fails fast when the configured
+    version is not pinned or a configured label is not in that model's taxonomy (with
+    "did you mean" suggestions), and warns about labels whose validation is unreliable.
+    `Get Model Version Details`, `Get Model Tags`, `Thresholds From Model` and
+    `Save Thresholds` support change management. `Infer With Trained Model` asks an
+    Elasticsearch trained model the same questions with answers in the same item shape.
+
+    = Errors =
+
+    Every failure is one line saying what was asked, what went wrong and what to do,
+    with the server's own message. Failures of API calls and missing item data start
+    with their category, so robots can tell them apart:
+
+    - ``Business error (...)``: the request or the data is wrong (not found, bad
+      request, conflict, authentication, an entity the comment does not have).
+      Retrying will not help: tag an exception and move on.
+    - ``Technical error (...)``: rate limit, server error, timeout, connection or an
+      answer that is not the API's. Nothing was advanced; retry later.
+
+    Configuration errors (bad arguments, a bad thresholds file, no URL or token) are
+    neither: they mean the robot or its files must be fixed.
+
+    | TRY
+    |     ${batch}=    Fetch Trigger Batch    routing
+    | EXCEPT    Technical error*    type=GLOB
+    |     Log    The tenant is unwell; the stream has not moved, try again later.
+    | EXCEPT    Business error*    type=GLOB
+    |     Fail    The request itself was wrong: check names and permissions.
+    | END
+
+    = Logging =
+
+    Each API call logs one INFO line, e.g.
+    ``POST /api/v1/datasets/acme/retail-inbox/streams/routing/fetch -> 200 in 12 ms``;
+    a call that will be retried logs a WARN line with the wait. `Fetch Trigger Batch`
+    logs one summary line and a compact HTML table per comment (uid, subject, labels
+    with confidences, entities); ``log_items=False`` turns the tables off. Request and
+    response bodies are logged only at DEBUG and TRACE (``--loglevel DEBUG``), with the
+    token removed. For long robots, ``--removekeywords`` or the ``robot:flatten`` tag
+    keep log.html small.
+
+    = Secrets and pabot =
+
+    The token is taken as a ``Secret`` (Robot Framework 7.4+), which log.html,
+    output.xml and the console show as ``<secret>``:
+
+    | ***** Variables *****
+    | ${TOKEN: Secret}    %{REINFER_TOKEN}
+
+    or not given at all (``REINFER_TOKEN`` is then read from the environment). A token
+    given as plain text is refused, because Robot Framework would already have written
+    it to the log. Do not pass the token with ``--variable``: pabot writes command-line
+    variables into argument files on disk. Set ``REINFER_TOKEN`` in the environment of
+    ``robot`` or ``pabot``; every pabot process inherits it. The library never logs
+    the token, also not in request bodies, error messages or at TRACE level.
+
+    The library has ``GLOBAL`` scope and keeps no state on the server side, so pabot
+    processes each open their own connection. Two processes reading the *same* stream
+    get the same comments (a stream has one position): give each process its own
+    stream, or let one robot fetch and hand items to the others.
+
+    = Retries =
+
+    Every call has a connect and a read timeout (``connect_timeout``, ``timeout``).
+    Calls that are safe to repeat are retried up to ``retries`` times on HTTP 429,
+    500, 502, 503, 504, timeouts and connection errors, waiting with exponential
+    backoff and full jitter (a random wait up to 0.5 s x 2^n, at most 30 s), or as
+    long as the server's ``Retry-After`` says (at most 60 s). The policy per call:
+
+    | = Operation = | = Keyword = | = Retried = | = Why = |
+    | get_stream | `Get Trigger` | yes | read |
+    | list_streams | `List Triggers` | yes | read |
+    | create_stream | `Create Trigger` | no | a repeat would fail as a duplicate |
+    | delete_stream | `Delete Trigger` | yes | a repeat finds it gone, which counts as done |
+    | fetch | `Fetch Trigger Batch` | yes | never moves the stream |
+    | results | `Fetch Trigger Batch` with ``api=results`` | yes | never moves the stream |
+    | advance | `Advance Trigger` | yes | advancing twice to one position is harmless |
+    | reset | `Reset Trigger` | no | moves the stream |
+    | tag_exceptions | `Tag Trigger Exception` | yes | tagging twice is harmless |
+    | untag_exceptions | `Untag Trigger Exception` | yes | untagging twice is harmless |
+    | get_dataset | `Create Trigger` with ``default=`` | yes | read |
+    | get_model_tags | `Get Model Tags`, `Create Trigger` with a tag | yes | read |
+    | predict | prediction keywords | yes | reads only |
+    | predict_comments | prediction keywords | yes | reads only |
+    | predict_raw_emails | prediction keywords | yes | reads only |
+    | get_validation | `Get Model Version Details`, `Verify Model Configuration` | yes | read |
+    | get_label_validation | `Get Model Version Details`, `Thresholds From Model` | yes | read |
+
+    A call that still fails says how many times it was tried.
+    """
+
+    def __init__(
+        self,
+        *,
+        url: str | None = None,
+        token: Secret | str | None = None,
+        dataset: str | None = None,
+        timeout: timedelta = timedelta(seconds=60),
+        connect_timeout: timedelta = timedelta(seconds=10),
+        retries: int = 3,
+        verify: bool | Path = True,
+        proxies: dict[str, str] | None = None,
+        legacy_triggers: bool = False,
+    ) -> None:
+        """Every import argument is optional: ``Library    ReinferLibrary`` works.
+
+        They are the defaults of `Connect To Reinfer` and of the connection opened by
+        itself when a keyword runs before any `Connect To Reinfer`.
+
+        | = Argument = | = Meaning = |
+        | url | Base URL, everything before ``/api``. Default: ``REINFER_URL``. |
+        | token | API token as a ``Secret``. Default: ``REINFER_TOKEN``. Plain text is refused. |
+        | dataset | Default dataset, ``owner/name``. |
+        | timeout | Read timeout of each call (default 60 seconds). |
+        | connect_timeout | Connect timeout of each call (default 10 seconds). |
+        | retries | Extra attempts for calls safe to repeat (default 3). See `Retries`. |
+        | verify | ``True``, ``False`` or a CA bundle path, for TLS. |
+        | proxies | Proxy URLs by scheme, e.g. ``{"https": "http://proxy:3128"}``. |
+        | legacy_triggers | Use the pre-2023 ``/triggers`` routes. |
+
+        Example:
+        | Library | ReinferLibrary | dataset=acme/retail-inbox | timeout=2 min | retries=5 |
+        """
+        token_value(token, "library import token")  # refuse plain text at import time
+        self.context = LibraryContext(
+            ConnectionDefaults(
+                url=url,
+                token=token if isinstance(token, Secret) else None,
+                dataset=dataset,
+                timeout=timeout,
+                connect_timeout=connect_timeout,
+                retries=retries,
+                verify=verify,
+                proxies=proxies,
+                legacy_triggers=legacy_triggers,
+            )
+        )
+        DynamicCore.__init__(self, self.components())
+
+    def components(self) -> list[Any]:
+        """One instance per keyword area, all sharing :attr:`context`."""
+        return [
+            ConnectionKeywords(self.context),
+            TriggerKeywords(self.context),
+            LabelKeywords(self.context),
+            EntityKeywords(self.context),
+            ThresholdKeywords(self.context),
+            PredictionKeywords(self.context),
+            ModelKeywords(self.context),
+            ElasticsearchKeywords(self.context),
+        ]
