@@ -3,7 +3,8 @@
 Only the two routes the library needs: ``POST /_ml/trained_models/{model_id}/_infer`` and
 ``GET /_ml/trained_models/{model_id}`` (plus ``GET /`` to identify the cluster). It is
 independent of the Communications Mining client on purpose: another server, another
-authentication scheme, another error body.
+authentication scheme, another error body. Only the transport's pure helpers are shared
+(the backoff draw and the redaction rule).
 
 Retries: inference has no side effects, so 429, 502, 503, 504 and refused connections are
 retried with exponential backoff and full jitter (``Retry-After`` honoured up to a cap).
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
-import random
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ from ..models.elastic import (
     items_from_infer,
 )
 from ..models.items import Item
+from .transport import backoff_delay, parse_retry_after, redact
 
 # --- errors: the library's hierarchy, with advice that fits Elasticsearch -------------
 
@@ -473,21 +475,17 @@ class ElasticsearchClient:
             self._on_call(EsCallRecord(method, path, status, elapsed, attempt, retry_in))
 
     def _backoff(self, attempt: int) -> float:
-        return random.uniform(0.0, self.settings.backoff * 2 ** (attempt - 1))
+        # The transport's full jitter, but uncapped: this client never capped one wait.
+        return backoff_delay(attempt - 1, self.settings.backoff, cap=math.inf)
 
     def _retry_after(self, response: requests.Response) -> float | None:
-        header = response.headers.get("Retry-After")
-        if header is None:
-            return None
-        try:
-            seconds = float(header)
-        except ValueError:
-            return None
-        return min(max(seconds, 0.0), self.settings.max_retry_after)
+        # The same header rules as the Reinfer transport (seconds or an HTTP date; NaN ignored).
+        seconds = parse_retry_after(response.headers.get("Retry-After"))
+        return None if seconds is None else min(seconds, self.settings.max_retry_after)
 
     def _scrub(self, text: str) -> str:
         for secret in self._secrets:
-            text = text.replace(secret, "***")
+            text = redact(text, secret)
         return text
 
 

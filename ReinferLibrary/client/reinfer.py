@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timezone
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import ValidationError
 
@@ -48,12 +48,13 @@ from .envelopes import (
     SyncEnvelope,
     ValidationEnvelope,
 )
-from .routes import Routes
+from .routes import PredictKind, Routes
 from .settings import CallRecord, ConnectionSettings
 from .transport import RETRY_POLICY, Transport
 
 Threshold = float | Literal["auto"] | None
 LabelSpec = Sequence[tuple[str, float | None]] | None
+P = TypeVar("P", bound=Envelope)
 
 
 def _dumps(payload: Any) -> str:
@@ -291,20 +292,17 @@ class ReinferClient:
         labels: LabelSpec = None,
     ) -> list[Item]:
         """Predict on documents not stored in the platform; one item per document, in order."""
-        if not documents:
-            return []
-        path = self.routes.predict(dataset, version, "predict")
-        body = _request_json(
-            PredictRequest,
-            "predict request",
-            documents=_mappings(documents, "document"),
-            threshold=threshold,
-            labels=self._label_filters(labels),
+        return self._predict(
+            "predict",
+            dataset,
+            version,
+            documents,
+            threshold,
+            labels,
+            request=PredictRequest,
+            envelope=PredictEnvelope,
+            to_items=items_from_predict,
         )
-        response = self.transport.request(
-            "POST", path, PredictEnvelope, retry=RETRY_POLICY["predict"], body=body
-        )
-        return items_from_predict(response)
 
     def predict_comments(
         self,
@@ -315,20 +313,17 @@ class ReinferClient:
         labels: LabelSpec = None,
     ) -> list[Item]:
         """Predict on stored comments by uid; items carry the uid."""
-        if not uids:
-            return []
-        path = self.routes.predict(dataset, version, "predict-comments")
-        body = _request_json(
-            PredictCommentsRequest,
-            "predict-comments request",
-            uids=list(uids),
-            threshold=threshold,
-            labels=self._label_filters(labels),
+        return self._predict(
+            "predict-comments",
+            dataset,
+            version,
+            uids,
+            threshold,
+            labels,
+            request=PredictCommentsRequest,
+            envelope=PredictCommentsEnvelope,
+            to_items=items_from_predict_comments,
         )
-        response = self.transport.request(
-            "POST", path, PredictCommentsEnvelope, retry=RETRY_POLICY["predict_comments"], body=body
-        )
-        return items_from_predict_comments(response)
 
     def predict_raw_emails(
         self,
@@ -340,21 +335,56 @@ class ReinferClient:
         include_comments: bool = True,
     ) -> list[Item]:
         """Predict on raw emails; with ``include_comments`` each item carries the parsed comment."""
-        if not documents:
-            return []
-        path = self.routes.predict(dataset, version, "predict-raw-emails")
-        body = _request_json(
-            PredictRawEmailsRequest,
-            "predict-raw-emails request",
-            documents=_mappings(documents, "document"),
-            threshold=threshold,
-            labels=self._label_filters(labels),
+        return self._predict(
+            "predict-raw-emails",
+            dataset,
+            version,
+            documents,
+            threshold,
+            labels,
+            request=PredictRawEmailsRequest,
+            envelope=PredictRawEmailsEnvelope,
+            to_items=items_from_predict,
             include_comments=include_comments,
         )
-        response = self.transport.request(
-            "POST", path, PredictRawEmailsEnvelope, retry=RETRY_POLICY["predict_raw_emails"], body=body
+
+    def _predict(
+        self,
+        kind: PredictKind,
+        dataset: str,
+        version: int | str,
+        inputs: Sequence[Any],
+        threshold: Threshold,
+        labels: LabelSpec,
+        *,
+        request: type[RequestModel],
+        envelope: type[P],
+        to_items: Callable[[P], list[Item]],
+        **options: Any,
+    ) -> list[Item]:
+        """One predict call, from its inputs (documents; uids for ``predict-comments``) to items.
+
+        No inputs sends nothing. The checks keep one order (dataset and version, the inputs, the
+        label filters, the whole request), so a call with several mistakes always names the same one.
+        """
+        if not inputs:
+            return []
+        path = self.routes.predict(dataset, version, kind)
+        if kind == "predict-comments":
+            fields: dict[str, Any] = {"uids": list(inputs)}
+        else:
+            fields = {"documents": _mappings(inputs, "document")}
+        body = _request_json(
+            request,
+            f"{kind} request",
+            **fields,
+            threshold=threshold,
+            labels=self._label_filters(labels),
+            **options,
         )
-        return items_from_predict(response)
+        # RETRY_POLICY is keyed by client method name: the route kind with underscores.
+        retry = RETRY_POLICY[kind.replace("-", "_")]
+        return to_items(self.transport.request("POST", path, envelope, retry=retry, body=body))
 
     @staticmethod
     def _label_filters(labels: LabelSpec) -> Any:

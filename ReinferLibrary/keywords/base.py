@@ -23,6 +23,7 @@ from robot.running.context import EXECUTION_CONTEXTS
 from robot.utils import ConnectionCache, DotDict
 
 from ..client import CallRecord, ConnectionSettings, ReinferClient
+from ..client.elasticsearch import EsCallRecord
 from ..errors import ReinferConfigurationError
 from ..models import Item
 
@@ -89,12 +90,8 @@ def safe_url(url: str) -> str:
     return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
 
 
-def log_call(record: CallRecord) -> None:
-    """The ``on_call`` hook: one INFO line per API call, WARN when a retry follows.
-
-    Bodies (already redacted by the client) go to DEBUG only, and are formatted only
-    when DEBUG is on.
-    """
+def log_attempt(record: CallRecord | EsCallRecord) -> None:
+    """The ``on_call`` hook of either client: one INFO line per HTTP attempt, WARN when a retry follows."""
     status = record.status if record.status is not None else "no answer"
     line = f"{record.method} {record.path} -> {status} in {record.elapsed_ms:.0f} ms"
     if record.attempt > 1:
@@ -103,6 +100,15 @@ def log_call(record: CallRecord) -> None:
         logger.warn(f"{line}; retrying in {record.retry_in:.1f} s")
     else:
         logger.info(line)
+
+
+def log_call(record: CallRecord) -> None:
+    """The Reinfer client's ``on_call`` hook: :func:`log_attempt`, then the bodies.
+
+    Bodies (already redacted by the client) go to DEBUG only, and are formatted only
+    when DEBUG is on.
+    """
+    log_attempt(record)
     if debug_enabled():
         if record.request_body:
             logger.debug(f"Request body: {record.request_body}")
@@ -115,13 +121,24 @@ def seconds(value: timedelta | float | int) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-def token_value(token: Secret | str | None, where: str = "token") -> str | None:
-    """The token from a Secret; a plain string is refused (it would already be in the log)."""
+def token_value(
+    token: Secret | str | None, where: str = "token", advice: str = PLAIN_TEXT_REFUSED
+) -> str | None:
+    """The text of a Secret (a token, an API key, a password); a plain string is refused.
+
+    Plain text would already be in the log, so the error names ``where`` and gives ``advice``
+    on passing it as a Secret instead.
+    """
     if token is None:
         return None
     if isinstance(token, Secret):
         return str(token.value)
-    raise ReinferConfigurationError(f"The {where} was given as plain text. {PLAIN_TEXT_REFUSED}")
+    raise ReinferConfigurationError(f"The {where} was given as plain text. {advice}")
+
+
+def verify_setting(verify: bool | Path) -> bool | str:
+    """A ``verify=`` keyword argument as requests takes it: a flag, or a CA bundle path as text."""
+    return str(verify) if isinstance(verify, Path) else verify
 
 
 @dataclass
@@ -200,7 +217,7 @@ class LibraryContext:
             token=token,
             timeout=(seconds(connect_timeout), seconds(timeout)),
             retries=retries,
-            verify=str(verify) if isinstance(verify, Path) else verify,
+            verify=verify_setting(verify),
             proxies=dict(proxies) if proxies else None,
             legacy_triggers=legacy_triggers,
         )

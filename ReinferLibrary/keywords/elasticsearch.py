@@ -17,11 +17,20 @@ from robot.api.deco import keyword
 from robot.api.types import Secret
 from robot.utils import ConnectionCache, DotDict
 
-from ..client.elasticsearch import ElasticsearchClient, ElasticsearchSettings, EsCallRecord
+from ..client.elasticsearch import ElasticsearchClient, ElasticsearchSettings
 from ..errors import ReinferConfigurationError
 from ..models.elastic import InferenceTask, Truncate
 from ..models.items import Item
-from .base import LibraryComponent, LibraryContext, safe_url, to_robot
+from .base import (
+    LibraryComponent,
+    LibraryContext,
+    log_attempt,
+    safe_url,
+    seconds,
+    to_robot,
+    token_value,
+    verify_setting,
+)
 
 URL_ENV = "ELASTICSEARCH_URL"
 API_KEY_ENV = "ELASTICSEARCH_API_KEY"
@@ -29,29 +38,13 @@ _NO_CONNECTION = "No Elasticsearch connection: call Connect To Elasticsearch fir
 
 
 def _secret_value(value: Secret | str | None, name: str) -> str | None:
-    """The value of a Secret; plain text is refused (it would already be in the log)."""
-    if value is None:
-        return None
-    if isinstance(value, Secret):
-        return str(value.value)
-    raise ReinferConfigurationError(
-        f"The Elasticsearch {name} was given as plain text. Pass it as a Secret: put "
-        f"`${{ES_KEY: Secret}}    %{{{API_KEY_ENV}}}` in *** Variables *** and use {name}=${{ES_KEY}}, "
-        f"or leave it out to read the {API_KEY_ENV} environment variable. "
+    """The value of a Secret; plain text is refused with advice that fits Elasticsearch."""
+    advice = (
+        f"Pass it as a Secret: put `${{ES_KEY: Secret}}    %{{{API_KEY_ENV}}}` in *** Variables *** "
+        f"and use {name}=${{ES_KEY}}, or leave it out to read the {API_KEY_ENV} environment variable. "
         "A plain text secret would be written to log.html and output.xml."
     )
-
-
-def _log_call(record: EsCallRecord) -> None:
-    """The ``on_call`` hook: one INFO line per call, WARN when a retry follows."""
-    status = record.status if record.status is not None else "no answer"
-    line = f"{record.method} {record.path} -> {status} in {record.elapsed_ms:.0f} ms"
-    if record.attempt > 1:
-        line += f" (attempt {record.attempt})"
-    if record.retry_in is not None:
-        logger.warn(f"{line}; retrying in {record.retry_in:.1f} s")
-    else:
-        logger.info(line)
+    return token_value(value, f"Elasticsearch {name}", advice)
 
 
 def _log_item(item: Item) -> None:
@@ -134,16 +127,16 @@ class ElasticsearchKeywords(LibraryComponent):
         secret = _secret_value(password, "password")
         if key is None and username is None:
             key = os.environ.get(API_KEY_ENV) or None
-        seconds = timeout.total_seconds()
+        read = seconds(timeout)
         settings = ElasticsearchSettings(
             url=base,
             api_key=key,
             username=username,
             password=secret,
-            timeout=(min(10.0, seconds), seconds),
-            verify=verify if isinstance(verify, bool) else str(verify),
+            timeout=(min(10.0, read), read),
+            verify=verify_setting(verify),
         )
-        index = self._es.register(ElasticsearchClient(settings, on_call=_log_call), alias)
+        index = self._es.register(ElasticsearchClient(settings, on_call=log_attempt), alias)
         how = "an API key" if key else ("basic authentication" if username else "no authentication")
         self.info(
             f"Connected to Elasticsearch at {safe_url(settings.base_url)} with {how} "
@@ -275,7 +268,7 @@ class ElasticsearchKeywords(LibraryComponent):
             truncate=truncate,
             span=span,
             question=question,
-            timeout=timeout.total_seconds() if timeout is not None else None,
+            timeout=seconds(timeout) if timeout is not None else None,
         )
         for item in items:
             _log_item(item)

@@ -137,7 +137,7 @@ class LabelKeywords(LibraryComponent):
         | Label Should Be Present | ${item} | Order > Missing | threshold=0.5 |
         """
         checked = check_item(item)
-        if logic.has_label(checked, label, threshold, as_thresholds(thresholds), default, auto):
+        if self.has_label(checked, label, threshold, thresholds, default, auto):
             return
         if msg:
             raise AssertionError(msg)

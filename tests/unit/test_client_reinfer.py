@@ -43,12 +43,6 @@ COMMENT = {
 }
 
 
-@pytest.fixture
-def api() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock() as mock:
-        yield mock
-
-
 def make_client(**settings: Any) -> ReinferClient:
     client = ReinferClient(ConnectionSettings(url=BASE, token=TOKEN, **settings))
     client.sleep = lambda seconds: None

@@ -62,6 +62,7 @@ class Harness:
 
 @pytest.fixture
 def api() -> Iterator[responses.RequestsMock]:
+    """Unlike the shared ``api``: tests here register answers (catch-alls per method) they need not use."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield mock
 

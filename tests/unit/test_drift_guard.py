@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import responses
 from responses import matchers
-from robot.api.types import Secret
 
 from ReinferLibrary.errors import ReinferConfigurationError
-from ReinferLibrary.keywords import base
-from ReinferLibrary.keywords.base import ConnectionDefaults, LibraryContext
-from ReinferLibrary.keywords.connection import ConnectionKeywords
+from ReinferLibrary.keywords.base import LibraryContext
 from ReinferLibrary.keywords.models import ModelKeywords, selected_labels
 from ReinferLibrary.logic.drift import (
     did_you_mean,
@@ -26,6 +22,9 @@ from ReinferLibrary.logic.drift import (
     unreliable_reason,
 )
 from ReinferLibrary.models import LabelValidation, ThresholdConfig
+
+if TYPE_CHECKING:
+    from conftest import LogRecorder
 
 TAXONOMY = [
     "Order",
@@ -158,44 +157,9 @@ def summary(version: int) -> dict[str, Any]:
     }
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, str]] = []
-
-    def info(self, message: str, html: bool = False) -> None:
-        self.messages.append(("INFO", message))
-
-    def debug(self, message: str) -> None:
-        self.messages.append(("DEBUG", message))
-
-    def warn(self, message: str) -> None:
-        self.messages.append(("WARN", message))
-
-    def texts(self, level: str) -> list[str]:
-        return [message for kind, message in self.messages if kind == level]
-
-
 @pytest.fixture
-def log(monkeypatch: pytest.MonkeyPatch) -> Recorder:
-    recorder = Recorder()
-    monkeypatch.setattr(base, "logger", recorder)
-    return recorder
-
-
-@pytest.fixture
-def kw(log: Recorder) -> Iterator[ModelKeywords]:
-    ctx = LibraryContext(ConnectionDefaults())
-    ConnectionKeywords(ctx).connect_to_reinfer(
-        url=BASE, token=Secret("tok-drift-1"), dataset="acme/retail-inbox", retries=0
-    )
-    yield ModelKeywords(ctx)
-    ctx.connections.close_all()
-
-
-@pytest.fixture
-def api() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock() as mock:
-        yield mock
+def kw(log: LogRecorder, context: LibraryContext) -> ModelKeywords:
+    return ModelKeywords(context)
 
 
 def label_validation(api: responses.RequestsMock, version: int, label: str, value: LabelValidation) -> None:
@@ -207,7 +171,7 @@ def label_validation(api: responses.RequestsMock, version: int, label: str, valu
 
 
 def test_verify_passes_and_warns_about_unreliable_labels(
-    api: responses.RequestsMock, kw: ModelKeywords, log: Recorder
+    api: responses.RequestsMock, kw: ModelKeywords, log: LogRecorder
 ) -> None:
     api.get(DS + "/model-tags", json=TAGS)
     api.get(DS + "/labellers/1/validation", json=summary(1))
@@ -305,7 +269,7 @@ def test_verify_uses_the_dataset_taxonomy_when_validation_lists_no_labels(
         kw.verify_model_configuration({"Ordr": 0.5}, model_version=1)
 
 
-def test_get_model_tags(api: responses.RequestsMock, kw: ModelKeywords, log: Recorder) -> None:
+def test_get_model_tags(api: responses.RequestsMock, kw: ModelKeywords, log: LogRecorder) -> None:
     api.get(DS + "/model-tags", json=TAGS)
     assert kw.get_model_tags() == {"staging": 2, "live": 1}
     tags = kw.get_model_tags(details=True)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import email.utils
 import json
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -415,3 +417,23 @@ def test_unreadable_class_name_is_a_protocol_error(client: ElasticsearchClient) 
         ElasticsearchProtocolError, match="the answer cannot be read: Label name '>' is empty"
     ):
         client.infer_items("retail-inbox-v1", ["x"])
+
+
+@responses.activate
+@pytest.mark.parametrize("header", ["nan", "soon", ""])
+def test_an_unusable_retry_after_falls_back_to_backoff(
+    client: ElasticsearchClient, sleeps: list[float], header: str
+) -> None:
+    responses.post(INFER, status=503, headers={"Retry-After": header})
+    responses.post(INFER, json=OK)
+    client.infer_items("retail-inbox-v1", ["x"])
+    assert len(sleeps) == 1 and 0.0 <= sleeps[0] <= 30.0
+
+
+@responses.activate
+def test_retry_after_as_an_http_date_is_honoured(client: ElasticsearchClient, sleeps: list[float]) -> None:
+    when = email.utils.format_datetime(datetime.now(timezone.utc) + timedelta(seconds=5), usegmt=True)
+    responses.post(INFER, status=429, headers={"Retry-After": when})
+    responses.post(INFER, json=OK)
+    client.infer_items("retail-inbox-v1", ["x"])
+    assert len(sleeps) == 1 and 3.0 <= sleeps[0] <= 5.0

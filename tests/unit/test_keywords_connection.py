@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import responses
@@ -14,46 +13,13 @@ from ReinferLibrary.client import CallRecord
 from ReinferLibrary.errors import ReinferConfigurationError
 from ReinferLibrary.keywords import base
 
+if TYPE_CHECKING:
+    from conftest import LogRecorder
+
 BASE = "http://reinfer.test"
 OTHER = "http://other.test"
 TOKEN = "tok-connection-test-3141"
 STREAMS = "/api/v1/datasets/acme/retail-inbox/streams"
-
-
-class Recorder:
-    """Stands in for ``robot.api.logger``: keeps (level, message) pairs."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, str]] = []
-
-    def info(self, message: str, html: bool = False) -> None:
-        self.messages.append(("INFO", message))
-
-    def debug(self, message: str) -> None:
-        self.messages.append(("DEBUG", message))
-
-    def warn(self, message: str) -> None:
-        self.messages.append(("WARN", message))
-
-
-@pytest.fixture
-def log(monkeypatch: pytest.MonkeyPatch) -> Recorder:
-    recorder = Recorder()
-    monkeypatch.setattr(base, "logger", recorder)
-    return recorder
-
-
-@pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("REINFER_URL", raising=False)
-    monkeypatch.delenv("REINFER_TOKEN", raising=False)
-
-
-@pytest.fixture
-def lib(clean_env: None) -> Iterator[ReinferLibrary]:
-    library = ReinferLibrary()
-    yield library
-    library.close_all_reinfer_connections()
 
 
 def test_library_imports_with_no_arguments_and_lists_its_keywords(lib: ReinferLibrary) -> None:
@@ -90,7 +56,7 @@ def test_missing_url_and_token_explain_both_ways(lib: ReinferLibrary) -> None:
 
 @responses.activate
 def test_environment_supplies_url_and_token(
-    lib: ReinferLibrary, monkeypatch: pytest.MonkeyPatch, log: Recorder
+    lib: ReinferLibrary, monkeypatch: pytest.MonkeyPatch, log: LogRecorder
 ) -> None:
     monkeypatch.setenv("REINFER_URL", BASE + "/")
     monkeypatch.setenv("REINFER_TOKEN", TOKEN)
@@ -106,7 +72,7 @@ def test_environment_supplies_url_and_token(
 
 @responses.activate
 def test_a_keyword_before_any_connect_connects_from_the_environment(
-    lib: ReinferLibrary, monkeypatch: pytest.MonkeyPatch, log: Recorder
+    lib: ReinferLibrary, monkeypatch: pytest.MonkeyPatch, log: LogRecorder
 ) -> None:
     monkeypatch.setenv("REINFER_URL", BASE)
     monkeypatch.setenv("REINFER_TOKEN", TOKEN)
@@ -186,7 +152,7 @@ def test_settings_follow_the_arguments(lib: ReinferLibrary, tmp_path: Any) -> No
         lib.connect_to_reinfer(url=BASE, token=Secret(TOKEN), retries=-1)
 
 
-def test_call_log_lines_and_retry_warnings(log: Recorder, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_call_log_lines_and_retry_warnings(log: LogRecorder, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(base, "debug_enabled", lambda: True)
     base.log_call(CallRecord("POST", "/api/v1/x/fetch", 503, 12.4, 1, '{"size":16}', "busy", 1.234))
     base.log_call(CallRecord("POST", "/api/v1/x/fetch", 200, 8.0, 2, None, '{"status":"ok"}', None))
@@ -201,7 +167,7 @@ def test_call_log_lines_and_retry_warnings(log: Recorder, monkeypatch: pytest.Mo
     ]
 
 
-def test_bodies_are_not_logged_unless_debug_is_on(log: Recorder, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bodies_are_not_logged_unless_debug_is_on(log: LogRecorder, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(base, "debug_enabled", lambda: False)
     base.log_call(CallRecord("POST", "/p", 200, 1.0, 1, "{}", "{}", None))
     assert log.messages == [("INFO", "POST /p -> 200 in 1 ms")]

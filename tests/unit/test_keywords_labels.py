@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from robot.utils import DotDict
 
 from ReinferLibrary import ReinferLibrary
 from ReinferLibrary.errors import ReinferConfigurationError, ThresholdFileError
-from ReinferLibrary.keywords import base, to_robot
+from ReinferLibrary.keywords import to_robot
 from ReinferLibrary.logic import ItemDataError
 from ReinferLibrary.models import Item, ThresholdConfig
+
+if TYPE_CHECKING:
+    from conftest import LogRecorder
 
 SEED = 0.6598735451698303
 RAW_ITEM: dict[str, Any] = {
@@ -54,32 +57,6 @@ RAW_ITEM: dict[str, Any] = {
 }
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.messages: list[str] = []
-
-    def info(self, message: str, html: bool = False) -> None:
-        self.messages.append(message)
-
-    def debug(self, message: str) -> None:
-        self.messages.append(message)
-
-    def warn(self, message: str) -> None:
-        self.messages.append(message)
-
-
-@pytest.fixture
-def log(monkeypatch: pytest.MonkeyPatch) -> Recorder:
-    recorder = Recorder()
-    monkeypatch.setattr(base, "logger", recorder)
-    return recorder
-
-
-@pytest.fixture
-def lib() -> ReinferLibrary:
-    return ReinferLibrary()
-
-
 @pytest.fixture(params=["dotdict", "dict", "model"])
 def item(request: pytest.FixtureRequest) -> Any:
     """The same item as a keyword gets it from a batch, as a plain dict, and as a model."""
@@ -89,7 +66,7 @@ def item(request: pytest.FixtureRequest) -> Any:
     ]
 
 
-def test_labels_above_threshold_keyword(lib: ReinferLibrary, item: Any, log: Recorder) -> None:
+def test_labels_above_threshold_keyword(lib: ReinferLibrary, item: Any, log: LogRecorder) -> None:
     assert lib.labels_above_threshold(item, {"Order": SEED, ("Order", "Missing"): 0.7}) == ["Order"]
     assert lib.labels_above_threshold(item, default=0.25) == ["Order", "Order > Missing", "Complaint"]
     assert lib.labels_above_threshold(item, default=0.25, level="leaves") == ["Order > Missing", "Complaint"]
@@ -97,7 +74,7 @@ def test_labels_above_threshold_keyword(lib: ReinferLibrary, item: Any, log: Rec
     assert lib.labels_above_threshold(item, auto="high_recall") == ["Order > Missing"]
     config = ThresholdConfig(thresholds={"Complaint": 0.3}, default=0.9)
     assert lib.labels_above_threshold(item, config) == ["Complaint"]
-    assert log.messages[0] == "1 label(s) cleared on src.c7: Order."
+    assert log.messages[0] == ("INFO", "1 label(s) cleared on src.c7: Order.")
 
 
 def test_labels_above_threshold_refuses_a_path_and_a_non_item(lib: ReinferLibrary) -> None:
@@ -143,7 +120,7 @@ def test_label_property(lib: ReinferLibrary, item: Any) -> None:
         lib.get_label_property(item, "quality_of_service")
 
 
-def test_entity_keywords_return_robot_dictionaries(lib: ReinferLibrary, item: Any, log: Recorder) -> None:
+def test_entity_keywords_return_robot_dictionaries(lib: ReinferLibrary, item: Any, log: LogRecorder) -> None:
     groups = lib.get_entities_by_capture_group(item)
     assert groups == [
         {"capture_id": 0, "order_number": "ACM-1", "monetary_quantity": "5.00 GBP"},
@@ -151,7 +128,7 @@ def test_entity_keywords_return_robot_dictionaries(lib: ReinferLibrary, item: An
     ]
     assert all(isinstance(group, DotDict) for group in groups)
     assert groups[1].order_number == "ACM-2"
-    assert log.messages[-1] == "2 capture group(s) on src.c7."
+    assert log.messages[-1] == ("INFO", "2 capture group(s) on src.c7.")
     entities = lib.get_entities(item)
     assert [e.formatted_value for e in entities] == ["United Kingdom", "ACM-1", "5.00 GBP", "ACM-2"]
     assert all(isinstance(entity, DotDict) for entity in entities)
@@ -164,7 +141,7 @@ def test_entity_keywords_return_robot_dictionaries(lib: ReinferLibrary, item: An
         lib.get_entity_value(item, "date")
 
 
-def test_load_thresholds_keyword(lib: ReinferLibrary, tmp_path: Path, log: Recorder) -> None:
+def test_load_thresholds_keyword(lib: ReinferLibrary, tmp_path: Path, log: LogRecorder) -> None:
     path = tmp_path / "thresholds.yaml"
     path.write_text(
         "model_version: live\nthresholds:\n  [Order, Missing]: 0.6\ndefault: 0.9\n", encoding="utf-8"
@@ -173,7 +150,11 @@ def test_load_thresholds_keyword(lib: ReinferLibrary, tmp_path: Path, log: Recor
     assert isinstance(config, ThresholdConfig)
     assert config.thresholds == {"Order > Missing": 0.6}
     assert log.messages == [
-        f"Loaded thresholds from {path}: model version live, 1 label threshold(s), default 0.9, auto none."
+        (
+            "INFO",
+            f"Loaded thresholds from {path}: "
+            "model version live, 1 label threshold(s), default 0.9, auto none.",
+        )
     ]
     assert lib.labels_above_threshold(RAW_ITEM, config) == ["Order > Missing"]
     path.write_text("thresholds:\n  Order: 2\n", encoding="utf-8")

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import responses
@@ -15,8 +14,10 @@ from robot.utils import DotDict
 
 from ReinferLibrary import ReinferLibrary
 from ReinferLibrary.errors import NotFoundError, ReinferConfigurationError
-from ReinferLibrary.keywords import base
 from ReinferLibrary.models import Batch, ThresholdConfig
+
+if TYPE_CHECKING:
+    from conftest import LogRecorder
 
 BASE = "http://reinfer.test"
 TOKEN = "tok-trigger-test-2718"
@@ -90,55 +91,21 @@ RESULTS = {
 STREAM_JSON = {"id": "0123456789abcdef", "name": "routing", "title": "", "description": ""}
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, str, bool]] = []
-
-    def info(self, message: str, html: bool = False) -> None:
-        self.messages.append(("INFO", message, html))
-
-    def debug(self, message: str) -> None:
-        self.messages.append(("DEBUG", message, False))
-
-    def warn(self, message: str) -> None:
-        self.messages.append(("WARN", message, False))
-
-    def texts(self, level: str = "INFO", html: bool = False) -> list[str]:
-        return [m for lv, m, h in self.messages if lv == level and h == html]
-
-
 @pytest.fixture
-def log(monkeypatch: pytest.MonkeyPatch) -> Recorder:
-    recorder = Recorder()
-    monkeypatch.setattr(base, "logger", recorder)
-    return recorder
+def lib(lib: ReinferLibrary, api: responses.RequestsMock) -> ReinferLibrary:
+    """The shared library fixture, connected to the fake tenant, with fake HTTP running."""
+    lib.connect_to_reinfer(url=BASE, token=Secret(TOKEN), dataset="acme/retail-inbox", retries=0)
+    return lib
 
 
-@pytest.fixture
-def mock() -> Iterator[responses.RequestsMock]:
-    """Fake HTTP; every registered response must be used by the test."""
-    with responses.RequestsMock() as requests_mock:
-        yield requests_mock
-
-
-@pytest.fixture
-def lib(monkeypatch: pytest.MonkeyPatch, mock: responses.RequestsMock) -> Iterator[ReinferLibrary]:
-    monkeypatch.delenv("REINFER_URL", raising=False)
-    monkeypatch.delenv("REINFER_TOKEN", raising=False)
-    library = ReinferLibrary()
-    library.connect_to_reinfer(url=BASE, token=Secret(TOKEN), dataset="acme/retail-inbox", retries=0)
-    yield library
-    library.close_all_reinfer_connections()
-
-
-def body(call_index: int, mock: responses.RequestsMock) -> Any:
-    return json.loads(mock.calls[call_index].request.body or "null")
+def body(call_index: int, api: responses.RequestsMock) -> Any:
+    return json.loads(api.calls[call_index].request.body or "null")
 
 
 def test_fetch_returns_robot_data_that_is_json_serialisable(
-    lib: ReinferLibrary, log: Recorder, mock: responses.RequestsMock
+    lib: ReinferLibrary, log: LogRecorder, api: responses.RequestsMock
 ) -> None:
-    mock.post(BASE + STREAM + "/fetch", json=FETCH, match=[matchers.json_params_matcher({"size": 16})])
+    api.post(BASE + STREAM + "/fetch", json=FETCH, match=[matchers.json_params_matcher({"size": 16})])
     batch = lib.fetch_trigger_batch("routing")
     assert isinstance(batch, DotDict)
     assert batch.sequence_id == "SEQ-BATCH"
@@ -165,14 +132,14 @@ def test_fetch_returns_robot_data_that_is_json_serialisable(
 
 
 def test_fetch_options_and_the_results_route(
-    lib: ReinferLibrary, log: Recorder, mock: responses.RequestsMock
+    lib: ReinferLibrary, log: LogRecorder, api: responses.RequestsMock
 ) -> None:
-    mock.post(
+    api.post(
         BASE + "/api/v1/datasets/acme/other/streams/s2/fetch",
         json=FETCH,
         match=[matchers.json_params_matcher({"size": 64, "max_filtered": 100})],
     )
-    mock.get(
+    api.get(
         BASE + STREAM + "/results",
         json=RESULTS,
         match=[matchers.query_param_matcher({"max_results": "8"})],
@@ -209,16 +176,16 @@ def test_trigger_name_with_a_conflicting_dataset_is_refused(lib: ReinferLibrary)
 
 
 def test_advance_past_a_batch_an_item_or_a_sequence_id(
-    lib: ReinferLibrary, log: Recorder, mock: responses.RequestsMock
+    lib: ReinferLibrary, log: LogRecorder, api: responses.RequestsMock
 ) -> None:
-    mock.post(BASE + STREAM + "/fetch", json=FETCH)
+    api.post(BASE + STREAM + "/fetch", json=FETCH)
     for _ in range(3):
-        mock.post(BASE + STREAM + "/advance", json={"status": "ok", "sequence_id": "x"})
+        api.post(BASE + STREAM + "/advance", json={"status": "ok", "sequence_id": "x"})
     batch = lib.fetch_trigger_batch("routing", log_items=False)
     lib.advance_trigger("routing", batch.results[0])
     lib.advance_trigger("routing", batch)
     lib.advance_trigger("routing", "  SEQ-MANUAL ")
-    assert [body(i, mock) for i in (1, 2, 3)] == [
+    assert [body(i, api) for i in (1, 2, 3)] == [
         {"sequence_id": "SEQ-1"},
         {"sequence_id": "SEQ-BATCH"},
         {"sequence_id": "SEQ-MANUAL"},
@@ -235,7 +202,7 @@ def test_advance_past_a_batch_an_item_or_a_sequence_id(
 
 
 def test_filtered_only_batch_is_advanced_past_and_says_why(
-    lib: ReinferLibrary, log: Recorder, mock: responses.RequestsMock
+    lib: ReinferLibrary, log: LogRecorder, api: responses.RequestsMock
 ) -> None:
     filtered_only = {
         "status": "ok",
@@ -244,22 +211,22 @@ def test_filtered_only_batch_is_advanced_past_and_says_why(
         "sequence_id": "SEQ-F",
         "results": [],
     }
-    mock.post(BASE + STREAM + "/fetch", json=filtered_only)
-    mock.post(BASE + STREAM + "/advance", json={"status": "ok"})
+    api.post(BASE + STREAM + "/fetch", json=filtered_only)
+    api.post(BASE + STREAM + "/advance", json={"status": "ok"})
     batch = lib.fetch_trigger_batch("routing")
     assert batch.results == []
     lib.advance_trigger("routing", batch)
-    assert body(1, mock) == {"sequence_id": "SEQ-F"}
+    assert body(1, api) == {"sequence_id": "SEQ-F"}
     assert (
         "a filtered-only batch: advancing past it keeps the robot from re-reading it forever"
         in log.texts()[-1]
     )
 
 
-def test_advance_also_takes_models(lib: ReinferLibrary, mock: responses.RequestsMock) -> None:
-    mock.post(BASE + STREAM + "/advance", json={"status": "ok"})
+def test_advance_also_takes_models(lib: ReinferLibrary, api: responses.RequestsMock) -> None:
+    api.post(BASE + STREAM + "/advance", json={"status": "ok"})
     lib.advance_trigger("routing", Batch.model_validate(FETCH))
-    assert body(0, mock) == {"sequence_id": "SEQ-BATCH"}
+    assert body(0, api) == {"sequence_id": "SEQ-BATCH"}
 
 
 @pytest.mark.parametrize(
@@ -278,10 +245,10 @@ def test_advance_to_nothing_is_refused_before_any_call(
 
 
 def test_reset_logs_old_and_new_position(
-    lib: ReinferLibrary, log: Recorder, mock: responses.RequestsMock
+    lib: ReinferLibrary, log: LogRecorder, api: responses.RequestsMock
 ) -> None:
-    mock.post(BASE + STREAM + "/advance", json={"status": "ok"})
-    mock.post(
+    api.post(BASE + STREAM + "/advance", json={"status": "ok"})
+    api.post(
         BASE + STREAM + "/reset",
         json={"status": "ok", "sequence_id": "SEQ-RESET", "stream": STREAM_JSON},
         match=[matchers.json_params_matcher({"to_comment_created_at": "2025-09-01T00:00:00.000000Z"})],
@@ -295,11 +262,11 @@ def test_reset_logs_old_and_new_position(
 
 
 def test_tag_and_untag_items_uids_and_lists(
-    lib: ReinferLibrary, log: Recorder, mock: responses.RequestsMock
+    lib: ReinferLibrary, log: LogRecorder, api: responses.RequestsMock
 ) -> None:
-    mock.put(BASE + STREAM + "/exceptions", json={"status": "ok"})
-    mock.put(BASE + STREAM + "/exceptions", json={"status": "ok"})
-    mock.delete(
+    api.put(BASE + STREAM + "/exceptions", json={"status": "ok"})
+    api.put(BASE + STREAM + "/exceptions", json={"status": "ok"})
+    api.delete(
         BASE + STREAM + "/exceptions",
         json={"status": "ok"},
         match=[matchers.query_string_matcher("uid=src.c1&uid=src.c2")],
@@ -310,8 +277,8 @@ def test_tag_and_untag_items_uids_and_lists(
         "routing", [{"comment": {"id": "c2", "uid": "src.c2"}}, "src.c3"], "Wrong Prediction"
     )
     lib.untag_trigger_exception("routing", ["src.c1", "src.c2"])
-    assert body(0, mock) == {"exceptions": [{"metadata": {"type": "No Prediction"}, "uid": "src.c1"}]}
-    assert body(1, mock) == {
+    assert body(0, api) == {"exceptions": [{"metadata": {"type": "No Prediction"}, "uid": "src.c1"}]}
+    assert body(1, api) == {
         "exceptions": [
             {"metadata": {"type": "Wrong Prediction"}, "uid": "src.c2"},
             {"metadata": {"type": "Wrong Prediction"}, "uid": "src.c3"},
@@ -325,9 +292,9 @@ def test_tag_and_untag_items_uids_and_lists(
 
 
 def test_create_trigger_from_a_loaded_config(
-    lib: ReinferLibrary, log: Recorder, mock: responses.RequestsMock
+    lib: ReinferLibrary, log: LogRecorder, api: responses.RequestsMock
 ) -> None:
-    mock.put(BASE + DS + "/streams", json={"status": "ok", "stream": STREAM_JSON})
+    api.put(BASE + DS + "/streams", json={"status": "ok", "stream": STREAM_JSON})
     config = ThresholdConfig(model_version=2, thresholds={"Order > Missing": 0.4, "Complaint": 0.45})
     created = lib.create_trigger(
         "routing",
@@ -336,7 +303,7 @@ def test_create_trigger_from_a_loaded_config(
         title="Inbox routing",
     )
     assert created.id == "0123456789abcdef"
-    assert body(0, mock) == {
+    assert body(0, api) == {
         "stream": {
             "name": "routing",
             "title": "Inbox routing",
@@ -357,16 +324,16 @@ def test_create_trigger_from_a_loaded_config(
 
 
 def test_create_trigger_resolves_a_tag_and_spells_out_the_default(
-    lib: ReinferLibrary, mock: responses.RequestsMock
+    lib: ReinferLibrary, api: responses.RequestsMock
 ) -> None:
-    mock.get(
+    api.get(
         BASE + DS + "/model-tags",
         json={
             "status": "ok",
             "model_tags": [{"name": "live", "version": 5}, {"name": "staging", "version": 6}],
         },
     )
-    mock.get(
+    api.get(
         BASE + DS,
         json={
             "status": "ok",
@@ -377,22 +344,22 @@ def test_create_trigger_resolves_a_tag_and_spells_out_the_default(
             },
         },
     )
-    mock.put(BASE + DS + "/streams", json={"status": "ok", "stream": STREAM_JSON})
+    api.put(BASE + DS + "/streams", json={"status": "ok", "stream": STREAM_JSON})
     lib.create_trigger("routing", model_version="live", thresholds={"Praise": 0.9}, default=0.3)
-    assert body(2, mock)["stream"]["model"] == {
+    assert body(2, api)["stream"]["model"] == {
         "version": 5,
         "label_thresholds": [{"name": ["Order"], "threshold": 0.3}, {"name": ["Praise"], "threshold": 0.9}],
     }
 
 
 def test_create_trigger_errors_before_any_call(
-    lib: ReinferLibrary, log: Recorder, mock: responses.RequestsMock
+    lib: ReinferLibrary, log: LogRecorder, api: responses.RequestsMock
 ) -> None:
     with pytest.raises(ReinferConfigurationError, match="has label thresholds but no model version"):
         lib.create_trigger("routing", thresholds={"Order": 0.5})
     with pytest.raises(ReinferConfigurationError, match="Cannot create trigger 'bad name!'"):
         lib.create_trigger("bad name!", model_version=1, thresholds={"Order": 0.5})
-    mock.get(BASE + DS + "/model-tags", json={"status": "ok", "model_tags": [{"name": "live", "version": 5}]})
+    api.get(BASE + DS + "/model-tags", json={"status": "ok", "model_tags": [{"name": "live", "version": 5}]})
     with pytest.raises(
         ReinferConfigurationError, match=r"neither a number nor a model tag .* \(tags: live=5\)"
     ):
@@ -400,22 +367,22 @@ def test_create_trigger_errors_before_any_call(
 
 
 def test_model_without_thresholds_warns_that_no_labels_will_come(
-    lib: ReinferLibrary, log: Recorder, mock: responses.RequestsMock
+    lib: ReinferLibrary, log: LogRecorder, api: responses.RequestsMock
 ) -> None:
-    mock.put(BASE + DS + "/streams", json={"status": "ok", "stream": STREAM_JSON})
+    api.put(BASE + DS + "/streams", json={"status": "ok", "stream": STREAM_JSON})
     lib.create_trigger("routing", model_version="3")
-    assert body(0, mock)["stream"]["model"] == {"version": 3, "label_thresholds": []}
+    assert body(0, api)["stream"]["model"] == {"version": 3, "label_thresholds": []}
     assert "it will return no labels" in log.texts("WARN")[0]
 
 
 def test_get_list_and_delete_triggers(
-    lib: ReinferLibrary, log: Recorder, mock: responses.RequestsMock
+    lib: ReinferLibrary, log: LogRecorder, api: responses.RequestsMock
 ) -> None:
-    mock.get(BASE + STREAM, json={"status": "ok", "stream": dict(STREAM_JSON, model={"version": 1})})
-    mock.get(BASE + DS + "/streams", json={"status": "ok", "streams": [STREAM_JSON]})
-    mock.delete(BASE + STREAM, json={"status": "ok"})
-    mock.delete(BASE + STREAM, status=404, json={"status": "error", "message": "Stream not found"})
-    mock.delete(BASE + STREAM, status=404, json={"status": "error", "message": "Stream not found"})
+    api.get(BASE + STREAM, json={"status": "ok", "stream": dict(STREAM_JSON, model={"version": 1})})
+    api.get(BASE + DS + "/streams", json={"status": "ok", "streams": [STREAM_JSON]})
+    api.delete(BASE + STREAM, json={"status": "ok"})
+    api.delete(BASE + STREAM, status=404, json={"status": "error", "message": "Stream not found"})
+    api.delete(BASE + STREAM, status=404, json={"status": "error", "message": "Stream not found"})
     assert lib.get_trigger("routing").model.version == 1
     assert [t.name for t in lib.list_triggers()] == ["routing"]
     lib.delete_trigger("routing")

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import responses
-from robot.api.types import Secret
 from robot.utils import DotDict
 
 from ReinferLibrary.errors import BadRequestError, ReinferConfigurationError
 from ReinferLibrary.keywords import base, predictions
-from ReinferLibrary.keywords.base import ConnectionDefaults, LibraryContext
-from ReinferLibrary.keywords.connection import ConnectionKeywords
+from ReinferLibrary.keywords.base import LibraryContext
 from ReinferLibrary.keywords.entities import EntityKeywords
 from ReinferLibrary.keywords.labels import LabelKeywords
 from ReinferLibrary.keywords.predictions import (
@@ -28,8 +25,10 @@ from ReinferLibrary.keywords.predictions import (
 )
 from ReinferLibrary.models import Batch, Item, ThresholdConfig
 
+if TYPE_CHECKING:
+    from conftest import LogRecorder
+
 BASE = "http://reinfer.test"
-TOKEN = "tok-predict-test-3141"
 DS = BASE + "/api/v1/datasets/acme/retail-inbox"
 MODEL = {"version": 2, "time": "2021-02-17T12:56:13.444000Z"}
 ENTITIES = [
@@ -91,48 +90,8 @@ DATASET = {
 }
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, str]] = []
-
-    def info(self, message: str, html: bool = False) -> None:
-        self.messages.append(("HTML" if html else "INFO", message))
-
-    def debug(self, message: str) -> None:
-        self.messages.append(("DEBUG", message))
-
-    def warn(self, message: str) -> None:
-        self.messages.append(("WARN", message))
-
-    def texts(self, level: str = "INFO") -> list[str]:
-        return [message for kind, message in self.messages if kind == level]
-
-
 @pytest.fixture
-def log(monkeypatch: pytest.MonkeyPatch) -> Recorder:
-    recorder = Recorder()
-    monkeypatch.setattr(base, "logger", recorder)
-    return recorder
-
-
-@pytest.fixture
-def context() -> Iterator[LibraryContext]:
-    ctx = LibraryContext(ConnectionDefaults())
-    ConnectionKeywords(ctx).connect_to_reinfer(
-        url=BASE, token=Secret(TOKEN), dataset="acme/retail-inbox", retries=0
-    )
-    yield ctx
-    ctx.connections.close_all()
-
-
-@pytest.fixture
-def api() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock() as mock:
-        yield mock
-
-
-@pytest.fixture
-def kw(context: LibraryContext, log: Recorder) -> PredictionKeywords:
+def kw(context: LibraryContext, log: LogRecorder) -> PredictionKeywords:
     return PredictionKeywords(context)
 
 
@@ -144,7 +103,7 @@ def sent(api: responses.RequestsMock, index: int = -1) -> Any:
 
 
 def test_predict_text_sends_one_document_and_returns_one_item(
-    api: responses.RequestsMock, kw: PredictionKeywords, log: Recorder
+    api: responses.RequestsMock, kw: PredictionKeywords, log: LogRecorder
 ) -> None:
     api.post(DS + "/labellers/live/predict", json=PREDICT)
     item = kw.predict_text(
@@ -190,7 +149,7 @@ def test_predict_text_sends_one_document_and_returns_one_item(
         "asked for 'live', using threshold 0.3. Labels: Order > Missing (0.93), Order (0.81), "
         "Complaint (0.31)."
     ]
-    assert len(log.texts("HTML")) == 1
+    assert len(log.texts(html=True)) == 1
 
 
 def test_predicted_items_work_with_the_label_and_entity_keywords(
@@ -266,7 +225,7 @@ def test_a_config_with_auto_lists_the_other_labels_without_a_number(
 
 
 def test_an_explicit_version_wins_over_the_config_and_drift_is_warned(
-    api: responses.RequestsMock, kw: PredictionKeywords, log: Recorder
+    api: responses.RequestsMock, kw: PredictionKeywords, log: LogRecorder
 ) -> None:
     api.post(DS + "/labellers/live/predict", json=PREDICT)
     config = ThresholdConfig(model_version=1, thresholds={"Order": 0.5}, source="thresholds.yaml")
@@ -373,7 +332,7 @@ def batch_of(*uids: str) -> DotDict:
 
 
 def test_predict_comments_on_a_batch_keeps_order_and_comments(
-    api: responses.RequestsMock, kw: PredictionKeywords, log: Recorder
+    api: responses.RequestsMock, kw: PredictionKeywords, log: LogRecorder
 ) -> None:
     api.post(DS + "/labellers/1/predict-comments", json=PREDICT_COMMENTS)
     items = kw.predict_comments(batch_of("src.c1", "src.c2"), model_version=1, threshold="auto")
@@ -387,7 +346,7 @@ def test_predict_comments_on_a_batch_keeps_order_and_comments(
     assert first.entities[0].formatted_value == "ACM-104233"
     assert first.label_properties[0].property_name == "tone"
     assert first.sequence_id is None  # a prediction is not a stream position
-    tables = log.texts("HTML")
+    tables = log.texts(html=True)
     assert len(tables) == 2
     assert "src.c1" in tables[0]
     assert "Where is my order?" in tables[0]
@@ -406,7 +365,7 @@ def test_predict_comments_on_uids_and_items_mixed(
 
 
 def test_predict_comments_warns_about_uids_the_answer_lacks(
-    api: responses.RequestsMock, kw: PredictionKeywords, log: Recorder
+    api: responses.RequestsMock, kw: PredictionKeywords, log: LogRecorder
 ) -> None:
     api.post(DS + "/labellers/live/predict-comments", json=PREDICT_COMMENTS)
     items = kw.predict_comments(["src.c1", "src.c9"])

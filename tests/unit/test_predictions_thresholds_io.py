@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import responses
-from robot.api.types import Secret
 
 from ReinferLibrary.errors import ReinferConfigurationError, ThresholdFileError
-from ReinferLibrary.keywords import base
-from ReinferLibrary.keywords.base import ConnectionDefaults, LibraryContext
-from ReinferLibrary.keywords.connection import ConnectionKeywords
+from ReinferLibrary.keywords.base import LibraryContext
 from ReinferLibrary.keywords.models import ModelKeywords
 from ReinferLibrary.logic.thresholds_file import load_thresholds
 from ReinferLibrary.logic.thresholds_io import render_thresholds, save_thresholds, thresholds_from_validation
 from ReinferLibrary.models import LabelValidation, ThresholdConfig
+
+if TYPE_CHECKING:
+    from conftest import LogRecorder
 
 WRITTEN_AT = datetime(2025, 9, 1, 8, 0, tzinfo=timezone.utc)
 CONFIG = ThresholdConfig(
@@ -166,38 +165,14 @@ DS = BASE + "/api/v1/datasets/acme/retail-inbox"
 PRIVATE = BASE + "/api/_private/datasets/acme/retail-inbox"
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, str]] = []
-
-    def info(self, message: str, html: bool = False) -> None:
-        self.messages.append(("INFO", message))
-
-    def debug(self, message: str) -> None:
-        self.messages.append(("DEBUG", message))
-
-    def warn(self, message: str) -> None:
-        self.messages.append(("WARN", message))
-
-
 @pytest.fixture
-def log(monkeypatch: pytest.MonkeyPatch) -> Recorder:
-    recorder = Recorder()
-    monkeypatch.setattr(base, "logger", recorder)
-    return recorder
+def kw(log: LogRecorder, context: LibraryContext) -> ModelKeywords:
+    return ModelKeywords(context)
 
 
-@pytest.fixture
-def kw(log: Recorder) -> Iterator[ModelKeywords]:
-    ctx = LibraryContext(ConnectionDefaults())
-    ConnectionKeywords(ctx).connect_to_reinfer(
-        url=BASE, token=Secret("tok-io-1"), dataset="acme/retail-inbox", retries=0
-    )
-    yield ModelKeywords(ctx)
-    ctx.connections.close_all()
-
-
-def test_thresholds_from_model_then_save_and_load(kw: ModelKeywords, log: Recorder, tmp_path: Path) -> None:
+def test_thresholds_from_model_then_save_and_load(
+    kw: ModelKeywords, log: LogRecorder, tmp_path: Path
+) -> None:
     labels = [
         {"name": "Order > Missing", "parts": ["Order", "Missing"]},
         {"name": "Praise", "parts": ["Praise"]},
@@ -221,7 +196,7 @@ def test_thresholds_from_model_then_save_and_load(kw: ModelKeywords, log: Record
     assert config.model_version == 7
     assert config.thresholds == {"Order > Missing": 0.4}
     assert config.source == "the balanced optimal thresholds of acme/retail-inbox model version 7"
-    assert [m for lv, m in log.messages if lv == "WARN"] == [
+    assert log.texts("WARN") == [
         "Left out 1 label(s) of acme/retail-inbox model version 7 without a reliable balanced threshold: "
         "'Praise': validation has no optimal thresholds for it."
     ]
