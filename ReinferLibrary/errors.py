@@ -43,7 +43,12 @@ class ThresholdFileError(ReinferConfigurationError):
 
 
 class ReinferApiError(ReinferError):
-    """A call to the API failed. Carries method, path, status and the server's message."""
+    """A call to the API failed. Carries method, path, status and the server's message.
+
+    ``advice`` is the class's general advice; the client passes advice that fits the
+    call instead (:meth:`advise`): whether the call is safe to repeat, and what kind of
+    failure it was.
+    """
 
     title: ClassVar[str] = "API error"
     advice: ClassVar[str] = ""
@@ -57,13 +62,24 @@ class ReinferApiError(ReinferError):
         *,
         detail: str | None = None,
         attempts: int = 1,
+        advice: str | None = None,
     ) -> None:
         self.method = method
         self.path = path
         self.status = status
         self.server_message = server_message
         self.attempts = attempts
+        self.given_advice = self.advice if advice is None else advice
         super().__init__(self._compose(detail))
+
+    @classmethod
+    def advise(cls, *, repeatable: bool, kind: str | None = None) -> str:
+        """Advice for this failure of a call that is (or is not) ``repeatable``.
+
+        ``kind`` narrows it down where the class covers several failures (see the
+        subclasses). The base answer is the class's general advice.
+        """
+        return cls.advice
 
     def _compose(self, detail: str | None) -> str:
         prefix = "Technical" if self.category == "technical" else "Business"
@@ -76,9 +92,21 @@ class ReinferApiError(ReinferError):
             text += "."
         if self.attempts > 1:
             text += f" Tried {self.attempts} times."
-        if self.advice:
-            text += f" {self.advice}"
+        if self.given_advice:
+            text += f" {self.given_advice}"
         return text
+
+
+SAFE_TO_REPEAT = "this call is safe to repeat, so retry later"
+MAY_HAVE_TAKEN_EFFECT = (
+    "this call changes data and may have taken effect, so check the result "
+    "(e.g. Get Trigger, or where the trigger now is) before repeating it"
+)
+
+
+def _then(repeatable: bool) -> str:
+    """What to do next, by whether repeating the call is harmless."""
+    return SAFE_TO_REPEAT if repeatable else MAY_HAVE_TAKEN_EFFECT
 
 
 class AuthenticationError(ReinferApiError):
@@ -90,7 +118,10 @@ class AuthenticationError(ReinferApiError):
 class NotFoundError(ReinferApiError):
     title = "not found"
     category = "business"
-    advice = "Check the names (project/dataset, stream, comment uid, model version)."
+    advice = (
+        "Check the names (project/dataset, stream, comment uid, model version) and REINFER_URL "
+        "(everything before /api)."
+    )
 
 
 class ConflictError(ReinferApiError):
@@ -112,25 +143,89 @@ class RateLimitedError(ReinferApiError):
 
 class ServerError(ReinferApiError):
     title = "server"
-    advice = "The platform failed; retry later (fetch never moves a stream, so nothing is lost)."
+    advice = "The platform failed; retry later if the call is safe to repeat (see Retries)."
+
+    @classmethod
+    def advise(cls, *, repeatable: bool, kind: str | None = None) -> str:
+        return f"The platform failed; {_then(repeatable)}."
 
 
 class ProtocolError(ReinferApiError):
+    """An answer that is not what the API sends.
+
+    Kinds: ``not_json`` (a proxy's page, an empty body), ``status_error`` (a success
+    status whose body says ``"status": "error"``) and ``shape`` (JSON of another shape).
+    """
+
     title = "protocol"
-    advice = "The answer is not the API's JSON; check the URL (everything before /api) and any proxy."
+    advice = "The answer is not the API's JSON; check REINFER_URL (everything before /api) and any proxy."
+
+    @classmethod
+    def advise(cls, *, repeatable: bool, kind: str | None = None) -> str:
+        if kind == "status_error":
+            return f"The server answered with success but reported an error; {_then(repeatable)}."
+        if kind == "shape":
+            text = (
+                "The answer is JSON but not in the shape this library expects (another API version, "
+                "or another service at REINFER_URL); run with --loglevel DEBUG to see the body"
+            )
+            if not repeatable:
+                text += "; the server answered with success, so check the result before repeating the call"
+            return text + "."
+        return cls.advice
 
 
 class ReinferTimeoutError(ReinferApiError):
+    """No answer in time. Kinds: ``connect`` (no connection in time) and ``read`` (no answer)."""
+
     title = "timeout"
     advice = (
         "No answer in time. Reads (fetch, results, get, predict) and advance are safe to retry; "
         "for a create or sync, check the result first. Raise timeout= if this persists."
     )
 
+    @classmethod
+    def advise(cls, *, repeatable: bool, kind: str | None = None) -> str:
+        if kind == "connect":
+            return "Nothing was sent: check REINFER_URL, the network and proxies, or raise connect_timeout=."
+        return f"No answer in time; {_then(repeatable)}; raise timeout= if this persists."
+
 
 class ReinferConnectionError(ReinferApiError):
+    """The connection failed. Kinds: ``tls`` (before anything was sent) and ``connection``."""
+
     title = "connection"
     advice = "Could not reach the server; check REINFER_URL, the network, proxies and the CA bundle."
+
+    @classmethod
+    def advise(cls, *, repeatable: bool, kind: str | None = None) -> str:
+        if kind == "tls":
+            return (
+                "Nothing was sent: check the CA bundle (verify=), the URL's host name and any "
+                "TLS-inspecting proxy."
+            )
+        if repeatable:
+            return cls.advice
+        return (
+            "The connection failed, and if the call was sent it may have taken effect: check the result "
+            "before repeating it; check REINFER_URL, the network and proxies."
+        )
+
+
+class ItemDataError(ReinferError):
+    """The comment does not carry what was asked (an entity, a label property).
+
+    A *business* error: the data is what it is, so retrying will not help; a robot
+    typically tags a trigger exception and moves on. The message starts with
+    ``Business error (...)`` like the API's business errors, so one ``TRY/EXCEPT``
+    pattern catches both.
+    """
+
+    category = "business"
+
+    def __init__(self, title: str, message: str) -> None:
+        self.title = title
+        super().__init__(f"Business error ({title}): {message}")
 
 
 def error_for_status(status: int) -> type[ReinferApiError]:

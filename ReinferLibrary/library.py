@@ -41,10 +41,14 @@ class ReinferLibrary(DynamicCore):
 
     = Connecting =
 
-    `Connect To Reinfer` opens a connection; ``url`` is everything before ``/api``.
-    Without arguments it reads the ``REINFER_URL`` and ``REINFER_TOKEN`` environment
-    variables, and a keyword used before any connection is open connects that way by
-    itself. Give ``dataset=owner/name`` once and every keyword uses it; a keyword's own
+    `Connect To Reinfer` opens a connection; ``url`` is everything before ``/api`` (a URL
+    ending in ``/api`` or ``/api/v1`` is refused). Without arguments it reads the
+    ``REINFER_URL`` and ``REINFER_TOKEN`` environment variables, and a keyword used before
+    the robot opened any connection connects that way by itself. Only then: after
+    `Close Reinfer Connection` or `Close All Reinfer Connections`, keywords fail with
+    ``No Reinfer connection is open`` until the robot connects or switches again, because
+    the environment may name another tenant than the one the robot chose.
+    Give ``dataset=owner/name`` once and every keyword uses it; a keyword's own
     ``dataset=`` argument, or a trigger written ``owner/dataset/stream``, overrides it.
     Several connections can be open at once: name them with ``alias=`` and change with
     `Switch Reinfer Connection`; close them with `Close All Reinfer Connections`.
@@ -110,18 +114,21 @@ class ReinferLibrary(DynamicCore):
 
     Thresholds are data, not code: keep them in a file the business edits and load it
     with `Load Thresholds`. A label counts when its confidence is *at or above* its
-    threshold. For each predicted label, `Labels Above Threshold` uses:
+    threshold. For each predicted label, `Labels Above Threshold` (and `Has Label`) decide:
 
-    - its own number from ``thresholds``, if named there;
-    - else ``default``, if given;
-    - else ``auto`` (``high_recall``, ``balanced`` or ``high_precision``): the label
-      counts when its ``auto_thresholds`` include that name, i.e. the platform's own
-      thresholds for that label, useful where nobody picked numbers. Items carry
-      auto-threshold names from ``api=results`` and from predictions;
-    - else the label is dropped.
+    - a label named in ``thresholds`` counts only at or above its own number;
+    - a label not named counts when it clears ``default`` *or* carries the ``auto``
+      name (``high_recall``, ``balanced`` or ``high_precision``, the platform's own
+      thresholds for that label, useful where nobody picked numbers); either is enough;
+    - otherwise it is dropped.
 
-    With none of them at all, every label the item carries counts. Pass the same
-    dictionary or config for every comment: it is checked once, not per comment.
+    Auto-threshold names come only with ``api=results`` items of `Fetch Trigger Batch`
+    and with predictions made with ``threshold=auto``; relying on ``auto`` alone for
+    other items fails with a one-line error rather than silently keeping nothing.
+    With no thresholds at all (not even an empty dictionary), every label the item
+    carries counts; an empty dictionary with no ``default`` or ``auto`` keeps nothing.
+    Pass the same dictionary or config for every comment: it is validated once and
+    re-validated only when it has changed (changes made in place are picked up).
 
     = Labels =
 
@@ -141,8 +148,21 @@ class ReinferLibrary(DynamicCore):
 
     | ${rows}=    Get Entities By Capture Group    ${item}
     | FOR    ${row}    IN    @{rows}
-    |     Create Refund    ${row.order_number}    ${row.monetary_quantity}
+    |     IF    'order_number' not in $row    CONTINUE    # a row without an order number
+    |     Create Refund    ${row.order_number}    ${row.get('monetary_quantity')}
     | END
+
+    A row has only the keys of the entities found in it (plus ``capture_id``): a row
+    with just an amount has no ``order_number`` key, so test for a key, or use
+    ``${row.get('order_number')}`` (``None`` when absent), before reading it. Capture ids
+    are the API's numbers (the demo tenant's tables number their rows from 1); read
+    them from ``${row.capture_id}`` rather than assuming where they start.
+
+    The two stream routes group entities differently. With ``api=fetch`` (the default)
+    a capture group is a table row. With ``api=results`` a capture group is one *label
+    extraction*: the fields the model extracted for one predicted label occurrence, so a
+    row there is "the fields of one label", not a table row; fields that belong to no
+    label are in no group.
 
     `Get Entities` and `Get Entity Value` read entities by name, inside or outside
     tables.
@@ -164,10 +184,13 @@ class ReinferLibrary(DynamicCore):
     Models are retrained continuously, so the version and thresholds are configuration.
     Put `Verify Model Configuration` in suite setup: it fails fast when the configured
     version is not pinned or a configured label is not in that model's taxonomy (with
-    "did you mean" suggestions), and warns about labels whose validation is unreliable.
+    "did you mean" suggestions), and warns about labels whose validation is unreliable:
+    the labels the config names and, when it has a ``default`` or ``auto``, every other
+    label of that model version the rule lets through.
     `Get Model Version Details`, `Get Model Tags`, `Thresholds From Model` and
     `Save Thresholds` support change management. `Infer With Trained Model` asks an
-    Elasticsearch trained model the same questions with answers in the same item shape.
+    Elasticsearch trained model the same questions with answers in the same item shape
+    (for ``text_classification`` it asks for every class, so thresholds route the same).
 
     = Errors =
 
@@ -179,7 +202,9 @@ class ReinferLibrary(DynamicCore):
       request, conflict, authentication, an entity the comment does not have).
       Retrying will not help: tag an exception and move on.
     - ``Technical error (...)``: rate limit, server error, timeout, connection or an
-      answer that is not the API's. Nothing was advanced; retry later.
+      answer that is not the API's. Worth retrying later; the message's advice says
+      whether the call is safe to repeat as is (a fetch, an advance) or may have taken
+      effect and should be checked first (a reset, a create).
 
     Configuration errors (bad arguments, a bad thresholds file, no URL or token) are
     neither: they mean the robot or its files must be fixed.
@@ -229,7 +254,10 @@ class ReinferLibrary(DynamicCore):
     Calls that are safe to repeat are retried up to ``retries`` times on HTTP 429,
     500, 502, 503, 504, timeouts and connection errors, waiting with exponential
     backoff and full jitter (a random wait up to 0.5 s x 2^n, at most 30 s), or as
-    long as the server's ``Retry-After`` says (at most 60 s). The policy per call:
+    long as the server's ``Retry-After`` says (at most 60 s). A server asking for longer
+    than ``max_retry_after`` (60 s unless `Connect To Reinfer` or the import says
+    otherwise) fails the keyword at once with a ``Technical error`` that says how long it
+    asked for, rather than retrying into the same refusal. The policy per call:
 
     | = Operation = | = Keyword = | = Retried = | = Why = |
     | get_stream | `Get Trigger` | yes | read |
@@ -250,7 +278,9 @@ class ReinferLibrary(DynamicCore):
     | get_validation | `Get Model Version Details`, `Verify Model Configuration` | yes | read |
     | get_label_validation | `Get Model Version Details`, `Thresholds From Model` | yes | read |
 
-    A call that still fails says how many times it was tried.
+    A call that still fails says how many times it was tried, and its advice fits the
+    call: one that is safe to repeat is told to retry later; one that changes data
+    (create, reset, sync) that it may have taken effect, so check before repeating it.
     """
 
     def __init__(
@@ -265,11 +295,12 @@ class ReinferLibrary(DynamicCore):
         verify: bool | Path = True,
         proxies: dict[str, str] | None = None,
         legacy_triggers: bool = False,
+        max_retry_after: timedelta = timedelta(seconds=60),
     ) -> None:
         """Every import argument is optional: ``Library    ReinferLibrary`` works.
 
         They are the defaults of `Connect To Reinfer` and of the connection opened by
-        itself when a keyword runs before any `Connect To Reinfer`.
+        itself when a keyword runs before the robot opened any connection.
 
         | = Argument = | = Meaning = |
         | url | Base URL, everything before ``/api``. Default: ``REINFER_URL``. |
@@ -278,6 +309,7 @@ class ReinferLibrary(DynamicCore):
         | timeout | Read timeout of each call (default 60 seconds). |
         | connect_timeout | Connect timeout of each call (default 10 seconds). |
         | retries | Extra attempts for calls safe to repeat (default 3). See `Retries`. |
+        | max_retry_after | Longest ``Retry-After`` wait accepted (default 60 s); longer fails at once. |
         | verify | ``True``, ``False`` or a CA bundle path, for TLS. |
         | proxies | Proxy URLs by scheme, e.g. ``{"https": "http://proxy:3128"}``. |
         | legacy_triggers | Use the pre-2023 ``/triggers`` routes. |
@@ -294,6 +326,7 @@ class ReinferLibrary(DynamicCore):
                 timeout=timeout,
                 connect_timeout=connect_timeout,
                 retries=retries,
+                max_retry_after=max_retry_after,
                 verify=verify,
                 proxies=proxies,
                 legacy_triggers=legacy_triggers,

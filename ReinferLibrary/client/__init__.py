@@ -6,7 +6,7 @@ of each call is :data:`RETRY_POLICY` (documented in :mod:`.transport`).
 
 from .reinfer import ReinferClient
 from .routes import Routes, split_full_name
-from .settings import CallRecord, ConnectionSettings
+from .settings import CallRecord, ConnectionSettings, safe_url
 from .transport import RETRY_POLICY, RETRY_STATUSES, Transport, backoff_delay, parse_retry_after, redact
 
 __all__ = [
@@ -20,5 +20,6 @@ __all__ = [
     "backoff_delay",
     "parse_retry_after",
     "redact",
+    "safe_url",
     "split_full_name",
 ]

@@ -8,7 +8,14 @@ authentication scheme, another error body. Only the transport's pure helpers are
 
 Retries: inference has no side effects, so 429, 502, 503, 504 and refused connections are
 retried with exponential backoff and full jitter (``Retry-After`` honoured up to a cap).
-A *read timeout* is not retried: the deployment is busy, and asking again adds load.
+A *read timeout* is not retried: the deployment is busy, and asking again adds load. A TLS
+failure (certificate verification, handshake) is not retried either: it fails the same way
+until the CA bundle or the URL is fixed.
+
+Explicit settings win over the environment: ``verify`` goes on every request (requests lets
+``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE`` override a session's ``verify``), and the
+credentials are an auth object (a plain ``Authorization`` header would be replaced by a
+``~/.netrc`` entry for the host).
 """
 
 from __future__ import annotations
@@ -16,14 +23,17 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 import requests
 from pydantic import BaseModel, ValidationError
+from requests.auth import AuthBase, HTTPBasicAuth
 
 from ..errors import (
     AuthenticationError,
@@ -117,6 +127,22 @@ class ElasticsearchConnectionError(ReinferConnectionError):
     )
 
 
+class ElasticsearchTlsError(ElasticsearchConnectionError):
+    """TLS failed (certificate not trusted, wrong host name, not TLS at all): permanent until fixed.
+
+    A connection error for code that catches those, but a *business* error in the message:
+    retrying later fails the same way, so robots must not treat it as a passing outage.
+    """
+
+    title = "TLS certificate"
+    category = "business"
+    advice = (
+        "The TLS connection failed, and retrying will fail the same way: check verify= (the CA "
+        "bundle that signed the cluster's certificate; with verify=True, REQUESTS_CA_BUNDLE when "
+        "set), that the URL's host name is the one in the certificate, and that the port speaks HTTPS."
+    )
+
+
 _BY_BASE: dict[type[ReinferApiError], type[ReinferApiError]] = {
     AuthenticationError: ElasticsearchAuthenticationError,
     NotFoundError: ElasticsearchNotFoundError,
@@ -194,6 +220,12 @@ class ElasticsearchSettings:
     max_retry_after: float = 30.0
 
     def __post_init__(self) -> None:
+        if isinstance(self.verify, str) and not Path(self.verify).exists():
+            # Otherwise requests raises a raw OSError on the first call, far from the cause.
+            raise ReinferConfigurationError(
+                f"The CA bundle {self.verify!r} given as verify= does not exist; give the path of a "
+                "PEM file (or folder) of trusted CA certificates, or verify=True for the system's."
+            )
         if not self.url.startswith(("http://", "https://")):
             raise ReinferConfigurationError(
                 f"Elasticsearch URL {self.url!r} must start with http:// or https:// "
@@ -267,6 +299,24 @@ def model_path(model_id: str, suffix: str = "", *, wildcards: bool = False) -> s
 # --- the client --------------------------------------------------------------------------
 
 
+class _ApiKeyAuth(AuthBase):
+    """``Authorization: ApiKey <key>`` on every request; the repr never shows the key.
+
+    An auth object rather than a session header: requests fills in ``~/.netrc`` credentials
+    for the host whenever no auth object is set, and they would replace the header.
+    """
+
+    def __init__(self, api_key: str) -> None:
+        self._header = f"ApiKey {api_key}"
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = self._header
+        return request
+
+    def __repr__(self) -> str:
+        return "_ApiKeyAuth(***)"
+
+
 class ElasticsearchClient:
     """One ``requests.Session`` per cluster connection."""
 
@@ -286,10 +336,12 @@ class ElasticsearchClient:
             {"Accept": "application/json", "User-Agent": "robotframework-reinfer (ReinferLibrary)"}
         )
         if settings.api_key is not None:
-            self._session.headers["Authorization"] = f"ApiKey {settings.api_key.strip()}"
+            self._session.auth = _ApiKeyAuth(settings.api_key.strip())
         elif settings.username is not None and settings.password is not None:
-            self._session.auth = (settings.username, settings.password)
-        self._session.verify = settings.verify
+            self._session.auth = HTTPBasicAuth(settings.username, settings.password)
+        # Not session.verify: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override that;
+        # passed on each request, an explicit CA bundle or verify=False wins.
+        self._verify = settings.verify
 
     def __repr__(self) -> str:
         return f"ElasticsearchClient(url={self.settings.base_url!r})"
@@ -415,7 +467,14 @@ class ElasticsearchClient:
                     json=payload,
                     params=params,
                     timeout=(connect, read),
+                    verify=self._verify,
                 )
+            except requests.exceptions.SSLError as error:
+                # Before ConnectionError (its base): a certificate problem never heals on retry.
+                self._record(method, shown, None, started, attempt, None)
+                raise ElasticsearchTlsError(
+                    method, shown, None, detail=self._scrub(_ssl_reason(error)), attempts=attempt
+                ) from None
             except requests.Timeout as error:
                 # A connect timeout never reached the server: as safe to retry as a refused connection.
                 if isinstance(error, requests.ConnectTimeout) and attempt < attempts:
@@ -487,6 +546,15 @@ class ElasticsearchClient:
         for secret in self._secrets:
             text = redact(text, secret)
         return text
+
+
+def _ssl_reason(error: requests.exceptions.SSLError) -> str:
+    """The readable part of a TLS failure, e.g. ``certificate verify failed: self-signed certificate``."""
+    # Searched in the whole text: urllib3 puts the SSL reason at the end of a long line.
+    found = re.search(r"\[SSL[^\]]*\]\s*([^()]+?)\s*\(_ssl\.c", str(error))
+    if found:
+        return f"TLS failed: {found.group(1).rstrip(' ,')}"
+    return f"TLS failed: {_first_line(error)}"
 
 
 def _first_line(error: Exception) -> str:

@@ -8,6 +8,7 @@ is retried is looked up in :data:`~ReinferLibrary.client.transport.RETRY_POLICY`
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timezone
 from types import TracebackType
@@ -29,7 +30,17 @@ from ..models.predict import (
     items_from_predict_comments,
     label_filters,
 )
-from ..models.streams import ResetResult, Stream, StreamNew
+from ..models.streams import (
+    AdvanceRequest,
+    FetchRequest,
+    ResetRequest,
+    ResetResult,
+    ResultsQuery,
+    Stream,
+    StreamNew,
+    TagExceptionsRequest,
+    UntagExceptionsQuery,
+)
 from ..models.validation import LabelValidation, ModelTag, ValidationSummary
 from .envelopes import (
     CommentEnvelope,
@@ -55,6 +66,7 @@ from .transport import RETRY_POLICY, Transport
 Threshold = float | Literal["auto"] | None
 LabelSpec = Sequence[tuple[str, float | None]] | None
 P = TypeVar("P", bound=Envelope)
+R = TypeVar("R", bound=RequestModel)
 
 
 def _dumps(payload: Any) -> str:
@@ -70,12 +82,17 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} value {value!r} is not JSON")
 
 
-def _request_json(model: type[RequestModel], what: str, **fields: Any) -> str:
-    """Validate a request body strictly and serialise it once; bad input fails before the call."""
+def _request(model: type[R], what: str, **fields: Any) -> R:
+    """A strictly validated request; bad input fails here, before the call, in one line."""
     try:
-        return model(**fields).model_dump_json(exclude_none=True)
+        return model(**fields)
     except (ValidationError, ValueError) as exc:
         raise ReinferConfigurationError(f"Invalid {what}: {_validation_summary(exc)}.") from exc
+
+
+def _request_json(model: type[RequestModel], what: str, **fields: Any) -> str:
+    """Validate a request body strictly and serialise it once."""
+    return _request(model, what, **fields).model_dump_json(exclude_none=True)
 
 
 def _validation_summary(exc: Exception) -> str:
@@ -111,6 +128,54 @@ def iso_utc(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+_ISO_8601 = re.compile(
+    r"(?P<date>\d{4}-\d{2}-\d{2})"
+    r"(?:[Tt ](?P<hm>\d{2}:\d{2})(?::(?P<s>\d{2})(?:[.,](?P<frac>\d{1,6}))?)?"
+    r"(?P<zone>[Zz]|[+-]\d{2}:?\d{2})?)?"
+)
+ISO_EXAMPLES = "2025-09-01T08:00:00+02:00, 2025-09-01T06:00:00Z, 2025-09-01 06:00:00 (UTC) or 2025-09-01"
+
+
+def parse_moment(value: str | datetime) -> datetime:
+    """An aware datetime from an ISO 8601 string (or a datetime); no time zone means UTC.
+
+    Accepted: ``2025-09-01``, ``2025-09-01 08:00``, ``2025-09-01T08:00:00.5``, each with an
+    optional ``Z`` or ``+02:00`` / ``+0200`` offset. Parsed the same way on every Python
+    version (3.10's ``fromisoformat`` knows neither ``Z`` nor short fractions), and anything
+    else is refused rather than guessed.
+    """
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    text = str(value).strip()
+    match = _ISO_8601.fullmatch(text)
+    if match is None:
+        raise ReinferConfigurationError(
+            f"Time {text[:60]!r} is not an ISO 8601 date and time: give e.g. {ISO_EXAMPLES}."
+        )
+    zone = match["zone"] or "+00:00"
+    if zone in ("Z", "z"):
+        zone = "+00:00"
+    elif ":" not in zone:
+        zone = f"{zone[:3]}:{zone[3:]}"
+    normal = (
+        f"{match['date']}T{match['hm'] or '00:00'}:{match['s'] or '00'}"
+        f".{(match['frac'] or '0').ljust(6, '0')}{zone}"
+    )
+    try:
+        return datetime.fromisoformat(normal)
+    except ValueError as exc:  # the right form, impossible values (month 13, 25:00)
+        raise ReinferConfigurationError(f"Time {text!r} is not a valid date and time: {exc}.") from None
+
+
+def _end_of_stream(batch: Batch, size: int) -> bool:
+    """``is_end_sequence`` for an answer that lacks it (older ``/triggers`` tenants).
+
+    Fewer results than asked for with nothing filtered means the stream had no more to
+    give; a batch cut short by ``max_filtered`` (``filtered`` > 0) is not the end.
+    """
+    return batch.filtered == 0 and len(batch.results) < size
 
 
 class ReinferClient:
@@ -193,15 +258,17 @@ class ReinferClient:
                 raise
 
     def fetch(self, dataset: str, stream: str, size: int = 16, max_filtered: int | None = None) -> Batch:
-        """Read the next batch (legacy ``fetch`` shape). Never moves the stream."""
+        """Read the next batch (legacy ``fetch`` shape). Never moves the stream.
+
+        An answer without ``is_end_sequence`` (older tenants) gets it inferred: ``True``
+        when it holds fewer results than ``size`` and nothing was filtered.
+        """
         path = self.routes.stream(dataset, stream, "fetch")
-        payload: dict[str, int] = {"size": size}
-        if max_filtered is not None:
-            payload["max_filtered"] = max_filtered
-        batch = self.transport.request(
-            "POST", path, FetchEnvelope, retry=RETRY_POLICY["fetch"], body=_dumps(payload)
-        )
+        body = _request_json(FetchRequest, "fetch request", size=size, max_filtered=max_filtered)
+        batch = self.transport.request("POST", path, FetchEnvelope, retry=RETRY_POLICY["fetch"], body=body)
         batch.stream = stream
+        if "is_end_sequence" not in batch.model_fields_set:
+            batch.is_end_sequence = _end_of_stream(batch, size)
         for item in batch.results:
             # Same order as /results and predict items: the most likely label first.
             item.labels.sort(key=lambda label: label.probability, reverse=True)
@@ -212,9 +279,10 @@ class ReinferClient:
     ) -> Batch:
         """Read the next batch from the newer ``/results`` route, as the same :class:`Batch`."""
         path = self.routes.stream(dataset, stream, "results")
-        params: list[tuple[str, str | int]] = [("max_results", max_results)]
-        if max_filtered is not None:
-            params.append(("max_filtered", max_filtered))
+        query = json.loads(
+            _request_json(ResultsQuery, "results request", max_results=max_results, max_filtered=max_filtered)
+        )
+        params: list[tuple[str, str | int]] = list(query.items())
         response = self.transport.request(
             "GET", path, ResultsEnvelope, retry=RETRY_POLICY["results"], params=params
         )
@@ -222,18 +290,22 @@ class ReinferClient:
 
     def advance(self, dataset: str, stream: str, sequence_id: str) -> None:
         """Acknowledge everything up to ``sequence_id`` (a batch's or an item's)."""
-        if not sequence_id:
+        if not sequence_id or not str(sequence_id).strip():
             raise ReinferConfigurationError(
                 f"Cannot advance stream {stream!r}: the sequence id is empty (pass the batch or the item)."
             )
         path = self.routes.stream(dataset, stream, "advance")
-        body = _dumps({"sequence_id": sequence_id})
+        body = _request_json(AdvanceRequest, "advance request", sequence_id=sequence_id)
         self.transport.request("POST", path, Envelope, retry=RETRY_POLICY["advance"], body=body)
 
-    def reset(self, dataset: str, stream: str, to_comment_created_at: datetime) -> ResetResult:
-        """Move the stream to the first comment uploaded at or after the given time."""
+    def reset(self, dataset: str, stream: str, to_comment_created_at: datetime | str) -> ResetResult:
+        """Move the stream to the first comment uploaded at or after the given time.
+
+        A string is read as ISO 8601 (:func:`parse_moment`); a time without a zone is UTC.
+        """
         path = self.routes.stream(dataset, stream, "reset")
-        body = _dumps({"to_comment_created_at": iso_utc(to_comment_created_at)})
+        moment = iso_utc(parse_moment(to_comment_created_at))
+        body = _request_json(ResetRequest, "reset request", to_comment_created_at=moment)
         response = self.transport.request("POST", path, ResetEnvelope, retry=RETRY_POLICY["reset"], body=body)
         return ResetResult(sequence_id=response.sequence_id, stream=response.stream)
 
@@ -242,7 +314,8 @@ class ReinferClient:
         if not exceptions:
             return
         path = self.routes.stream(dataset, stream, "exceptions")
-        body = _dumps({"exceptions": [{"metadata": {"type": kind}, "uid": uid} for uid, kind in exceptions]})
+        tags = [{"metadata": {"type": kind}, "uid": uid} for uid, kind in exceptions]
+        body = _request_json(TagExceptionsRequest, "exceptions request", exceptions=tags)
         self.transport.request("PUT", path, Envelope, retry=RETRY_POLICY["tag_exceptions"], body=body)
 
     def untag_exceptions(self, dataset: str, stream: str, uids: Sequence[str]) -> None:
@@ -250,7 +323,8 @@ class ReinferClient:
         if not uids:
             return
         path = self.routes.stream(dataset, stream, "exceptions")
-        params = [("uid", uid) for uid in uids]
+        query = _request(UntagExceptionsQuery, "untag request", uids=list(uids))
+        params = [("uid", uid) for uid in query.uids]
         self.transport.request(
             "DELETE", path, Envelope, retry=RETRY_POLICY["untag_exceptions"], params=params
         )

@@ -2,10 +2,32 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import ReinferConfigurationError
+
+_API_SUFFIX = re.compile(r"/api(/v1|/_private)?/*$", re.IGNORECASE)
+
+
+def safe_url(url: str) -> str:
+    """The URL without any ``user:password@`` part, for log lines and error messages."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # a malformed URL (e.g. a bad IPv6 literal): show nothing after the scheme
+        return url.split("://", 1)[0] + "://***" if "@" in url else url
+    if "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
+
+
+def url_userinfo(url: str) -> str | None:
+    """The ``user:password`` part of a URL, if any (to remove it from text quoting the URL)."""
+    netloc = url.split("://", 1)[-1].split("/", 1)[0]
+    return netloc.rsplit("@", 1)[0] if "@" in netloc else None
 
 
 @dataclass(frozen=True)
@@ -26,7 +48,8 @@ class ConnectionSettings:
     backoff: float = 0.5
     """Base seconds of the exponential backoff (full jitter)."""
     max_retry_after: float = 60.0
-    """Longest wait honoured from a ``Retry-After`` header, in seconds."""
+    """Longest wait honoured from a ``Retry-After`` header, in seconds; a server asking for
+    more fails the call at once (:class:`~ReinferLibrary.errors.RateLimitedError` for 429)."""
     verify: bool | str = True
     """TLS verification: ``True``, ``False`` or the path of a CA bundle."""
     proxies: Mapping[str, str] | None = None
@@ -35,10 +58,17 @@ class ConnectionSettings:
 
     def __post_init__(self) -> None:
         # Fail at connect time with a sentence, not at the first call with a requests traceback.
+        shown = safe_url(self.url)
         if not self.url.startswith(("http://", "https://")):
             raise ReinferConfigurationError(
-                f"Reinfer URL {self.url!r} must start with http:// or https:// "
+                f"Reinfer URL {shown!r} must start with http:// or https:// "
                 "(give everything before /api, e.g. https://cloud.uipath.com/org/tenant/reinfer_)."
+            )
+        suffix = _API_SUFFIX.search(urlsplit(self.url).path)
+        if suffix:
+            raise ReinferConfigurationError(
+                f"Reinfer URL {shown!r} ends with {suffix.group(0).rstrip('/')}: remove it, the URL is "
+                "everything before /api (the library adds /api/v1/... itself)."
             )
         if not self.token:
             raise ReinferConfigurationError("Reinfer token is empty; set REINFER_TOKEN or pass token=.")
@@ -52,6 +82,15 @@ class ConnectionSettings:
             raise ReinferConfigurationError(
                 f"Backoff ({self.backoff}) and max_retry_after ({self.max_retry_after}) must be 0 or more."
             )
+
+    def __repr__(self) -> str:
+        # Neither the token nor user:password in a URL may reach a log or a traceback.
+        proxies = {scheme: safe_url(url) for scheme, url in self.proxies.items()} if self.proxies else None
+        return (
+            f"ConnectionSettings(url={safe_url(self.url)!r}, timeout={self.timeout!r}, "
+            f"retries={self.retries!r}, backoff={self.backoff!r}, max_retry_after={self.max_retry_after!r}, "
+            f"verify={self.verify!r}, proxies={proxies!r}, legacy_triggers={self.legacy_triggers!r})"
+        )
 
     @property
     def base_url(self) -> str:

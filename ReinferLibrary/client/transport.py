@@ -11,8 +11,10 @@ Retry policy
 Retried: HTTP 429, 500, 502, 503 and 504, connection errors and timeouts, with
 exponential backoff and full jitter (a wait drawn from ``0 .. backoff * 2**n`` seconds,
 ``n`` = 0 for the first retry, the bound capped at 30 s). A ``Retry-After`` header
-(seconds or an HTTP date) replaces the drawn wait, capped at ``max_retry_after``.
-``retries`` extra attempts at most. Only calls that are safe to repeat are retried:
+(seconds or an HTTP date) replaces the drawn wait; a server asking for more than
+``max_retry_after`` seconds fails the call at once (retrying sooner would only meet the
+same refusal). ``retries`` extra attempts at most. Only calls that are safe to repeat
+are retried:
 
 | Operation              | Method | Route (after dataset/source path)     | Retried | Why                    |
 | ---------------------- | ------ | ------------------------------------- | ------- | ---------------------- |
@@ -53,6 +55,17 @@ Error mapping
   detail says what was received.
 * 2xx with ``"status": "error"``, or JSON that does not have the expected shape: ProtocolError.
 * No answer in time: ReinferTimeoutError; no connection: ReinferConnectionError (status ``None``).
+
+The advice at the end of a technical error fits the call (``advise`` on the error
+class): a call that is safe to repeat is told to retry later, one that changes data
+(create, update, reset, sync) to check whether it took effect before repeating it.
+
+Redaction
+---------
+
+The token is replaced by ``***`` in everything the client hands on: call records, error
+messages, and successful answers too (a server that echoes the token back in a field the
+models keep would otherwise put it in a robot's return values, which Robot Framework logs).
 """
 
 from __future__ import annotations
@@ -80,7 +93,7 @@ from ..errors import (
     error_for_status,
 )
 from .envelopes import Envelope
-from .settings import CallRecord, ConnectionSettings
+from .settings import CallRecord, ConnectionSettings, url_userinfo
 
 RETRY_POLICY: dict[str, bool] = {
     "list_streams": True,
@@ -116,6 +129,10 @@ SNIPPET = 80
 MESSAGE_LIMIT = 500
 """Characters of a server message quoted in an error message."""
 
+REDACTED = "***"
+RETRY_AFTER_ADVICE = (
+    "Retry after that wait, or raise max_retry_after= (Connect To Reinfer) to let the library wait."
+)
 _JSON_HEADERS = {"Content-Type": "application/json"}
 USER_AGENT = "robotframework-reinfer (ReinferLibrary client)"
 
@@ -128,7 +145,7 @@ M = TypeVar("M", bound=Envelope)
 
 def redact(text: str, token: str) -> str:
     """``text`` with every occurrence of ``token`` replaced by ``***``."""
-    return text.replace(token, "***") if token and token in text else text
+    return text.replace(token, REDACTED) if token and token in text else text
 
 
 def one_line(text: str, limit: int = MESSAGE_LIMIT) -> str:
@@ -214,6 +231,8 @@ class Transport:
         self.uniform: Callable[[float, float], float] = random.uniform
         self._base = settings.base_url
         self._token = settings.token
+        self._token_bytes = settings.token.encode("utf-8")
+        self._userinfo = url_userinfo(settings.base_url)
         self.session = requests.Session()
         # As session auth (not a plain header) so requests never swaps in ~/.netrc credentials.
         self.session.auth = _BearerAuth(settings.token)
@@ -270,25 +289,28 @@ class Transport:
 
             if response is not None and 200 <= response.status_code < 300:
                 self._record(method, shown, response.status_code, elapsed_ms, attempt, body, response, None)
-                return self._parse(method, path, response, model, attempt)
+                return self._parse(method, path, response, model, attempt, retry)
 
             transient = _transient(failure) if response is None else response.status_code in RETRY_STATUSES
-            delay = self._delay(attempt, response) if transient and attempt < attempts else None
+            asked = parse_retry_after(response.headers.get("Retry-After")) if response is not None else None
+            # A wait longer than the cap would only meet the same refusal sooner: fail at once.
+            too_long = asked is not None and asked > self.settings.max_retry_after
+            may_retry = transient and attempt < attempts
+            delay = None
+            if may_retry and not too_long:
+                delay = asked if asked is not None else self._backoff(attempt)
             status = response.status_code if response is not None else None
             self._record(method, shown, status, elapsed_ms, attempt, body, response, delay)
             if delay is None:
                 if response is not None:
-                    raise self._status_error(method, path, response, attempt)
-                raise self._failure_error(method, path, failure, attempt)
+                    wait = asked if may_retry and too_long else None
+                    raise self._status_error(method, path, response, attempt, retry, wait)
+                raise self._failure_error(method, path, failure, attempt, retry)
             self.sleep(delay)
 
     # --- retry timing ----------------------------------------------------------------
 
-    def _delay(self, attempt: int, response: requests.Response | None) -> float:
-        if response is not None:
-            asked = parse_retry_after(response.headers.get("Retry-After"))
-            if asked is not None:
-                return min(asked, self.settings.max_retry_after)
+    def _backoff(self, attempt: int) -> float:
         return backoff_delay(attempt - 1, self.settings.backoff, uniform=self.uniform)
 
     # --- logging hook ----------------------------------------------------------------
@@ -327,15 +349,32 @@ class Transport:
 
     # --- parsing and errors ----------------------------------------------------------
 
-    def _parse(self, method: str, path: str, response: requests.Response, model: type[M], attempts: int) -> M:
+    def _parse(
+        self,
+        method: str,
+        path: str,
+        response: requests.Response,
+        model: type[M],
+        attempts: int,
+        repeatable: bool,
+    ) -> M:
         content = response.content
+        # A bytes search is cheap; the models keep unknown fields, so an echoed token would
+        # otherwise reach the robot's data (and Robot Framework logs return values).
+        if self._token_bytes in content:
+            content = content.replace(self._token_bytes, REDACTED.encode())
         try:
             # An empty 2xx body (a 204 from a proxy) is fine where nothing is expected back.
             parsed = model.model_validate_json(content) if content.strip() else model.model_validate({})
         except ValidationError as exc:
-            detail = self._shape_detail(response, exc)
+            detail, kind = self._shape_detail(response, content, exc)
             raise ProtocolError(
-                method, self._redact(path), response.status_code, detail=detail, attempts=attempts
+                method,
+                self._redact(path),
+                response.status_code,
+                detail=detail,
+                attempts=attempts,
+                advice=ProtocolError.advise(repeatable=repeatable, kind=kind),
             ) from exc
         if parsed.status == "error":
             message = (parsed.model_extra or {}).get("message")
@@ -347,6 +386,7 @@ class Transport:
                     f"the answer says status 'error' with HTTP {response.status_code}: {message}"
                 ),
                 attempts=attempts,
+                advice=ProtocolError.advise(repeatable=repeatable, kind="status_error"),
             )
         return parsed
 
@@ -357,24 +397,35 @@ class Transport:
         snippet = self._line(text, SNIPPET)
         return f"expected the API's JSON but got {_content_type(response)} (first {SNIPPET} chars: {snippet})"
 
-    def _shape_detail(self, response: requests.Response, exc: ValidationError) -> str:
+    def _shape_detail(
+        self, response: requests.Response, content: bytes, exc: ValidationError
+    ) -> tuple[str, str]:
+        """(detail, protocol error kind) of a 2xx answer the model could not read."""
         errors = exc.errors(include_url=False, include_input=False)
-        if not response.content.strip() or errors[0]["type"] == "json_invalid":
-            return self._not_json(response)
-        payload = _json_or_none(response.content)
+        if not content.strip() or errors[0]["type"] == "json_invalid":
+            return self._not_json(response), "not_json"
+        payload = _json_or_none(content)
         if isinstance(payload, dict) and payload.get("status") == "error":
             message = payload.get("message")
-            return self._line(f"the answer says status 'error' with HTTP {response.status_code}: {message}")
+            detail = f"the answer says status 'error' with HTTP {response.status_code}: {message}"
+            return self._line(detail), "status_error"
         problems = "; ".join(
             f"{'.'.join(str(part) for part in error['loc']) or 'top level'}: {error['msg']}"
             for error in errors[:3]
         )
         more = f" and {len(errors) - 3} more" if len(errors) > 3 else ""
-        return self._line(f"the JSON does not have the expected shape ({problems}{more})")
+        return self._line(f"the JSON does not have the expected shape ({problems}{more})"), "shape"
 
     def _status_error(
-        self, method: str, path: str, response: requests.Response, attempts: int
+        self,
+        method: str,
+        path: str,
+        response: requests.Response,
+        attempts: int,
+        repeatable: bool,
+        wait: float | None = None,
     ) -> ReinferApiError:
+        """The error of a failed status; ``wait`` is a Retry-After above the cap, which ended the retries."""
         status = response.status_code
         cls = error_for_status(status)
         payload = _json_or_none(response.content)
@@ -382,40 +433,72 @@ class Transport:
             # A gateway's page on 429/5xx is still that failure; elsewhere HTML means a wrong URL/proxy.
             if status != 429 and status < 500:
                 cls = ProtocolError
-            return cls(method, self._redact(path), status, detail=self._not_json(response), attempts=attempts)
-        message = _server_message(payload)
+            detail: str | None = self._not_json(response)
+            message = None
+        else:
+            said = _server_message(payload)
+            message = self._line(said) if said else None
+            detail = None
+        advice = cls.advise(repeatable=repeatable, kind="not_json" if payload is None else None)
+        if wait is not None:
+            cap = self.settings.max_retry_after
+            waited = (
+                f"the server asked to wait {wait:g} s before retrying, more than max_retry_after ({cap:g} s)"
+            )
+            detail = f"{(detail or message or '').rstrip('.')}; {waited}".lstrip("; ")
+            advice = RETRY_AFTER_ADVICE
         return cls(
-            method,
-            self._redact(path),
-            status,
-            self._line(message) if message else None,
-            attempts=attempts,
+            method, self._redact(path), status, message, detail=detail, attempts=attempts, advice=advice
         )
 
     def _failure_error(
-        self, method: str, path: str, failure: requests.RequestException | None, attempts: int
+        self,
+        method: str,
+        path: str,
+        failure: requests.RequestException | None,
+        attempts: int,
+        repeatable: bool,
     ) -> ReinferApiError:
         connect, read = self.settings.timeout
         safe_path = self._redact(path)
         if isinstance(failure, requests.ConnectTimeout):
             return ReinferTimeoutError(
-                method, safe_path, None, detail=f"could not connect within {connect:g} s", attempts=attempts
+                method,
+                safe_path,
+                None,
+                detail=f"could not connect within {connect:g} s",
+                attempts=attempts,
+                advice=ReinferTimeoutError.advise(repeatable=repeatable, kind="connect"),
             )
         if isinstance(failure, requests.Timeout):
             return ReinferTimeoutError(
-                method, safe_path, None, detail=f"no answer within {read:g} s", attempts=attempts
+                method,
+                safe_path,
+                None,
+                detail=f"no answer within {read:g} s",
+                attempts=attempts,
+                advice=ReinferTimeoutError.advise(repeatable=repeatable, kind="read"),
             )
         if isinstance(failure, requests.exceptions.SSLError):
-            kind = "TLS/SSL failed"
+            kind, words = "tls", "TLS/SSL failed"
         elif isinstance(failure, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
-            kind = "no connection"
+            kind, words = "connection", "no connection"
         else:
-            kind = "request failed"
-        reason = self._line(_reason(failure), 300)
-        host = self._base.split("://", 1)[-1].split("/", 1)[0]
+            kind, words = "connection", "request failed"
+        reason = self._line(self._without_userinfo(_reason(failure)), 300)
+        host = self._without_userinfo(self._base.split("://", 1)[-1].split("/", 1)[0])
         return ReinferConnectionError(
-            method, safe_path, None, detail=f"{kind} to {host}: {reason}", attempts=attempts
+            method,
+            safe_path,
+            None,
+            detail=f"{words} to {host}: {reason}",
+            attempts=attempts,
+            advice=ReinferConnectionError.advise(repeatable=repeatable, kind=kind),
         )
+
+    def _without_userinfo(self, text: str) -> str:
+        """``text`` without the URL's ``user:password`` (requests may quote the URL in its errors)."""
+        return text.replace(f"{self._userinfo}@", "") if self._userinfo else text
 
 
 def _transient(failure: requests.RequestException | None) -> bool:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel
 from robot.api import logger
@@ -22,7 +21,7 @@ from robot.api.types import Secret
 from robot.running.context import EXECUTION_CONTEXTS
 from robot.utils import ConnectionCache, DotDict
 
-from ..client import CallRecord, ConnectionSettings, ReinferClient
+from ..client import CallRecord, ConnectionSettings, ReinferClient, safe_url
 from ..client.elasticsearch import EsCallRecord
 from ..errors import ReinferConfigurationError
 from ..models import Item
@@ -79,15 +78,6 @@ def debug_enabled() -> bool:
         return bool(context.output.log_level.priority <= DEBUG_PRIORITY)
     except AttributeError:  # an older or different output object: let RF filter
         return True
-
-
-def safe_url(url: str) -> str:
-    """The URL without any ``user:password@`` part, for log lines."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
 
 
 def log_attempt(record: CallRecord | EsCallRecord) -> None:
@@ -151,6 +141,7 @@ class ConnectionDefaults:
     timeout: timedelta = timedelta(seconds=60)
     connect_timeout: timedelta = timedelta(seconds=10)
     retries: int = 3
+    max_retry_after: timedelta = timedelta(seconds=60)
     verify: bool | Path = True
     proxies: dict[str, str] | None = None
     legacy_triggers: bool = False
@@ -174,6 +165,9 @@ class ReinferConnection:
             self.closed = True
 
 
+NO_CONNECTION = "No Reinfer connection is open: call Connect To Reinfer"
+
+
 class LibraryContext:
     """State shared by all components of one library instance."""
 
@@ -184,9 +178,11 @@ class LibraryContext:
     ) -> None:
         self.defaults = defaults
         self.connections: ConnectionCache[ReinferConnection] = ConnectionCache(
-            "No Reinfer connection is open: call Connect To Reinfer, or set REINFER_URL and REINFER_TOKEN."
+            f"{NO_CONNECTION}, or set REINFER_URL and REINFER_TOKEN."
         )
         self.client_factory = client_factory or (lambda settings: ReinferClient(settings, on_call=log_call))
+        self.ever_opened = False
+        """Whether this robot opened a connection; only before that does a keyword connect by itself."""
 
     def settings_for(
         self,
@@ -198,6 +194,7 @@ class LibraryContext:
         verify: bool | Path,
         proxies: Mapping[str, str] | None,
         legacy_triggers: bool,
+        max_retry_after: timedelta | float | None = None,
     ) -> ConnectionSettings:
         """Connection settings from arguments, import defaults and the environment."""
         url = url or self.defaults.url or os.environ.get(URL_ENV)
@@ -212,11 +209,15 @@ class LibraryContext:
         assert url is not None and token is not None  # for mypy: checked just above
         if retries < 0:
             raise ReinferConfigurationError(f"retries must be 0 or more, got {retries}.")
+        cap = seconds(self.defaults.max_retry_after if max_retry_after is None else max_retry_after)
+        if cap < 0:
+            raise ReinferConfigurationError(f"max_retry_after must be 0 seconds or more, got {cap:g}.")
         return ConnectionSettings(
             url=url,
             token=token,
             timeout=(seconds(connect_timeout), seconds(timeout)),
             retries=retries,
+            max_retry_after=cap,
             verify=verify_setting(verify),
             proxies=dict(proxies) if proxies else None,
             legacy_triggers=legacy_triggers,
@@ -226,11 +227,29 @@ class LibraryContext:
         """Open a connection, make it current and return its index."""
         client = self.client_factory(settings)
         connection = ReinferConnection(client=client, url=settings.base_url, dataset=dataset, alias=alias)
+        self.ever_opened = True
         return self.connections.register(connection, alias)
 
+    def open_aliases(self) -> list[str]:
+        """Aliases (or indexes) of the connections still open, for messages."""
+        return [c.alias or str(i) for i, c in enumerate(self.connections, start=1) if not c.closed]
+
     def current(self) -> ReinferConnection:
-        """The current connection; opened from the import arguments or environment if none is."""
+        """The current connection.
+
+        Before the robot opened any, one is opened from the import arguments or the
+        environment. After that, never again by itself: once the robot closed its
+        connection, the environment may point at another tenant than the one it chose.
+        """
         if not self.connections:
+            if self.ever_opened:
+                still_open = self.open_aliases()
+                hint = (
+                    f", or Switch Reinfer Connection to one still open ({', '.join(still_open)})"
+                    if still_open
+                    else " (the robot closed its connections, so none is opened from the environment again)"
+                )
+                raise ReinferConfigurationError(f"{NO_CONNECTION}{hint}.")
             defaults = self.defaults
             settings = self.settings_for(
                 None,

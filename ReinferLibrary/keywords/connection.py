@@ -28,6 +28,7 @@ class ConnectionKeywords(LibraryComponent):
         verify: bool | Path = True,
         proxies: dict[str, str] | None = None,
         legacy_triggers: bool = False,
+        max_retry_after: timedelta | None = None,
     ) -> int:
         """Open a connection to a Re:infer / Communications Mining tenant and make it current.
 
@@ -36,8 +37,10 @@ class ConnectionKeywords(LibraryComponent):
         error). See `Connecting` and `Secrets and pabot`.
 
         Args:
-            url: Base URL, everything before ``/api``. Default: the library import's
-                ``url``, then the ``REINFER_URL`` environment variable.
+            url: Base URL, everything before ``/api``, such as
+                ``https://cloud.uipath.com/org/tenant/reinfer_``; a URL ending in ``/api`` or
+                ``/api/v1`` is refused. Default: the library import's ``url``, then the
+                ``REINFER_URL`` environment variable.
             token: API token as a ``Secret`` (``${TOKEN: Secret}    %{REINFER_TOKEN}``).
                 Default: the import's ``token``, then ``REINFER_TOKEN``. Plain text is
                 refused, because it would be written to the logs.
@@ -47,6 +50,11 @@ class ConnectionKeywords(LibraryComponent):
             timeout: Read timeout of each HTTP call.
             connect_timeout: Connect timeout of each HTTP call.
             retries: Extra attempts for calls that are safe to repeat (see `Retries`).
+            max_retry_after: Longest wait the library accepts from a server's
+                ``Retry-After`` header before retrying (default: the import's, 60 seconds).
+                A server asking for longer fails the keyword at once with a
+                ``Technical error (rate limited)`` saying how long it asked for, instead of
+                retrying into the same refusal.
             verify: ``True`` to check TLS certificates, ``False`` not to (never in
                 production), or the path of a CA bundle file.
             proxies: Proxy URLs by scheme, e.g. ``{"https": "http://proxy:3128"}``.
@@ -61,6 +69,7 @@ class ConnectionKeywords(LibraryComponent):
         | Connect To Reinfer | url=%{REINFER_URL} | token=${TOKEN} | dataset=acme/retail-inbox |
         | Connect To Reinfer | dataset=acme/retail-inbox | alias=prod | # URL and token from the environment |
         | Connect To Reinfer | timeout=2 min | retries=5 | verify=${CURDIR}/corporate-ca.pem |
+        | Connect To Reinfer | max_retry_after=5 min | # a nightly robot may wait out a long throttle |
         """
         settings = self.ctx.settings_for(
             url,
@@ -71,6 +80,7 @@ class ConnectionKeywords(LibraryComponent):
             verify,
             proxies,
             legacy_triggers,
+            max_retry_after,
         )
         index = self.ctx.open(settings, dataset, alias)
         details = [f"dataset {dataset}" if dataset else "no default dataset"]
@@ -102,10 +112,9 @@ class ConnectionKeywords(LibraryComponent):
         except RuntimeError:
             connection = None
         if connection is None or connection.closed:
-            known = [c.alias or str(i) for i, c in enumerate(connections, start=1) if not c.closed]
             raise ReinferConfigurationError(
                 f"No open Reinfer connection with alias or index {alias!r}; "
-                f"open ones: {', '.join(known) or 'none'}."
+                f"open ones: {', '.join(self.ctx.open_aliases()) or 'none'}."
             )
         connections.switch(connection)
         index = self.ctx.connections.current_index or 0
@@ -117,7 +126,9 @@ class ConnectionKeywords(LibraryComponent):
         """Close the current connection.
 
         Other connections stay open; use `Switch Reinfer Connection` to pick one, or
-        `Close All Reinfer Connections` in a suite teardown.
+        `Close All Reinfer Connections` in a suite teardown. Until then, keywords fail with
+        ``No Reinfer connection is open``: they do not connect from ``REINFER_URL`` by
+        themselves again, since that may be another tenant than the one just closed.
 
         Example:
         | Close Reinfer Connection |
@@ -135,11 +146,13 @@ class ConnectionKeywords(LibraryComponent):
     def close_all_reinfer_connections(self) -> None:
         """Close every connection this library opened.
 
-        Indexes start from 1 again afterwards. Fits ``Suite Teardown``.
+        Indexes start from 1 again afterwards. Fits ``Suite Teardown``. Keywords then
+        need a new `Connect To Reinfer`; they do not connect from the environment by
+        themselves again.
 
         Example:
         | Close All Reinfer Connections | | # e.g. as Suite Teardown |
         """
-        count = len(self.ctx.connections)
+        count = len(self.ctx.open_aliases())
         self.ctx.connections.close_all()
         self.info(f"Closed {count} Reinfer connection(s).")

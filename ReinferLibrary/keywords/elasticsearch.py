@@ -34,6 +34,8 @@ from .base import (
 
 URL_ENV = "ELASTICSEARCH_URL"
 API_KEY_ENV = "ELASTICSEARCH_API_KEY"
+ALL_CLASSES = -1
+"""``num_top_classes`` asking for every class (the default of `Infer With Trained Model`)."""
 _NO_CONNECTION = "No Elasticsearch connection: call Connect To Elasticsearch first."
 
 
@@ -102,8 +104,11 @@ class ElasticsearchKeywords(LibraryComponent):
             username: User for basic authentication (with ``password``) instead of an API key.
             password: Password of ``username``, as a ``Secret``.
             alias: Name to switch back to this connection with.
-            verify: ``True`` (default) verifies TLS certificates, ``False`` does not (never do that
-                in production), or the path of a CA bundle file (corporate CAs, self-signed clusters).
+            verify: ``True`` (default) verifies TLS certificates against the system's CAs (or
+                ``REQUESTS_CA_BUNDLE`` when set), ``False`` does not (never do that in production),
+                or the path of a CA bundle file (corporate CAs, self-signed clusters). A path or
+                ``False`` given here wins over ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE``; a path
+                that does not exist fails here, before any call.
             timeout: Read timeout per call; an inference ``timeout`` longer than this extends it.
 
         Returns:
@@ -111,6 +116,7 @@ class ElasticsearchKeywords(LibraryComponent):
 
         Credentials never appear in logs or error messages; plain text is refused, because
         Robot Framework would already have written it to the log. Pass them from the environment.
+        They are always the ones sent: a ``~/.netrc`` entry for the host never replaces them.
 
         Example:
         | VAR | ${ES_KEY: Secret} | %{ELASTICSEARCH_API_KEY} | # or in the Variables section |
@@ -198,8 +204,17 @@ class ElasticsearchKeywords(LibraryComponent):
         """Ask an Elasticsearch trained model about a text; return the answer as an item.
 
         Calls ``POST /_ml/trained_models/{model_id}/_infer`` with one ``{"text_field": text}``
-        doc per text. ``inference_config`` is sent only when an option is given, so by
-        default the model answers with its own configuration.
+        doc per text. For ``text_classification`` the library asks for every class
+        (``num_top_classes: -1``) unless ``num_top_classes`` is given; other options, and
+        ``inference_config`` for the other tasks, are sent only when given, so otherwise
+        the model answers with its own configuration.
+
+        *Every class by default* differs from Elasticsearch, whose default is ``0`` (only the
+        predicted class, as ``predicted_value``). With one label per item,
+        `Labels Above Threshold` could not apply its thresholds to the other labels, and the
+        same robot would route an Elasticsearch answer differently from a `Predict Text` or
+        stream answer. Pass ``num_top_classes=0`` to get Elasticsearch's own default back
+        (one label: the predicted class), or a positive number for that many classes.
 
         The answer has the same shape as a fetched stream item, so `Labels Above Threshold`,
         `Has Label`, `Get Entities` and the other item keywords work on it unchanged:
@@ -224,12 +239,16 @@ class ElasticsearchKeywords(LibraryComponent):
             labels: Zero-shot only: the labels to choose from (required for that task).
             multi_label: Zero-shot only: score each label on its own instead of as one choice.
             num_top_classes: Classification, fill-mask and question answering: how many top classes
-                to return (``-1`` for all). Set it to see more than the predicted class.
+                to return (``-1`` for all, ``0`` for the predicted class alone). Default for
+                ``text_classification``: ``-1`` (every label, see above); for the other tasks
+                the model's own setting.
             results_field: Field the model writes its predicted value to (default ``predicted_value``).
             truncate: Tokenization: ``first``, ``second`` or ``none`` (fail on long input instead of
                 truncating). Leave it out for the model's default; ``None`` written in the robot
                 means ``none``.
-            span: Tokenization window overlap for long input (with ``truncate=none``).
+            span: Tokenization window overlap for long input. Only with ``truncate=none``:
+                Elasticsearch refuses a span with the model's default truncation (``first``),
+                so the keyword refuses it before the call.
             timeout: How long Elasticsearch waits for the model (sent as ``?timeout=30s``;
                 the server's default is 10 seconds).
             question: Question answering only: the question to answer from the text.
@@ -241,22 +260,28 @@ class ElasticsearchKeywords(LibraryComponent):
             Business error (inference warning): a result carried a ``warning`` (the model could
             not read the document). Technical error (rate limited): the deployment's queue is
             full (429). Technical error (timeout): the model did not answer in time.
+            Business error (TLS certificate): the cluster's certificate is not trusted (check
+            ``verify=`` and the CA bundle); not retried, as it fails the same way until fixed.
 
         Example:
         | ${item} = | Infer With Trained Model | retail-inbox-v1 | My parcel never arrived |
-        | ${labels} = | Labels Above Threshold | ${item} | default=0.5 |
+        | ${labels} = | Labels Above Threshold | ${item} | thresholds=${THRESHOLDS} | # every label scored |
+        | ${item} = | Infer With Trained Model | retail-inbox-v1 | ${text} | num_top_classes=0 |
+        | Log | Predicted ${item.predicted_value} (${item.prediction_probability}) | # one label |
         | ${item} = | Infer With Trained Model | retail-inbox-ner | Order ACM-104233 is late | task=ner |
         | ${orders} = | Get Entities | ${item} | name=order_number |
         | ${item} = | Infer With Trained Model | my-zero-shot | ${text} | task=zero shot classification |
         | ... | labels=${LABELS} | multi_label=True |
-        | @{items} = | Infer With Trained Model | retail-inbox-v1 | ${texts} | num_top_classes=-1 |
-        | ... | timeout=1 min |
+        | @{items} = | Infer With Trained Model | retail-inbox-v1 | ${texts} | timeout=1 min |
         """
         texts = [text] if isinstance(text, str) else list(text)
         if not texts:
             raise ReinferConfigurationError(
                 "Infer With Trained Model needs at least one text; the list is empty."
             )
+        if task is InferenceTask.text_classification and num_top_classes is None:
+            # Every label with its probability, so thresholds route it as they route Predict Text.
+            num_top_classes = ALL_CLASSES
         items = self.es_client.infer_items(
             model_id,
             texts,

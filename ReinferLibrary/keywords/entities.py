@@ -29,24 +29,33 @@ class EntityKeywords(LibraryComponent):
 
         - One dictionary per capture id, in ascending capture-id order, with the key
           ``capture_id`` plus entity name -> formatted value.
+        - A row has only the keys of the entities found in it: a row with just an
+          amount has no ``order_number`` key. Test for the key (``'order_number' in $row``)
+          or use ``${row.get('order_number')}`` (``None`` when absent); ``${row.order_number}``
+          fails on such a row.
         - A name found more than once in one group maps to a *list* of its values, in
           text order.
         - An entity with several capture ids appears in each of those groups.
         - Entities with no capture id (outside tables) are in no group; use
           `Get Entities` for them.
+        - Capture ids are the API's numbers, not list positions (the demo tenant's
+          table rows start at 1).
+        - For items from `Fetch Trigger Batch` with ``api=results``, a group is one
+          label extraction (the fields of one predicted label), not a table row.
 
         Args:
             item: One item of ``${batch.results}``.
 
         Returns:
             A list of dictionaries, e.g.
-            ``[{capture_id: 0, order_number: ACM-104233, date: 2025-08-21 00:00 UTC}, ...]``;
+            ``[{capture_id: 1, order_number: ACM-103512, monetary_quantity: 312.40 GBP}, ...]``;
             empty when the comment has no table rows with entities.
 
         Example:
         | ${rows} = | Get Entities By Capture Group | ${item} |
         | FOR | ${row} | IN | @{rows} |
-        | | Log | Order ${row.order_number} costs ${row.monetary_quantity} |
+        | | IF | 'order_number' not in $row | CONTINUE | | # e.g. a row with only an amount |
+        | | Log | Order ${row.order_number} costs ${row.get('monetary_quantity')} |
         | END |
         """
         groups = logic.entities_by_capture_group(check_item(item))

@@ -9,11 +9,10 @@ from robot.api.deco import keyword
 from .. import logic
 from ..logic.items import check_item, item_uid
 from ..logic.labels import canonical_label
+from ..logic.report import kept_text
 from ..models import AutoThreshold, ThresholdConfig
 from .base import ItemArg, LibraryComponent
 from .thresholds import as_thresholds
-
-SHOWN_IN_LOG = 10
 
 
 class LabelKeywords(LibraryComponent):
@@ -30,26 +29,41 @@ class LabelKeywords(LibraryComponent):
     ) -> list[str]:
         """Return the names of the item's labels that clear their thresholds.
 
-        For each predicted label, in this order (see `Thresholds`):
+        For each predicted label (see `Thresholds`):
 
-        - named in ``thresholds``: counts when its confidence is at or above that number;
-        - else, with ``default``: counts at or above the default;
-        - else, with ``auto``: counts when the label's ``auto_thresholds`` include it;
+        - named in ``thresholds``: counts when its confidence is at or above that
+          number, whatever ``default`` and ``auto`` say;
+        - not named: counts when its confidence is at or above ``default``, *or* when
+          its ``auto_thresholds`` include ``auto``; with both set, either is enough;
         - else it is dropped.
 
-        With no ``thresholds``, ``default`` or ``auto`` at all, every label the item
-        carries counts (the stream already applied its own thresholds).
+        Only with no ``thresholds`` at all (not even an empty dictionary) and no
+        ``default`` or ``auto`` does every label the item carries count (the stream
+        already applied its own thresholds). An empty dictionary names no label, so on
+        its own it keeps nothing.
 
-        Label names may be written ``Order > Missing`` or as a list ``[Order, Missing]``;
-        results are always ``Order > Missing``.
+        Auto-threshold names come only with ``api=results`` items of `Fetch Trigger Batch`
+        and with predictions made with ``threshold=auto``. Items of the default fetch
+        route and of `Infer With Trained Model` do not carry them, so when ``auto`` alone
+        (no ``default``) would decide a label of such an item, the keyword fails with a
+        configuration error instead of silently keeping nothing: use numbers or
+        ``default`` for those items.
+
+        Label names may be written ``Order > Missing`` or as a list ``[Order, Missing]``,
+        also as dictionary keys; results are always ``Order > Missing``. A dictionary
+        changed in place (``Set To Dictionary``) is read again on the next call.
+
+        Logs one line naming the labels kept, their confidences and what each cleared,
+        e.g. ``Kept 2 of 5 labels on src.c1: Order > Late Delivery 0.934 >= 0.35;
+        Praise 0.620 >= 0.5 (default).`` (at most 25 are spelled out).
 
         Args:
             item: One item of ``${batch.results}`` (or of a prediction).
             thresholds: Label name -> threshold (0..1), or the result of `Load Thresholds`
                 (whose ``default`` and ``auto`` apply unless given here).
             default: Threshold for labels not named in ``thresholds``.
-            auto: ``high_recall``, ``balanced`` or ``high_precision``. Auto-threshold names
-                come with items from ``api=results`` and from predictions.
+            auto: ``high_recall``, ``balanced`` or ``high_precision``: labels not named
+                in ``thresholds`` also count when their auto-threshold names include it.
             level: ``all``; ``leaves``: labels none of whose children also cleared
                 (``Order`` alone is a leaf, ``Order`` next to ``Order > Missing`` is not);
                 ``parents``: labels with at least one child that also cleared.
@@ -61,19 +75,14 @@ class LabelKeywords(LibraryComponent):
         Example:
         | ${labels} = | Labels Above Threshold | ${item} | thresholds=${config} |
         | ${labels} = | Labels Above Threshold | ${item} | default=0.5 | level=leaves |
-        | &{th} = | Create Dictionary | Order > Missing=${0.62} | Complaint=${0.45} |
+        | &{th} = | Create Dictionary | Order > Missing=${0.62} | [Order, Damaged]=${0.5} |
         | ${labels} = | Labels Above Threshold | ${item} | thresholds=${th} |
         | IF | 'Order > Missing' in ${labels} | Route To Warehouse | ${item} |
         """
-        names = logic.labels_above_threshold(
-            check_item(item), as_thresholds(thresholds), default, auto, level
-        )
-        shown = ", ".join(names[:SHOWN_IN_LOG])
-        more = f" and {len(names) - SHOWN_IN_LOG} more" if len(names) > SHOWN_IN_LOG else ""
-        self.info(
-            f"{len(names)} label(s) cleared on {item_uid(item) or 'the item'}: {shown or 'none'}{more}."
-        )
-        return names
+        checked = check_item(item)
+        selection = logic.select_labels(checked, as_thresholds(thresholds), default, auto, level)
+        self.info(kept_text(selection, item_uid(checked), level))
+        return selection.names
 
     @keyword(tags=("Labels",))
     def has_label(
@@ -87,14 +96,16 @@ class LabelKeywords(LibraryComponent):
     ) -> bool:
         """Return ``True`` when the item has the label and it clears its threshold.
 
-        For ``IF`` and ``WHILE``. ``threshold`` (one number) decides when given; else
-        ``thresholds``/``default``/``auto`` decide as in `Labels Above Threshold`; with
-        none of them, carrying the label at all is enough.
+        For ``IF`` and ``WHILE``. ``threshold`` (one number from 0 to 1) decides when
+        given. Otherwise the thresholds, the default and the auto name decide exactly
+        as in `Labels Above Threshold`, including its failure when only an auto name
+        would decide on an item without auto-threshold names. With none of them, carrying
+        the label at all is enough.
 
         Args:
             item: One item of ``${batch.results}``.
             label: ``Order > Missing`` or ``[Order, Missing]``.
-            threshold: Lowest confidence that counts (inclusive).
+            threshold: Lowest confidence that counts (inclusive), 0..1.
             thresholds: Label name -> threshold, or the result of `Load Thresholds`.
             default: Threshold when the label is not named in ``thresholds``.
             auto: ``high_recall``, ``balanced`` or ``high_precision``.

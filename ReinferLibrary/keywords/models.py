@@ -47,10 +47,20 @@ def model_validation(
     """(version number, validation summary, label names) of a pinned version or tag.
 
     The labels are the model's own taxonomy from its validation; when the summary lists
-    none, the dataset's taxonomy.
+    none, the dataset's taxonomy. A version that is not pinned (or a tag that points
+    nowhere) fails naming the pinned versions and the tags.
     """
     version = parse_model_version(model_version)
-    summary = client.get_validation(dataset, version)
+    try:
+        summary = client.get_validation(dataset, version)
+    except NotFoundError:
+        # The dataset itself may be missing: then reading its tags fails with that message.
+        tags = client.get_model_tags(dataset)
+        if isinstance(version, str):
+            tag_version(version, tags, dataset)  # fails when the tag points nowhere
+            raise
+        pinned = [tag.version for tag in tags]
+        raise ReinferConfigurationError(not_pinned_message(version, dataset, pinned, tags)) from None
     if summary.version is not None:
         number = summary.version
     elif isinstance(version, int):
@@ -139,6 +149,42 @@ def left_out_message(dataset: str, config: ThresholdConfig, optimal: str, skippe
     )
 
 
+def _fallback(config: ThresholdConfig | None) -> tuple[str, str] | None:
+    """What decides the labels a config does not name, and what to drop to stop it.
+
+    ``("default 0.2", "default")``, ``("auto balanced", "auto")``, or with both (either
+    one keeps a label) ``("default 0.2 or auto balanced", "default and auto")``.
+    """
+    if config is None:
+        return None
+    parts = []
+    if config.default is not None:
+        parts.append(("default", f"default {config.default:g}"))
+    if config.auto is not None:
+        parts.append(("auto", f"auto {config.auto}"))
+    if not parts:
+        return None
+    return " or ".join(text for _, text in parts), " and ".join(key for key, _ in parts)
+
+
+def unreliable_message(
+    name: str, version: int, dataset: str, reason: str, fallback: tuple[str, str] | None = None
+) -> str:
+    """The drift guard's warning for one unreliable label, saying how to leave it out.
+
+    A named label is left out by removing it. One the config does not name reaches
+    production through its ``default`` or ``auto`` (``fallback``: what lets it through and
+    what to drop), so it needs a threshold no confidence reaches, or the fallback removed.
+    """
+    start = f"Label '{name}' of model version {version} of {dataset} is unreliable: {reason}; "
+    if fallback:
+        return (
+            start + f"the thresholds do not name it, so {fallback[0]} lets it through: give it threshold 1 "
+            f"(or drop {fallback[1]}) to leave it out in production."
+        )
+    return start + "leave it out in production (its confidences cannot be thresholded reliably)."
+
+
 def _config(thresholds: Any, argument: str) -> ThresholdConfig:
     thresholds = reject_path(thresholds, argument)
     if isinstance(thresholds, ThresholdConfig):
@@ -203,7 +249,8 @@ class ModelKeywords(LibraryComponent):
 
         The per-label figures come from one call per label, so ask for the labels you
         need when the taxonomy is large (``labels=${names}``), or none
-        (``labels=False``) for the summary alone.
+        (``labels=False``) for the summary alone. A version that is not pinned, or a tag
+        that points at no version, fails naming the pinned versions and the tags.
 
         Args:
             model_version: A pinned version number, ``live`` or ``staging``.
@@ -219,10 +266,10 @@ class ModelKeywords(LibraryComponent):
             ``dataset_quality``, ``dataset_score``, ``mean_average_precision_safe``,
             ``num_labels``, ``num_amber_labels``, ``num_red_labels``, ``labels``, ...),
             ``labels`` (name -> ``average_precision``, ``health``, ``reliable``,
-            ``unreliable_reason``, ``optimal_thresholds`` {``high_recall``, ``balanced``,
-            ``high_precision``}, ``precision`` and ``recall`` at each of those thresholds,
-            ``train_size``, ``test_size``, ``reviewed_size``) and ``unreliable`` (names of
-            the labels that are not reliable).
+            ``unreliable_reason``, ``optimal_thresholds`` (the ``high_recall``, ``balanced``
+            and ``high_precision`` thresholds), ``precision`` and ``recall`` at each of
+            those thresholds, ``train_size``, ``test_size``, ``reviewed_size``) and
+            ``unreliable`` (names of the labels that are not reliable).
 
         Example:
         | ${details} = | Get Model Version Details | staging |
@@ -275,10 +322,13 @@ class ModelKeywords(LibraryComponent):
         - a configured label is not in that model's taxonomy (each with "did you mean"
           suggestions);
         - a threshold is not a number from 0 to 1.
-        It logs a warning for each configured label whose validation is unreliable: no
-        optimal thresholds, health not good or average, or fewer than
+        It logs a warning for each label the thresholds can let through whose validation
+        is unreliable: no optimal thresholds, health not good or average, or fewer than
         ``min_test_examples`` held-out examples. Such labels should be left out in
-        production: their confidences cannot be thresholded reliably.
+        production: their confidences cannot be thresholded reliably. The labels checked
+        are the configured ones and, when the config has a ``default`` or ``auto`` (which
+        decide every label it does not name), every other label of the model too; each
+        costs one call.
 
         Args:
             thresholds: The result of `Load Thresholds`, or a dictionary of label -> 0..1.
@@ -290,8 +340,9 @@ class ModelKeywords(LibraryComponent):
 
         Returns:
             A dictionary: ``version`` (the pinned number checked), ``model_version`` (as
-            configured), ``dataset``, ``labels_checked`` (how many configured labels) and
-            ``warnings`` (one sentence per unreliable label).
+            configured), ``dataset``, ``labels_checked`` (how many labels: the configured
+            ones, plus every other label of the model when a ``default`` or ``auto`` lets
+            them through) and ``warnings`` (one sentence per unreliable label).
 
         Example:
         | *** Settings *** |
@@ -336,27 +387,32 @@ class ModelKeywords(LibraryComponent):
                 f"Thresholds{origin} do not fit model version {number} of {dataset}: {'; '.join(problems)}."
             )
         names = list(canonical_thresholds(named))
+        fallback = _fallback(config)
+        # A default or auto decides every label the file does not name: those reach production too.
+        named_set = set(names)
+        unnamed = [name for name in taxonomy if name not in named_set] if fallback else []
+        unnamed_set = set(unnamed)
         warnings = []
-        for name, validation in label_validations(self.client, dataset, number, names).items():
+        checked = label_validations(self.client, dataset, number, names + unnamed)
+        for name, validation in checked.items():
             reason = NO_VALIDATION if validation is None else unreliable_reason(validation, min_test_examples)
             if reason is not None:
-                warnings.append(
-                    f"Label '{name}' of model version {number} of {dataset} is unreliable: {reason}; "
-                    "leave it out in production (its confidences cannot be thresholded reliably)."
-                )
+                through = fallback if name in unnamed_set else None
+                warnings.append(unreliable_message(name, number, dataset, reason, through))
         for warning in warnings:
             self.warn(warning)
         shown = f"{configured!r} = {number}" if isinstance(version, str) else str(number)
+        split = f" ({len(names)} named, {len(unnamed)} let through by {fallback[0]})" if fallback else ""
         self.info(
             f"Thresholds fit model version {shown} of {dataset} (tags: {tags_text(tags)}): "
-            f"{len(names)} label(s) checked, {len(warnings)} unreliable."
+            f"{len(checked)} label(s) checked{split}, {len(warnings)} unreliable."
         )
         result: DotDict = self.to_robot(
             {
                 "version": number,
                 "model_version": version,
                 "dataset": dataset,
-                "labels_checked": len(names),
+                "labels_checked": len(checked),
                 "warnings": warnings,
             }
         )

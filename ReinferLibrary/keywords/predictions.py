@@ -8,7 +8,8 @@ when it was pinned (``model.time``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -18,7 +19,7 @@ from robot.api.deco import keyword
 from robot.utils import DotDict
 
 from ..client.reinfer import iso_utc
-from ..errors import ReinferConfigurationError
+from ..errors import ReinferConfigurationError, ReinferError
 from ..logic.drift import parse_model_version
 from ..logic.emails import raw_email_document, read_raw_email
 from ..logic.items import check_item, field, item_uid
@@ -39,6 +40,17 @@ ThresholdArg = float | Literal["auto"] | ThresholdConfig | dict | None
 """One number 0..1, ``auto``, label -> number, or the result of `Load Thresholds`."""
 ApiThreshold = float | Literal["auto"] | None
 LabelSpec = list[tuple[str, float | None]] | None
+TaxonomyKey = tuple[int, str, int | str]
+"""(connection id, dataset, model version as asked) of a model's label names read earlier."""
+
+
+@dataclass(frozen=True)
+class ModelTaxonomy:
+    """A model version's label names, the connection they were read with and the version read."""
+
+    connection: ReinferConnection
+    labels: list[str]
+    version: int | None
 
 
 # --- request pieces (pure, tested without a server) ------------------------------------
@@ -121,7 +133,8 @@ def threshold_request(
     - label -> number: ``labels`` with those thresholds (only those labels come back).
     - a `Load Thresholds` config: its labels; when it also has a ``default`` or ``auto``,
       every other label of ``taxonomy`` is listed too, with the default (or with no number
-      under ``threshold: auto``), so the answer holds what the config's rule can choose.
+      under ``threshold: auto``; with 0 under both), so the answer holds what the config's
+      rule can choose.
     """
     if threshold is None:
         return None, None
@@ -160,31 +173,40 @@ def _single_threshold(value: Any) -> float | Literal["auto"]:
 def _config_request(
     config: ThresholdConfig, taxonomy: Sequence[str] | None
 ) -> tuple[ApiThreshold, LabelSpec]:
+    """The request for a config, so the answer holds every label the config's rule can keep.
+
+    Named labels carry their numbers. The others are decided by ``default`` (at or above
+    it), by ``auto`` (when their auto-threshold names include it), or with both by either
+    one: the answer must then hold them at any confidence, with their auto-threshold names.
+    """
     named = canonical_thresholds(config)
-    fallback: ApiThreshold = None
-    if config.default is not None:
-        fallback = config.default  # the config's rule: a default decides before auto does
+    both = config.default is not None and config.auto is not None
+    rest: float | None
+    if both:
+        fallback: ApiThreshold = "auto"
+        rest = 0.0  # no single number serves "at or above the default, or clears auto"
+    elif config.default is not None:
+        fallback = rest = float(config.default)
     elif config.auto is not None:
-        fallback = "auto"
-    if not named:
+        fallback, rest = "auto", None
+    else:
+        return None, list(named.items()) or None
+    if not named and not both:
         return fallback, None
-    labels: list[tuple[str, float | None]] = list(named.items())
-    if fallback is None:
-        return None, labels
     if taxonomy is None:
         raise ReinferConfigurationError("The taxonomy is needed to send a config with a default or auto.")
-    rest = None if fallback == "auto" else float(fallback)
+    labels: list[tuple[str, float | None]] = list(named.items())
     labels += [(name, rest) for name in taxonomy if name not in named]
     return fallback, labels
 
 
 def needs_taxonomy(threshold: Any) -> bool:
-    """True when :func:`threshold_request` must list the taxonomy's other labels."""
-    return (
-        isinstance(threshold, ThresholdConfig)
-        and bool(threshold.thresholds)
-        and (threshold.default is not None or threshold.auto is not None)
-    )
+    """True when :func:`threshold_request` must list the model's labels other than the named ones."""
+    if not isinstance(threshold, ThresholdConfig):
+        return False
+    if threshold.default is not None and threshold.auto is not None:
+        return True
+    return bool(threshold.thresholds) and (threshold.default is not None or threshold.auto is not None)
 
 
 def threshold_text(threshold: Any) -> str:
@@ -235,31 +257,73 @@ class PredictionKeywords(LibraryComponent):
 
     def __init__(self, context: LibraryContext) -> None:
         super().__init__(context)
-        self._taxonomies: dict[tuple[int, str], tuple[ReinferConnection, list[str]]] = {}
+        self._taxonomies: dict[TaxonomyKey, ModelTaxonomy] = {}
 
-    def _taxonomy(self, dataset: str) -> list[str]:
-        """The dataset's label names, read once per connection: a robot predicts many times."""
+    def _taxonomy_key(self, dataset: str, version: int | str) -> TaxonomyKey:
+        return (id(self.connection), dataset, version)
+
+    def _taxonomy(self, dataset: str, version: int | str) -> list[str]:
+        """The label names of the model version asked for, read once per connection and version.
+
+        A robot predicts many times; the dataset's taxonomy may hold labels added after the
+        version was pinned, which that version does not know (the request would fail).
+        """
         connection = self.connection
-        cached = self._taxonomies.get((id(connection), dataset))
-        if cached is not None and cached[0] is connection:
-            return cached[1]
-        names = self.client.get_dataset(dataset).label_names
-        self._taxonomies[(id(connection), dataset)] = (connection, names)
+        key = self._taxonomy_key(dataset, version)
+        cached = self._taxonomies.get(key)
+        if cached is not None and cached.connection is connection:
+            return cached.labels
+        summary = self.client.get_validation(dataset, version)
+        # A summary that lists no labels (older tenants): the dataset's taxonomy is the best known.
+        names = [label.name for label in summary.labels] or self.client.get_dataset(dataset).label_names
+        self._taxonomies[key] = ModelTaxonomy(connection, names, summary.version)
         return names
+
+    def _forget_taxonomy(self, dataset: str, version: int | str) -> None:
+        self._taxonomies.pop(self._taxonomy_key(dataset, version), None)
 
     def _version(self, model_version: int | str | None, threshold: Any) -> int | str:
         if model_version is None and isinstance(threshold, ThresholdConfig):
             model_version = threshold.model_version
         return parse_model_version(DEFAULT_VERSION if model_version is None else model_version)
 
-    def _threshold(self, threshold: Any, dataset: str) -> tuple[ApiThreshold, LabelSpec]:
+    def _ask(
+        self,
+        dataset: str,
+        version: int | str,
+        threshold: Any,
+        send: Callable[[ApiThreshold, LabelSpec], list[Item]],
+    ) -> list[Item]:
+        """Send the predict request(s) with the request's threshold and labels made from ``threshold``.
+
+        When the labels list a model's taxonomy read earlier, a failed request, or an
+        answer from another version than the one read (a tag was moved), drops what was
+        read, so the next prediction reads the taxonomy again.
+        """
         if isinstance(threshold, Path):
             raise ReinferConfigurationError(
                 f"threshold= got the path {str(threshold)!r}: load the file once with Load Thresholds "
                 "and pass its result."
             )
-        taxonomy = self._taxonomy(dataset) if needs_taxonomy(threshold) else None
-        return threshold_request(threshold, taxonomy)
+        listed = needs_taxonomy(threshold)
+        taxonomy = self._taxonomy(dataset, version) if listed else None
+        api_threshold, labels = threshold_request(threshold, taxonomy)
+        try:
+            items = send(api_threshold, labels)
+        except ReinferError:
+            if listed:
+                self._forget_taxonomy(dataset, version)
+            raise
+        if listed:
+            cached = self._taxonomies.get(self._taxonomy_key(dataset, version))
+            answered = {item.model.version for item in items if item.model is not None}
+            if cached is not None and cached.version is not None and answered - {cached.version}:
+                self.debug(
+                    f"Model version {', '.join(map(str, sorted(answered)))} answered for {version!r}, whose "
+                    f"labels were read from version {cached.version}: they are read again next time."
+                )
+                self._forget_taxonomy(dataset, version)
+        return items
 
     def _report(
         self,
@@ -343,7 +407,8 @@ class PredictionKeywords(LibraryComponent):
                 default is 0.25), ``auto`` (labels that clear one of the model's own
                 thresholds, each with its ``auto_thresholds``), a dictionary of label ->
                 number (only those labels, each with its own threshold), or the result of
-                `Load Thresholds`.
+                `Load Thresholds` (when it has a ``default`` or ``auto``, every label of the
+                model version asked for is requested; its labels are read once per version).
             dataset: ``owner/name``; default: the connection's dataset.
 
         Returns:
@@ -362,8 +427,14 @@ class PredictionKeywords(LibraryComponent):
         dataset = self.dataset(dataset)
         version = self._version(model_version, threshold)
         document = text_document(text, subject, sender, timestamp, user_properties)
-        api_threshold, labels = self._threshold(threshold, dataset)
-        items = self.client.predict(dataset, version, [document], threshold=api_threshold, labels=labels)
+        items = self._ask(
+            dataset,
+            version,
+            threshold,
+            lambda api_threshold, labels: self.client.predict(
+                dataset, version, [document], threshold=api_threshold, labels=labels
+            ),
+        )
         if len(items) != 1:
             raise ReinferConfigurationError(
                 f"Predict on {dataset} returned {len(items)} answers for one text; the server's answer "
@@ -417,13 +488,16 @@ class PredictionKeywords(LibraryComponent):
             self.info("No comments to predict on.")
             return []
         unique = list(dict.fromkeys(uid for uid, _ in pairs))
-        api_threshold, labels = self._threshold(threshold, dataset)
-        answered: dict[str, Item] = {}
-        for chunk in _chunks(unique):
-            for item in self.client.predict_comments(
-                dataset, version, chunk, threshold=api_threshold, labels=labels
-            ):
-                answered[item.uid] = item
+
+        def send(api_threshold: ApiThreshold, labels: LabelSpec) -> list[Item]:
+            items: list[Item] = []
+            for chunk in _chunks(unique):
+                items += self.client.predict_comments(
+                    dataset, version, chunk, threshold=api_threshold, labels=labels
+                )
+            return items
+
+        answered = {item.uid: item for item in self._ask(dataset, version, threshold, send)}
         missing = [uid for uid in unique if uid not in answered]
         if missing:
             self.warn(
@@ -484,10 +558,14 @@ class PredictionKeywords(LibraryComponent):
             return []
         properties = typed_user_properties(user_properties)
         documents = [raw_email_document(read_raw_email(value), properties) for value in emails]
-        api_threshold, labels = self._threshold(threshold, dataset)
-        items: list[Item] = []
-        for chunk in _chunks(documents):
-            items += self.client.predict_raw_emails(
-                dataset, version, chunk, threshold=api_threshold, labels=labels, include_comments=True
-            )
+
+        def send(api_threshold: ApiThreshold, labels: LabelSpec) -> list[Item]:
+            items: list[Item] = []
+            for chunk in _chunks(documents):
+                items += self.client.predict_raw_emails(
+                    dataset, version, chunk, threshold=api_threshold, labels=labels, include_comments=True
+                )
+            return items
+
+        items = self._ask(dataset, version, threshold, send)
         return self._report(items, "email(s)", dataset, version, threshold)

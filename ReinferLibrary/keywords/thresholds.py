@@ -60,8 +60,16 @@ class ThresholdKeywords(LibraryComponent):
         | thresholds:             # label -> 0..1, names as "A > B" or [A, B]
         |   Order > Missing: 0.62
         |   [Refund, Request]: 0.5
-        | default: 0.8            # labels not named above
-        | auto: balanced          # high_recall, balanced or high_precision
+        | default: 0.8            # a label not named above counts at or above this,
+        | auto: balanced          # or when it carries this auto-threshold name
+
+        A label named under ``thresholds`` counts only at or above its own number. A label
+        not named counts when it clears ``default`` *or* carries the ``auto`` name; with
+        only one of the two, that one decides; with neither, it is dropped. Auto-threshold
+        names come only with ``api=results`` items of `Fetch Trigger Batch` and with
+        predictions made with ``threshold=auto``: a file with ``auto`` and no ``default``
+        fails on other items (see `Labels Above Threshold`), so give such a file a
+        ``default`` or numbers for every label it must decide.
 
         ``thresholds`` may also be a list of ``{name: ..., threshold: ...}`` entries.
         A bad file fails with one line naming the file, the key and the problem:

@@ -10,18 +10,15 @@ from pydantic import ValidationError
 from robot.api.deco import keyword
 from robot.utils import DotDict
 
-from ..client.reinfer import iso_utc
+from ..client.reinfer import iso_utc, parse_moment
 from ..errors import NotFoundError, ReinferConfigurationError
 from ..logic.items import check_item, item_uid
 from ..logic.report import item_html
 from ..logic.thresholds import ThresholdRule, canonical_thresholds, threshold_rule
 from ..models import Batch, Item, ThresholdConfig
-from ..models.streams import LabelThresholdNew, StreamModelNew, StreamNew
+from ..models.streams import MAX_BATCH, LabelThresholdNew, StreamModelNew, StreamNew
 from .base import LibraryComponent
 from .thresholds import reject_path
-
-MAX_BATCH = 1024
-"""The API's upper bound for ``size`` and ``max_filtered``."""
 
 
 def _validation_text(error: ValidationError) -> str:
@@ -47,6 +44,12 @@ def _sequence_id(position: Any, trigger: str) -> tuple[str, str]:
             f"Cannot advance trigger {trigger!r} to a {type(position).__name__}: give the batch, "
             "one of its items, or a sequence id."
         )
+    fetched_from = position.get("stream")
+    if fetched_from and str(fetched_from) != trigger:
+        raise ReinferConfigurationError(
+            f"Cannot advance trigger {trigger!r} with a batch fetched from trigger {fetched_from!r}: "
+            f"a sequence id only means something to its own trigger; advance {fetched_from!r} instead."
+        )
     sequence_id = position.get("sequence_id")
     if not sequence_id:
         raise ReinferConfigurationError(
@@ -63,8 +66,13 @@ def _sequence_id(position: Any, trigger: str) -> tuple[str, str]:
     return str(sequence_id), f"up to and including comment {item_uid(position) or '(no uid)'}"
 
 
-def _uids(item_or_uid: Any) -> list[str]:
+def _uids(item_or_uid: Any, keyword: str) -> list[str]:
     values = item_or_uid if isinstance(item_or_uid, list) else [item_or_uid]
+    if not values:
+        raise ReinferConfigurationError(
+            f"{keyword} got an empty list, so there is nothing to do: give an item, a comment uid or a "
+            "non-empty list (skip the keyword when there is nothing to mark)."
+        )
     uids = []
     for value in values:
         uid = value.strip() if isinstance(value, str) else item_uid(check_item(value))
@@ -151,7 +159,7 @@ class TriggerKeywords(LibraryComponent):
         Example:
         | ${config} = | Load Thresholds | ${CURDIR}/thresholds.yaml |
         | Create Trigger | routing | thresholds=${config} | title=Inbox routing |
-        | &{uk} = | Create Dictionary | user_properties={"string:Country": {"one_of": ["UK"]}} |
+        | VAR | &{uk} | user_properties=${{ {"string:Country": {"one_of": ["UK"]}} }} |
         | Create Trigger | uk-only | model_version=live | default=0.5 | comment_filter=${uk} |
         | ${routing} = | Get Trigger | routing |
         | Create Trigger | routing-copy | ${routing.model.version} | ${routing.model.label_thresholds} |
@@ -295,11 +303,22 @@ class TriggerKeywords(LibraryComponent):
         Returns:
             A dictionary: ``results`` (a list of items), ``sequence_id`` (the position
             after the whole batch), ``filtered`` (comments the filter skipped),
-            ``is_end_sequence`` (``True`` when the trigger is read to its end for now).
-            Each item has ``uid``, ``comment``, ``labels`` (``name`` as ``"A > B"``,
-            ``probability``, ``auto_thresholds``), ``entities`` (``name``,
-            ``formatted_value``, ``capture_ids``, ``spans``), ``label_properties`` and
-            its own ``sequence_id``. JSON-serialisable for hand-off.
+            ``is_end_sequence`` (``True`` when the trigger is read to its end for now),
+            ``stream`` (the trigger it came from). Each item has ``uid``, ``comment``,
+            ``labels`` (``name`` as ``"A > B"``, ``probability``, ``auto_thresholds``),
+            ``entities`` (``name``, ``formatted_value``, ``capture_ids``, ``spans``),
+            ``label_properties`` and its own ``sequence_id``. JSON-serialisable for
+            hand-off.
+
+        Older tenants' ``/triggers`` answers may lack ``is_end_sequence``. It is then
+        inferred: ``True`` when the batch holds fewer results than ``size`` and
+        ``filtered`` is 0 (the stream had no more to give), otherwise ``False``; so the
+        ``IF    ${batch.is_end_sequence}    BREAK`` loop ends on those tenants too.
+
+        The two routes group entities differently (see `Entities and capture groups`):
+        with ``api=fetch`` the entities of one table row share a capture id; with
+        ``api=results`` a capture id groups the fields extracted for one predicted
+        label (a label extraction), not a table row.
 
         Example:
         | ${batch} = | Fetch Trigger Batch | routing | size=32 |
@@ -345,7 +364,8 @@ class TriggerKeywords(LibraryComponent):
             trigger: Stream name, or ``owner/dataset/name``.
             position: The batch from `Fetch Trigger Batch` (past all of it, including
                 filtered comments), one of its items (up to and including that comment),
-                or a sequence id.
+                or a sequence id. A batch fetched from another trigger is refused before
+                any call: its sequence id means nothing to this one.
             dataset: ``owner/name``; default: the connection's dataset.
 
         Example:
@@ -365,7 +385,7 @@ class TriggerKeywords(LibraryComponent):
         self.info(f"Advanced trigger {stream!r} of {dataset} {words}: {old} -> {sequence_id}.")
 
     @keyword(tags=("Trigger",))
-    def reset_trigger(self, trigger: str, to: datetime, dataset: str | None = None) -> str | None:
+    def reset_trigger(self, trigger: str, to: str | datetime, dataset: str | None = None) -> str | None:
         """Move a trigger to the first comment uploaded at or after a time.
 
         A go-live and replay tool, not part of a robot's normal loop: moving back makes
@@ -375,25 +395,30 @@ class TriggerKeywords(LibraryComponent):
 
         Args:
             trigger: Stream name, or ``owner/dataset/name``.
-            to: Date and time, e.g. ``2025-09-01 08:00:00``; a time without a time zone
-                is taken as UTC.
+            to: ISO 8601 date and time, read by the library itself so the time zone is
+                kept: ``2025-09-01T08:00:00+02:00``, ``2025-09-01T06:00:00Z``,
+                ``2025-09-01 06:00:00`` or ``2025-09-01`` (midnight). A time without a
+                time zone is taken as UTC. A Python ``datetime`` works too (naive = UTC).
+                Anything else (``yesterday``, ``01.09.2025``, epoch seconds) is refused.
             dataset: ``owner/name``; default: the connection's dataset.
 
         Returns:
             The trigger's new sequence id (``None`` if the server did not say).
 
         Example:
-        | Reset Trigger | routing | 2025-09-01 00:00:00 | # replay September |
+        | Reset Trigger | routing | 2025-09-01 | # replay September (UTC) |
+        | Reset Trigger | routing | 2025-09-01T08:00:00+02:00 | # go-live at 8:00 in Paris, 06:00 UTC |
         """
         dataset, stream = self.stream(trigger, dataset)
+        moment = parse_moment(to)
         positions = self.connection.positions
         old = positions.get((dataset, stream), "(unknown: not moved by this robot)")
-        result = self.client.reset(dataset, stream, to)
+        result = self.client.reset(dataset, stream, moment)
         new = result.sequence_id
         if new:
             positions[(dataset, stream)] = new
         self.info(
-            f"Reset trigger {stream!r} of {dataset} to comments uploaded at or after {iso_utc(to)}: "
+            f"Reset trigger {stream!r} of {dataset} to comments uploaded at or after {iso_utc(moment)}: "
             f"{old} -> {new or '(new position not reported)'}."
         )
         return new
@@ -414,7 +439,8 @@ class TriggerKeywords(LibraryComponent):
 
         Args:
             trigger: Stream name, or ``owner/dataset/name``.
-            item_or_uid: An item, a comment uid, or a list of them.
+            item_or_uid: An item, a comment uid, or a non-empty list of them (an empty
+                list is refused: it would tag nothing).
             exception_type: Short free text shown in the platform, such as
                 ``No Prediction`` or ``Wrong Prediction``.
             dataset: ``owner/name``; default: the connection's dataset.
@@ -427,7 +453,7 @@ class TriggerKeywords(LibraryComponent):
         | END |
         """
         dataset, stream = self.stream(trigger, dataset)
-        uids = _uids(item_or_uid)
+        uids = _uids(item_or_uid, "Tag Trigger Exception")
         self.client.tag_exceptions(dataset, stream, [(uid, exception_type) for uid in uids])
         self.info(
             f"Tagged {', '.join(uids)} on trigger {stream!r} of {dataset} as exception {exception_type!r}."
@@ -441,13 +467,13 @@ class TriggerKeywords(LibraryComponent):
 
         Args:
             trigger: Stream name, or ``owner/dataset/name``.
-            item_or_uid: An item, a comment uid, or a list of them.
+            item_or_uid: An item, a comment uid, or a non-empty list of them.
             dataset: ``owner/name``; default: the connection's dataset.
 
         Example:
         | Untag Trigger Exception | routing | ${item} |
         """
         dataset, stream = self.stream(trigger, dataset)
-        uids = _uids(item_or_uid)
+        uids = _uids(item_or_uid, "Untag Trigger Exception")
         self.client.untag_exceptions(dataset, stream, uids)
         self.info(f"Removed the exception mark from {', '.join(uids)} on trigger {stream!r} of {dataset}.")

@@ -14,12 +14,21 @@ from .labels import (
     label_property,
     present_labels_text,
 )
-from .thresholds import Level, ThresholdRule, canonical_thresholds, labels_above_threshold, threshold_rule
+from .thresholds import (
+    Level,
+    Selection,
+    ThresholdRule,
+    canonical_thresholds,
+    labels_above_threshold,
+    select_labels,
+    threshold_rule,
+)
 from .thresholds_file import load_thresholds
 
 __all__ = [
     "ItemDataError",
     "Level",
+    "Selection",
     "ThresholdRule",
     "canonical_thresholds",
     "entities_by_capture_group",
@@ -32,5 +41,6 @@ __all__ = [
     "labels_above_threshold",
     "load_thresholds",
     "present_labels_text",
+    "select_labels",
     "threshold_rule",
 ]

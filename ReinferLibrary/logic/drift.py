@@ -4,7 +4,8 @@ Models are retrained and re-pinned while robots keep running, so the model versi
 the per-label thresholds are configuration (seed: change management). Before a robot
 routes mail it checks that configuration: the version is a pinned number or a tag that
 points at one, every configured label exists in that model's taxonomy, every threshold
-is a number in 0..1, and no configured label is one whose validation scores are
+is a number in 0..1, and no label the thresholds can let through (the named ones, and
+with a ``default`` or ``auto`` every other label too) is one whose validation scores are
 unreliable (seed: such labels must be excluded in production).
 
 Pure functions: the keyword fetches tags, taxonomy and validations and passes them in.

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import ReinferConfigurationError
-from ..models import Item
+from ..models import Item, label_name
 
 
 def field(obj: Any, name: str, default: Any = None) -> Any:
@@ -30,6 +30,51 @@ def item_labels(item: Any) -> Sequence[Any]:
     if isinstance(item, Item):
         return item.labels
     return check_item(item).get("labels") or ()
+
+
+def label_fields(item: Any, index: int, label: Any) -> tuple[str, float, Sequence[str]]:
+    """``(name "A > B", probability, auto-threshold names)`` of the item's label number ``index``.
+
+    Takes a model or a mapping (names as text or as a list of levels). A hand-built item
+    missing a field fails with one line naming the comment, the label and the field,
+    instead of a bare ``KeyError``.
+    """
+    if not isinstance(label, Mapping):
+        try:
+            return label.name, label.probability, label.auto_thresholds
+        except AttributeError:
+            raise _malformed(
+                item, index, f"is {_short(label)}, not a dictionary with name and probability"
+            ) from None
+    try:
+        raw_name, raw_probability = label["name"], label["probability"]
+    except KeyError as missing:
+        raise _malformed(item, index, f"has no {missing.args[0]!r}") from None
+    try:
+        name = raw_name if isinstance(raw_name, str) else label_name(raw_name)
+    except (TypeError, ValueError, AttributeError):
+        raise _malformed(item, index, f"has the name {_short(raw_name)}, which is not a label name") from None
+    try:
+        probability = float(raw_probability)
+    except (TypeError, ValueError):
+        raise _malformed(
+            item, index, f"has the probability {_short(raw_probability)}, not a number"
+        ) from None
+    return name, probability, label.get("auto_thresholds") or ()
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _malformed(item: Any, index: int, problem: str) -> ReinferConfigurationError:
+    uid = field(item, "uid") if isinstance(item, (Item, Mapping)) else None
+    return ReinferConfigurationError(
+        f"Item {uid or '(no uid)'}: label {index + 1} {problem}; each label needs a name (text or a list "
+        "of levels) and a probability (0..1). Pass items of Fetch Trigger Batch or a Predict keyword "
+        "as they are."
+    )
 
 
 def item_entities(item: Any) -> Sequence[Any]:

@@ -3,49 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 from typing import Any
 
-from ..errors import ReinferConfigurationError
 from ..models import Item, ThresholdConfig
-from ..models import label_name as _label_name
 from .item_errors import ItemDataError
-from .items import field, item_labels, item_uid
-from .thresholds import ThresholdRule, threshold_rule
-
-
-@lru_cache(maxsize=4096)
-def _canonical_str(name: str) -> str:
-    return _label_name(name)
+from .items import field, item_labels, item_uid, label_fields
+from .thresholds import ThresholdRule, canonical_name, check_auto_names, check_number, threshold_rule
 
 
 def canonical_label(name: str | Sequence[str]) -> str:
-    """``"A > B"`` form of a label name given in either form, with a clear error when empty."""
-    try:
-        if isinstance(name, str):
-            return _canonical_str(name)
-        return _label_name(name)
-    except (ValueError, TypeError) as error:
-        raise ReinferConfigurationError(f"Label name {name!r} is not valid: {error}") from None
+    """``"A > B"`` form of a label name given as ``A > B``, ``[A, B]`` text or a list of levels.
+
+    Fails with a clear ``ReinferConfigurationError`` when the name is empty or not a name.
+    """
+    return canonical_name(name)
 
 
-def _label_fields(label: Any) -> tuple[str, float, Sequence[str]]:
-    if isinstance(label, Mapping):
-        name = label["name"]
-        if not isinstance(name, str):
-            name = _label_name(name)
-        return name, float(label["probability"]), label.get("auto_thresholds") or ()
-    return label.name, label.probability, label.auto_thresholds
+def _find(item: Any, wanted: str) -> tuple[float, Sequence[str], bool] | None:
+    """(confidence, auto-thresholds, whether any label of the item has auto names) or None."""
+    found: tuple[float, Sequence[str]] | None = None
+    any_auto_names = False
+    for index, candidate in enumerate(item_labels(item)):
+        name, probability, autos = label_fields(item, index, candidate)
+        if autos:
+            any_auto_names = True
+        if found is None and name == wanted:
+            found = (probability, autos)
+    return None if found is None else (found[0], found[1], any_auto_names)
 
 
 def find_label(item: Any, label: str | Sequence[str]) -> tuple[float, Sequence[str]] | None:
     """(confidence, auto-thresholds) of ``label`` on the item, or ``None`` when absent."""
-    wanted = canonical_label(label)
-    for candidate in item_labels(item):
-        name, probability, autos = _label_fields(candidate)
-        if name == wanted:
-            return probability, autos
-    return None
+    found = _find(item, canonical_label(label))
+    return None if found is None else (found[0], found[1])
 
 
 def label_confidence(item: Any, label: str | Sequence[str]) -> float:
@@ -64,22 +54,29 @@ def has_label(
 ) -> bool:
     """True when the item carries ``label`` and it clears its threshold.
 
-    ``threshold`` (one number) wins; else ``thresholds``/``default``/``auto`` decide as in
-    ``labels_above_threshold``; with none of them, being present at all is enough.
+    ``threshold`` (one number, 0..1) wins; else ``thresholds``/``default``/``auto`` decide
+    as in ``labels_above_threshold`` (and ``auto`` alone fails on items without
+    auto-threshold names the same way); with none of them, being present at all is enough.
     """
-    found = find_label(item, label)
+    limit = None if threshold is None else check_number(threshold, "threshold")
+    rule = None if limit is not None else threshold_rule(thresholds, default, auto)
+    wanted = canonical_label(label)
+    found = _find(item, wanted)
     if found is None:
         return False
-    probability, autos = found
-    if threshold is not None:
-        return probability >= float(threshold)
-    rule = threshold_rule(thresholds, default, auto)
-    return rule.clears(canonical_label(label), probability, autos)
+    probability, autos, any_auto_names = found
+    if limit is not None:
+        return probability >= limit
+    assert rule is not None  # for mypy: set whenever limit is None
+    if rule.relies_on_auto and wanted not in rule.thresholds:
+        check_auto_names(item, any_auto_names, rule)
+    return rule.clears(wanted, probability, autos)
 
 
 def present_labels_text(item: Any, limit: int = 10) -> str:
     """``"Order (0.91), Complaint (0.40)"``: the item's labels by confidence, for messages."""
-    labels = sorted((_label_fields(label)[:2] for label in item_labels(item)), key=lambda pair: -pair[1])
+    fields = (label_fields(item, index, label)[:2] for index, label in enumerate(item_labels(item)))
+    labels = sorted(fields, key=lambda pair: -pair[1])
     if not labels:
         return "none"
     text = ", ".join(f"{name} ({probability:.2f})" for name, probability in labels[:limit])

@@ -1,7 +1,9 @@
-"""Compact HTML of one item for log.html: what came in, which labels cleared, which entities.
+"""What log.html says about one item: an HTML block (what came in, which labels cleared,
+which entities) and the one line `Labels Above Threshold` logs about the labels it kept.
 
-Built once per item with plain string joins: a robot logs this for every comment, so it
-must cost far less than the work the robot does with the comment.
+Built once per item with plain string joins and capped at :data:`MAX_LABELS` entries: a
+robot logs this for every comment, so it must cost far less than the work the robot does
+with the comment.
 """
 
 from __future__ import annotations
@@ -9,8 +11,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from .items import field, item_entities, item_labels, item_subject, item_uid
-from .thresholds import ThresholdRule
+from .items import field, item_entities, item_labels, item_subject, item_uid, label_fields
+from .thresholds import Selection, ThresholdRule
 
 SUBJECT_LIMIT = 100
 MAX_LABELS = 25
@@ -26,27 +28,40 @@ def _truncate(text: str, limit: int) -> str:
 
 def _label_rows(item: Any, rule: ThresholdRule | None) -> list[str]:
     rows: list[tuple[float, str, str]] = []
-    for label in item_labels(item):
-        name = field(label, "name")
-        if not isinstance(name, str):
-            name = " > ".join(name)
-        probability = float(field(label, "probability"))
+    for index, label in enumerate(item_labels(item)):
+        name, probability, autos = label_fields(item, index, label)
         if rule is None:
             rows.append((probability, name, f"<td>{probability:.3f}</td>"))
             continue
-        autos = field(label, "auto_thresholds") or ()
-        threshold = rule.threshold_for(name)
-        cleared = rule.clears(name, probability, autos)
-        shown = (
-            "—" if threshold is None else (threshold if isinstance(threshold, str) else f"{threshold:.3f}")
-        )
-        mark = "✔" if cleared else "✘"
+        mark = "✔" if rule.clears(name, probability, autos) else "✘"
+        shown = escape(rule.threshold_text(name))
         rows.append((probability, name, f"<td>{probability:.3f}</td><td>{shown}</td><td>{mark}</td>"))
     rows.sort(key=lambda row: -row[0])
     html = [f"<tr><td>{escape(name)}</td>{cells}</tr>" for _, name, cells in rows[:MAX_LABELS]]
     if len(rows) > MAX_LABELS:
         html.append(f"<tr><td colspan='4'>… and {len(rows) - MAX_LABELS} more labels</td></tr>")
     return html
+
+
+def kept_text(selection: Selection, uid: str, level: str = "all") -> str:
+    """One log line: which labels were kept and what each cleared.
+
+    ``Kept 2 of 5 labels on src.c1: Order > Late Delivery 0.934 >= 0.35; Praise 0.620 >= 0.5
+    (default).`` At most :data:`MAX_LABELS` are spelled out, so the line costs the same on
+    any taxonomy.
+    """
+    names = selection.names
+    rule = selection.rule
+    which = "" if level == "all" else f" ({level})"
+    head = f"Kept {len(names)}{which} of {selection.total} labels on {uid or 'the item'}"
+    if rule.keeps_everything:
+        head += " (no thresholds, default or auto given: every label counts)"
+    if not names:
+        return head + "."
+    confidences = selection.confidences
+    shown = "; ".join(rule.cleared_text(name, confidences[name]) for name in names[:MAX_LABELS])
+    more = f"; and {len(names) - MAX_LABELS} more" if len(names) > MAX_LABELS else ""
+    return f"{head}: {shown}{more}."
 
 
 def _entity_rows(item: Any) -> list[str]:

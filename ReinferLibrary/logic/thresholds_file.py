@@ -6,8 +6,8 @@ Shape (every key optional, but at least one of ``thresholds``/``default``/``auto
     thresholds:                 # label -> 0..1; names as "A > B" or as a list
       Order > Missing: 0.62
       [Order, Damaged]: 0.5
-    default: 0.8                # labels not named above
-    auto: balanced              # high_recall | balanced | high_precision
+    default: 0.8                # labels not named above count at or above this...
+    auto: balanced              # ...or when they carry this auto-threshold name
 
 ``thresholds`` may also be a list of ``{name: ..., threshold: ...}`` entries, the shape the
 API uses for stream label thresholds. Any problem fails with one line naming the file, the
@@ -27,6 +27,7 @@ from yaml.nodes import MappingNode, Node
 
 from ..errors import ThresholdFileError
 from ..models import AUTO_THRESHOLDS, ThresholdConfig, label_name
+from .thresholds import spelling
 
 KEYS = ("model_version", "thresholds", "default", "auto")
 ENTRY_KEYS = ("name", "threshold")
@@ -159,7 +160,7 @@ class _Reader:
     def thresholds(self, value: Any) -> dict[str, float]:
         entries: list[tuple[str, Any, Any]] = []  # (key for messages, raw name, raw threshold)
         if isinstance(value, Mapping):
-            entries = [(f"thresholds[{_key_text(name)!r}]", name, number) for name, number in value.items()]
+            entries = [(f"thresholds[{spelling(name)}]", name, number) for name, number in value.items()]
         elif isinstance(value, list):
             for index, entry in enumerate(value):
                 key = f"thresholds[{index}]"
@@ -178,12 +179,16 @@ class _Reader:
                 "thresholds", f"must be a mapping of label -> 0..1 or a list, got {_show(value)}."
             )
         result: dict[str, float] = {}
-        first_key: dict[str, str] = {}
+        first_spelling: dict[str, Any] = {}
         for key, raw_name, raw_number in entries:
             name = self.label(key, raw_name)
             if name in result:
-                raise self.fail(key, f"label {name!r} is given twice (also as {first_key[name]}).")
-            first_key[name] = key
+                raise self.fail(
+                    key,
+                    f"label {name!r} is given twice, as {spelling(first_spelling[name])} and "
+                    f"{spelling(raw_name)}; keep one.",
+                )
+            first_spelling[name] = raw_name
             result[name] = self.number(key, raw_number)
         return result
 

@@ -103,8 +103,19 @@ def save_thresholds(config: ThresholdConfig, path: str | Path, written_at: datet
                 Path(temporary).unlink()
             raise
     except OSError as error:
-        raise ThresholdFileError(f"Thresholds file '{target}': cannot be written: {error}.") from None
+        raise ThresholdFileError(
+            f"Thresholds file '{target}': cannot be written: {_write_problem(target, error)}; "
+            "choose a path in a folder this robot can write to."
+        ) from None
     return target
+
+
+def _write_problem(target: Path, error: OSError) -> str:
+    """What stopped the write, in words: the OS's reason, without the temporary file's name."""
+    for folder in reversed(target.parents):
+        if folder.exists() and not folder.is_dir():
+            return f"'{folder}' is a file, not a folder"
+    return error.strerror or str(error)
 
 
 def thresholds_from_validation(

@@ -143,6 +143,16 @@ def build_infer_request(
             f"it takes {', '.join(sorted(_argument_names(model)))}."
         )
     options: dict[str, Any] = {name: value for name, value in given.items() if value is not None}
+    if span is not None and span != -1 and truncate != "none":
+        # Elasticsearch answers 400 "[span] must not be provided when [truncate] is [first]"
+        # (first is the usual model default): say so before the call, with the fix.
+        given_truncate = (
+            f"truncate={truncate}" if truncate else "the model's default truncation (usually first)"
+        )
+        raise ReinferConfigurationError(
+            f"span={span} needs truncate=none: Elasticsearch windows long input only when it is "
+            f"not truncated and refuses a span with {given_truncate}; add truncate=none or leave span out."
+        )
     if truncate is not None or span is not None:
         options["tokenization"] = {"truncate": truncate, "span": span}
     try:

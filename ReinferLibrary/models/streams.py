@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, StrictInt, StringConstraints, field_validator
 
 from .base import ApiModel, RequestModel
 from .names import label_parts
@@ -67,3 +67,60 @@ class StreamNew(RequestModel):
 class ResetResult(ApiModel):
     sequence_id: str | None = None
     stream: Stream | None = None
+
+
+# --- request bodies of the stream actions (strict: bad input fails before the call) ---
+
+MAX_BATCH = 1024
+"""The API's upper bound for ``size``, ``max_results`` and ``max_filtered``."""
+
+BatchSize = Annotated[StrictInt, Field(ge=1, le=MAX_BATCH)]
+NonEmptyText = Annotated[str, StringConstraints(min_length=1, pattern=r"\S")]
+"""Text with at least one non-space character (a sequence id, a uid, an exception type)."""
+
+
+class FetchRequest(RequestModel):
+    """Body of ``POST .../fetch``."""
+
+    size: BatchSize = 16
+    max_filtered: BatchSize | None = None
+
+
+class ResultsQuery(RequestModel):
+    """Query of ``GET .../results`` (checked like a body, sent as parameters)."""
+
+    max_results: BatchSize = 16
+    max_filtered: BatchSize | None = None
+
+
+class AdvanceRequest(RequestModel):
+    """Body of ``POST .../advance``."""
+
+    sequence_id: NonEmptyText
+
+
+class ResetRequest(RequestModel):
+    """Body of ``POST .../reset``: RFC 3339 in UTC (the client formats it)."""
+
+    to_comment_created_at: NonEmptyText
+
+
+class ExceptionMetadata(RequestModel):
+    type: NonEmptyText
+
+
+class ExceptionTag(RequestModel):
+    metadata: ExceptionMetadata
+    uid: NonEmptyText
+
+
+class TagExceptionsRequest(RequestModel):
+    """Body of ``PUT .../exceptions``."""
+
+    exceptions: list[ExceptionTag] = Field(min_length=1)
+
+
+class UntagExceptionsQuery(RequestModel):
+    """Query of ``DELETE .../exceptions`` (``?uid=...&uid=...``), checked like a body."""
+
+    uids: list[NonEmptyText] = Field(min_length=1)

@@ -1,10 +1,12 @@
-"""The ASGI application: FastAPI routes wrapped in three thin ASGI layers.
+"""The ASGI application: FastAPI routes wrapped in four thin ASGI layers.
 
-From the outside in: bearer auth of ``/api`` (401 envelope), fault injection (must see uvicorn's own
-``send`` to drop connections, so it sits outside Starlette's middleware), ``id:<hex>``
-path aliases, then FastAPI. Every error leaves as an envelope whose ``status`` agrees with
-the HTTP code: FastAPI's 422 validation errors become 400s naming the field, unknown routes
-404s, unexpected exceptions 500s.
+From the outside in: the error guard (an unexpected exception becomes the 500 envelope and
+never reaches uvicorn, which would drop the keep-alive connection), bearer auth of ``/api``
+(401 envelope), fault injection (must reach uvicorn's transport to drop connections, so it
+sits outside Starlette's middleware), ``id:<hex>`` path aliases, then FastAPI. Every error
+leaves as an envelope whose ``status`` agrees with the HTTP code: FastAPI's 422 validation
+errors become 400s naming the field, unknown routes 404s, unexpected exceptions 500s.
+``/docs`` is an offline route list, ``/docs/swagger`` Swagger UI (see :mod:`.apidocs`).
 
 ``owner%2Fname`` path segments need no special handling: uvicorn decodes ``%2F`` before
 routing, so ``/datasets/acme%2Fretail-inbox/streams`` routes like ``/datasets/acme/retail-inbox/streams``.
@@ -21,13 +23,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import routes_datasets, routes_predict, routes_sandbox, routes_sources, routes_streams
+from . import apidocs, routes_datasets, routes_predict, routes_sandbox, routes_sources, routes_streams
 from .auth import BearerAuthMiddleware
 from .context import Sandbox
 from .elastic import create_elastic_router
 from .elastic_backend import SandboxElasticBackend
 from .envelope import ApiError, api_error_response, error_response, status_line
 from .faults import FaultMiddleware
+from .guard import ErrorGuard
 from .schemas import describe_errors
 
 LOG = logging.getLogger("ReinferLibrary.sandbox")
@@ -37,10 +40,16 @@ A local server that speaks the Re:infer / UiPath Communications Mining REST API,
 SQLite and a real scikit-learn model, so robots and tests run offline.
 
 Every `/api` route needs `Authorization: Bearer <token>` (the token the sandbox was started
-with), except `GET /api/_sandbox/health`. The Elasticsearch routes (`/`, `/_ml/trained_models`)
-take the same token as `ApiKey <token>` or `Bearer <token>`. Paths accept `owner/name`, `owner%2Fname` and
-`id:<hex>` for sources and datasets. Routes under `/api/_sandbox/` are sandbox
-administration (training, tags, faults) and do not exist on a real tenant.
+with; the scheme name is case-insensitive), except `GET /api/_sandbox/health`. The
+Elasticsearch routes (`/`, `/_ml/trained_models`) take the same token as `ApiKey <token>` or
+`Bearer <token>`. Paths accept `owner/name`, `owner%2Fname` and `id:<hex>` for sources and
+datasets. Routes under `/api/_sandbox/` are sandbox administration (training, tags, faults)
+and do not exist on a real tenant. Errors are `{"status": "error", "message": "..."}`
+envelopes whose message starts with the HTTP status.
+
+`/docs` lists the routes and works offline; Swagger UI at `/docs/swagger` loads its scripts
+from a CDN (it needs internet access): use its "Authorize" button with the token, then
+"Try it out".
 """
 
 _ID_PATH = re.compile(
@@ -82,8 +91,8 @@ class SandboxApp:
     def __init__(self, sandbox: Sandbox, token: str) -> None:
         self.sandbox = sandbox
         self.api = build_api(sandbox, token)
-        self._app = BearerAuthMiddleware(
-            FaultMiddleware(IdPathAliases(self.api, sandbox), sandbox.faults), token
+        self._app = ErrorGuard(
+            BearerAuthMiddleware(FaultMiddleware(IdPathAliases(self.api, sandbox), sandbox.faults), token)
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -91,8 +100,15 @@ class SandboxApp:
 
 
 def build_api(sandbox: Sandbox, token: str) -> FastAPI:
-    api = FastAPI(title="ReinferLibrary sandbox", description=DESCRIPTION, version="1")
+    api = FastAPI(
+        title="ReinferLibrary sandbox",
+        description=DESCRIPTION,
+        version="1",
+        docs_url=apidocs.SWAGGER_PATH,
+        redoc_url=None,
+    )
     api.state.sandbox = sandbox
+    apidocs.install(api)
     for module in (routes_sources, routes_datasets, routes_streams, routes_predict, routes_sandbox):
         api.include_router(module.router)
     # Elasticsearch trained-model inference at the base URL; it checks its own credentials.
@@ -103,8 +119,13 @@ def build_api(sandbox: Sandbox, token: str) -> FastAPI:
         return api_error_response(error)
 
     @api.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, error: RequestValidationError) -> Response:
-        return error_response(400, f"{status_line(400)}: {describe_errors(error.errors())}")
+    async def _invalid(request: Request, error: RequestValidationError) -> Response:
+        errors = error.errors()
+        body = None
+        if any(item.get("type") == "json_invalid" for item in errors):
+            # The body was read already (Starlette caches it); it gives the error a line and column.
+            body = (await request.body()).decode("utf-8", "replace")
+        return error_response(400, f"{status_line(400)}: {describe_errors(errors, body=body)}")
 
     @api.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> Response:

@@ -1,7 +1,8 @@
 """Bearer-token authentication for every ``/api`` route (except the readiness probe).
 
 The sandbox has exactly one valid token, given at start. It is compared in constant time
-and never logged or echoed.
+and never logged or echoed. The scheme name is case-insensitive, as HTTP auth schemes are
+(RFC 9110 11.1): ``bearer <token>`` is accepted too.
 """
 
 from __future__ import annotations
@@ -23,12 +24,15 @@ class BearerAuthMiddleware:
         if not token:
             raise ValueError("the sandbox needs a non-empty token")
         self.app = app
-        self._expected = f"Bearer {token}".encode()
+        self._expected = token.encode()
 
     def authorised(self, scope: Scope) -> bool:
         for name, value in scope.get("headers", ()):
             if name == b"authorization":
-                return hmac.compare_digest(value.strip(), self._expected)
+                scheme, _, credentials = value.strip().partition(b" ")
+                # Always compare, so a wrong scheme takes as long as a wrong token.
+                matches = hmac.compare_digest(credentials.strip(), self._expected)
+                return matches and scheme.lower() == b"bearer"
         return False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -3,7 +3,8 @@
 The server binds its socket itself (so ``--port 0`` picks a free port and the real one is
 known), seeds the demo tenant on the first start of an empty data directory, then prints
 ``ready at http://HOST:PORT`` once uvicorn accepts connections. Everything persists in
-``--data-dir``.
+``--data-dir``. A port that is taken (or a host that cannot be bound) ends the command at
+once with one line on stderr and exit code 2, as a bad ``--faults`` spec does.
 """
 
 from __future__ import annotations
@@ -116,12 +117,23 @@ def serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     except FaultSpecError as error:
         parser.error(f"--faults: {error}")
     try:
+        # Before seeding: an occupied port should fail at once, not after a minute of training.
+        sock = bind(args.host, args.port)
+    except OSError as error:
+        sandbox.store.close()
+        print(
+            f"reinfer-sandbox: cannot listen on {args.host}:{args.port}: {error.strerror or error};"
+            " choose another --port (0 picks a free one)",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 2
+    try:
         if args.seed == "demo" and sandbox.store.is_empty():
             if not demo_available():
                 print("demo data not found; starting empty", flush=True)
             else:
                 print(seed_demo(sandbox).summary(), flush=True)
-        sock = bind(args.host, args.port)
         port = sock.getsockname()[1]
         host = f"[{args.host}]" if ":" in args.host else args.host
         config = uvicorn.Config(
@@ -134,6 +146,7 @@ def serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         ready = f"reinfer sandbox ready at http://{host}:{port}"
         ReadyServer(config, ready, sandbox.store.close).run(sockets=[sock])
     except SeedError as error:
+        sock.close()
         print(f"reinfer-sandbox: cannot seed the demo tenant: {error}", file=sys.stderr, flush=True)
         return 2
     finally:

@@ -61,10 +61,17 @@ class Analysis:
     properties: list[dict[str, Any]]
 
 
-def analyse(content: dict[str, Any], timezone: str | None) -> Analysis:
-    """Text, entities and label properties of one comment or document."""
+def analyse(content: dict[str, Any], timezone: str | None, timestamp: str | None = None) -> Analysis:
+    """Text, entities and label properties of one comment or document.
+
+    ``timestamp`` is the send time as the client wrote it (with its UTC offset); the content's
+    own ``timestamp`` is already normalised to UTC, so it is only the fallback. ``timezone``
+    (the source's or dataset's configured one, if any) overrides the offset, as in
+    :func:`.nlp.dates.comment_clock`.
+    """
     text = comment_text(content)
-    entities = extract_entities(content.get("messages", []), content.get("timestamp"), timezone)
+    written = timestamp or content.get("timestamp")
+    entities = extract_entities(content.get("messages", []), written, timezone)
     return Analysis(text, entities, label_properties(text))
 
 
@@ -141,7 +148,7 @@ def _sync(
             counts.new += 1
             stamp = created_at[index] if created_at is not None else store.next_created_at()
             comment_json = served(content, source_id, stamp, stamp, False)
-        analysis = analyse(content, timezone)
+        analysis = analyse(content, timezone, comment.written_timestamp)
         previous[comment.id] = comment_json
         writes[comment.id] = CommentWrite(
             comment_id=comment.id,
@@ -201,7 +208,15 @@ def _header_map(document: RawEmailDocument) -> dict[str, list[str]]:
     return headers
 
 
-def comment_from_raw_email(document: RawEmailDocument) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RawEmailComment:
+    """A comment parsed from a raw email, and its send time with the ``Date`` header's offset."""
+
+    content: dict[str, Any]
+    written_timestamp: str
+
+
+def comment_from_raw_email(document: RawEmailDocument) -> RawEmailComment:
     """A parsed comment (reference 5.3 ``comments``) from a raw email's headers and body."""
     headers = _header_map(document)
 
@@ -218,7 +233,9 @@ def comment_from_raw_email(document: RawEmailDocument) -> dict[str, Any]:
             moment = parsedate_to_datetime(first("date") or "")
         except (TypeError, ValueError):
             moment = timeutil.now()
-    stamp = timeutil.user(moment if moment.tzinfo else moment.replace(tzinfo=timeutil.now().tzinfo))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timeutil.now().tzinfo)
+    stamp = timeutil.user(moment)
     body = document.raw_email.body
     text = body.plain if body.plain is not None else html_to_text(body.html or "")
     message: dict[str, Any] = {"body": {"text": text}}
@@ -235,7 +252,7 @@ def comment_from_raw_email(document: RawEmailDocument) -> dict[str, Any]:
     if comment_id is None:
         basis = first("message-id") or f"{stamp}\n{text}"
         comment_id = hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
-    return {
+    content = {
         "id": comment_id,
         "timestamp": stamp,
         "user_properties": document.user_properties,
@@ -246,3 +263,4 @@ def comment_from_raw_email(document: RawEmailDocument) -> dict[str, Any]:
         ],
         "thread_id": None,
     }
+    return RawEmailComment(content, moment.isoformat())

@@ -1,7 +1,7 @@
 """Elasticsearch trained-model inference, emulated for the sandbox.
 
 ``create_elastic_router(backend)`` returns a FastAPI router serving, at the sandbox's base
-URL, what an Elasticsearch 8.x cluster answers for:
+URL, what an Elasticsearch 9.x cluster (``version.number`` 9.1.0) answers for:
 
 * ``GET /`` and ``HEAD /``: cluster info (``es.info()`` / ``es.ping()`` of the official client);
 * ``GET /_ml/trained_models[/{model_id}]``: model configurations (ids, comma lists, ``*``);
@@ -9,8 +9,11 @@ URL, what an Elasticsearch 8.x cluster answers for:
 
 Every response carries ``X-elastic-product: Elasticsearch`` (the official Python client
 refuses a server without it) and answers a ``compatible-with=N`` request with the matching
-``application/vnd.elasticsearch+json;compatible-with=N`` content type. Errors have the
-Elasticsearch shape ``{"error": {"root_cause": [...], "type", "reason"}, "status"}``.
+``application/vnd.elasticsearch+json;compatible-with=N`` content type. As in Elasticsearch 9,
+N must be 9 or 8: ``compatible-with=7`` (an 8.x client asking for 7.x answers) is a 400
+``media_type_header_exception``, with the same body a real 9.x cluster sends, so a client
+that would fail on a real cluster fails here too. Errors have the Elasticsearch shape
+``{"error": {"root_cause": [...], "type", "reason"}, "status"}``.
 
 Models come from an :class:`ElasticBackend` the sandbox server implements: a model for
 which ``classification_labels`` returns labels is a ``text_classification`` model; any
@@ -35,9 +38,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-ES_VERSION = "8.15.0"
+ES_VERSION = "9.1.0"
+LUCENE_VERSION = "10.2.2"
+API_VERSIONS = (9, 8)
+"""REST API versions a 9.x cluster serves (``compatible-with=N``): its own and the previous major."""
 MAX_SEQUENCE_LENGTH = 512
 """Tokens a sandbox model reads (BERT-like, two of them special) before truncation applies."""
+MODEL_TRUNCATE = "first"
+"""The models' configured ``truncate`` (what applies when a request leaves it out)."""
 TEXT_FIELD = "text_field"
 DEFAULT_RESULTS_FIELD = "predicted_value"
 TRUNCATE_VALUES = ("first", "second", "none")
@@ -73,7 +81,11 @@ class ElasticBackend(Protocol):
     """What the sandbox server provides to the emulated Elasticsearch routes."""
 
     def check_auth(self, authorization_header: str | None) -> bool:
-        """True when the ``Authorization`` header (``ApiKey <token>`` or ``Bearer <token>``) is valid."""
+        """True when the ``Authorization`` header is valid.
+
+        The sandbox accepts ``ApiKey <token>``, ``Bearer <token>`` and ``Basic`` with any user
+        name and the token as password.
+        """
         ...
 
     def model_ids(self) -> list[str]:
@@ -96,17 +108,22 @@ class ElasticBackend(Protocol):
 class EsError(Exception):
     """An error answered in the Elasticsearch shape."""
 
-    def __init__(self, status: int, kind: str, reason: str) -> None:
+    def __init__(self, status: int, kind: str, reason: str, cause: tuple[str, str] | None = None) -> None:
         super().__init__(reason)
         self.status = status
         self.kind = kind
         self.reason = reason
+        self.cause = cause
+        """``(type, reason)`` of the exception this one wraps (``caused_by``), if any."""
 
     def body(self) -> dict[str, Any]:
-        cause: dict[str, Any] = {"type": self.kind, "reason": self.reason}
+        root: dict[str, Any] = {"type": self.kind, "reason": self.reason}
         if self.status == 401:
-            cause["header"] = {"WWW-Authenticate": list(_WWW_AUTHENTICATE)}
-        return {"error": {"root_cause": [cause], **cause}, "status": self.status}
+            root["header"] = {"WWW-Authenticate": list(_WWW_AUTHENTICATE)}
+        error: dict[str, Any] = {"root_cause": [root], **root}
+        if self.cause is not None:
+            error["caused_by"] = {"type": self.cause[0], "reason": self.cause[1]}
+        return {"error": error, "status": self.status}
 
 
 _WWW_AUTHENTICATE = ('Basic realm="security", charset="UTF-8"', 'Bearer realm="security"', "ApiKey")
@@ -120,21 +137,69 @@ def _media_type(request: Request) -> str:
     return "application/json"
 
 
-def _json(request: Request, status: int, body: Any) -> Response:
+def _json(request: Request, status: int, body: Any, *, plain: bool = False) -> Response:
     return JSONResponse(
         body,
         status_code=status,
-        media_type=_media_type(request),
+        media_type="application/json" if plain else _media_type(request),
         headers={"X-elastic-product": "Elasticsearch"},
     )
 
 
 def _error(request: Request, error: EsError) -> Response:
-    response = _json(request, error.status, error.body())
+    # A refused compatible-with=N is answered in plain JSON: there is no version N to answer in.
+    plain = error.kind == "media_type_header_exception"
+    response = _json(request, error.status, error.body(), plain=plain)
     if error.status == 401:
         for value in _WWW_AUTHENTICATE:
             response.headers.append("WWW-Authenticate", value)
     return response
+
+
+def _api_version(header: str | None) -> int | None:
+    match = _COMPATIBLE.search(header or "")
+    return int(match.group(1)) if match else None
+
+
+def _has_content(request: Request) -> bool:
+    length = request.headers.get("content-length", "0").strip()
+    chunked = "chunked" in request.headers.get("transfer-encoding", "").lower()
+    return chunked or (length.isdigit() and int(length) > 0)
+
+
+def _check_media_types(request: Request, has_content: bool) -> None:
+    """Elasticsearch's own rules (``RestCompatibleVersionHelper``) for ``compatible-with=N``."""
+    accept, content_type = request.headers.get("accept"), request.headers.get("content-type")
+    asked, sent = _api_version(accept), _api_version(content_type)
+    current, oldest = API_VERSIONS[0], API_VERSIONS[-1]
+    problem: str | None = None
+    if asked is not None and not oldest <= asked <= current:
+        problem = (
+            f"Accept version must be either version {current} or {oldest}, but found {asked}. Accept={accept}"
+        )
+    elif has_content and sent is not None and not oldest <= sent <= current:
+        problem = (
+            f"Content-Type version must be either version {current} or {oldest}, but found {sent}. "
+            f"Content-Type={content_type}"
+        )
+    elif has_content and asked is not None and sent is not None and asked != sent:
+        problem = (
+            "A compatible version is required on both Content-Type and Accept headers if either one has "
+            "requested a compatible version and the compatible versions must match. "
+            f"Accept={accept}, Content-Type={content_type}"
+        )
+    elif has_content and (asked is None) != (sent is None):
+        problem = (
+            "A compatible version is required on both Content-Type and Accept headers if either one has "
+            f"requested a compatible version. Accept={accept}, Content-Type={content_type}"
+        )
+    if problem is not None:
+        raise EsError(
+            400,
+            "media_type_header_exception",
+            "Invalid media-type value on headers [Accept, Content-Type]",
+            cause=("status_exception", problem),
+        )
 
 
 def _check_request(backend: ElasticBackend, request: Request) -> None:
@@ -147,14 +212,6 @@ def _check_request(backend: ElasticBackend, request: Request) -> None:
             "for this request"
         )
         raise EsError(401, "security_exception", reason)
-    for name in ("accept", "content-type"):
-        match = _COMPATIBLE.search(request.headers.get(name, ""))
-        if match and match.group(1) not in ("7", "8", "9"):
-            raise EsError(
-                400,
-                "media_type_header_exception",
-                f"Invalid media-type value on headers [{name.title()}]: compatible-with={match.group(1)}",
-            )
 
 
 # --- model configurations ------------------------------------------------------------
@@ -177,7 +234,7 @@ def _model_config(model_id: str, task: str, labels: list[str] | None) -> dict[st
                 "do_lower_case": False,
                 "with_special_tokens": True,
                 "max_sequence_length": MAX_SEQUENCE_LENGTH,
-                "truncate": "first",
+                "truncate": MODEL_TRUNCATE,
                 "span": -1,
             }
         },
@@ -318,15 +375,33 @@ def _check_options(
                 f"[truncate] must be one of [first, second, none], got [{truncate}]",
             )
         span = tokenization.get("span")
-        if span is not None and (isinstance(span, bool) or not isinstance(span, int) or span < -1):
-            raise EsError(400, "x_content_parse_exception", "[span] must be an integer >= -1")
-        if span is not None and span > -1 and truncate not in (None, "none"):
-            raise EsError(
-                400, "illegal_argument_exception", "[span] can only be set when [truncate] is [none]"
-            )
-        if span is not None and span > -1:
+        if span is not None and (isinstance(span, bool) or not isinstance(span, int)):
+            raise EsError(400, "x_content_parse_exception", "[tokenization] failed to parse field [span]")
+        if span is not None and span != -1:
+            _check_span(span, truncate)
             truncate = "span"
     return results_field, top, truncate, renamed
+
+
+def _check_span(span: int, truncate: str | None) -> None:
+    """Elasticsearch's ``Tokenization`` rules for a span (the model's own truncate is ``first``)."""
+    effective = truncate or MODEL_TRUNCATE
+    if effective != "none":
+        # Left out, truncate is the model's own (first): Elasticsearch refuses that too.
+        reason = f"[span] must not be provided when [truncate] is [{effective}]"
+    elif span < -1:
+        reason = (
+            "[span] must be non-negative to indicate span length or [-1] to indicate no windowing "
+            "should occur"
+        )
+    elif span > MAX_SEQUENCE_LENGTH:
+        reason = (
+            f"[span] provided [{span}] must not be greater than [max_sequence_length] provided "
+            f"[{MAX_SEQUENCE_LENGTH}]"
+        )
+    else:
+        return
+    raise EsError(400, "illegal_argument_exception", reason)
 
 
 def _fit(text: str, truncate: str | None) -> tuple[str, bool]:
@@ -469,11 +544,11 @@ def _cluster_info() -> dict[str, Any]:
             "build_flavor": "default",
             "build_type": "docker",
             "build_hash": "sandbox",
-            "build_date": "2024-08-05T10:05:34.233336849Z",
+            "build_date": "2025-07-24T14:18:42.152385932Z",
             "build_snapshot": False,
-            "lucene_version": "9.11.1",
-            "minimum_wire_compatibility_version": "7.17.0",
-            "minimum_index_compatibility_version": "7.0.0",
+            "lucene_version": LUCENE_VERSION,
+            "minimum_wire_compatibility_version": "8.19.0",
+            "minimum_index_compatibility_version": "8.0.0",
         },
         "tagline": "You Know, for Search",
     }
@@ -516,6 +591,8 @@ def create_elastic_router(backend: ElasticBackend, *, include_root: bool = True)
 
     async def answer(request: Request, work: Callable[[], Any]) -> Response:
         try:
+            # Elasticsearch reads the media types while parsing the request, before authenticating.
+            _check_media_types(request, _has_content(request))
             _check_request(backend, request)
             # Models are CPU work: keep them off the event loop so other routes stay responsive.
             return _json(request, 200, await run_in_threadpool(work))

@@ -8,11 +8,15 @@ At the sandbox's base URL, ``/_ml/trained_models`` lists:
   id; they share the extractor).
 
 If two projects hold datasets with the same name, the first project (by name) owns the ids.
-Authentication uses the sandbox token, sent as ``ApiKey <token>`` or ``Bearer <token>``.
+Authentication uses the sandbox token, sent as ``ApiKey <token>``, ``Bearer <token>`` or
+HTTP Basic with any user name and the token as password (so username/password connections
+can be tested too).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 from typing import Any
 
@@ -26,11 +30,24 @@ class SandboxElasticBackend:
 
     def __init__(self, sandbox: Sandbox, token: str) -> None:
         self.sandbox = sandbox
+        self._token = token.encode()
         self._accepted = (f"ApiKey {token}".encode(), f"Bearer {token}".encode())
 
     def check_auth(self, authorization_header: str | None) -> bool:
-        given = (authorization_header or "").strip().encode()
-        return any(hmac.compare_digest(given, accepted) for accepted in self._accepted)
+        given = (authorization_header or "").strip()
+        scheme, _, credentials = given.partition(" ")
+        if scheme.lower() == "basic":
+            return self._basic_password_ok(credentials.strip())
+        return any(hmac.compare_digest(given.encode(), accepted) for accepted in self._accepted)
+
+    def _basic_password_ok(self, credentials: str) -> bool:
+        try:
+            decoded = base64.b64decode(credentials, validate=True)
+        except (binascii.Error, ValueError):
+            return False
+        user, colon, password = decoded.partition(b":")
+        # Any user name: the sandbox has one secret, the token, and it is the password.
+        return bool(colon) and bool(user) and hmac.compare_digest(password, self._token)
 
     def _catalogue(self) -> tuple[dict[str, tuple[str, int]], list[str]]:
         classifiers: dict[str, tuple[str, int]] = {}

@@ -10,7 +10,8 @@ Grammar (items separated by commas, whitespace ignored)::
            | ROUTE ":" KIND ["@" PROBABILITY]  PROBABILITY 0..1, default 1
     ROUTE := "*" | fetch | results | advance | reset | exceptions | streams | predict | sync
            | comments | datasets | sources | projects | validation | model-tags
-           | get | post | put | delete        (any route with that HTTP method)
+           | get | post | put | delete        (any /api route with that HTTP method)
+           | infer                            (Elasticsearch POST /_ml/trained_models/ID/_infer)
     KIND  := 429            rate limited, with "Retry-After: 1"
            | 429-noretry    rate limited, no Retry-After header
            | 4xx | 5xx      that status with an error envelope (e.g. 500, 502, 503, 409)
@@ -24,17 +25,27 @@ Route names: ``streams`` covers stream and trigger create/get/list/update/delete
 get/delete comment. Rules are tried in order for every ``/api`` request (never for
 ``/api/_sandbox/...``, so a test can always switch faults off): every matching ``slow`` rule
 that fires adds its delay; the first matching error or ``drop`` rule that fires answers the
-request. With ``seed=N`` the same requests in the same order meet the same faults.
+request. With ``seed=N`` the same requests in the same order meet the same faults. An error
+message names the rule as written in the spec (``injected by the sandbox fault 'fetch:429'``).
+
+``infer`` is the Elasticsearch inference route (``POST /_ml/trained_models/{id}/_infer`` and
+its deprecated ``/deployment/_infer`` form). Only rules that name ``infer`` apply to it (not
+``*`` nor ``post``), so a chaos spec written for the Communications Mining API leaves
+Elasticsearch alone. Its errors have Elasticsearch's shape, ``{"error": {"root_cause": [...],
+"type", "reason"}, "status"}`` (type ``es_rejected_execution_exception`` for 429,
+``status_exception`` otherwise), with the ``X-elastic-product: Elasticsearch`` header.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import re
 import threading
 from dataclasses import dataclass
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .envelope import error_response, status_line
@@ -55,8 +66,11 @@ ROUTE_NAMES = frozenset(
         "projects",
         "validation",
         "model-tags",
+        "infer",
     }
 )
+# Routes outside /api: only a rule naming them applies (not "*" nor a method rule).
+OPT_IN_ROUTES = frozenset({"infer"})
 METHOD_NAMES = frozenset({"get", "post", "put", "delete"})
 _LAST_SEGMENT = {
     "fetch": "fetch",
@@ -73,6 +87,8 @@ _LAST_SEGMENT = {
     "model-tags": "model-tags",
 }
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s)?$")
+_INFER = re.compile(r"^/_ml/trained_models/[^/]+(?:/deployment)?/_infer/?$")
+_COMPATIBLE = re.compile(r"compatible-with\s*=\s*(\d+)")
 
 
 class FaultSpecError(ValueError):
@@ -87,6 +103,7 @@ class Rule:
     status: int = 0
     retry_after: bool = False
     seconds: float = 0.0
+    text: str = ""  # the item as written in the spec, for messages
 
 
 @dataclass(frozen=True)
@@ -100,6 +117,8 @@ class Decision:
 
 def route_name(method: str, path: str) -> str | None:
     """The fault route name of a request, or None when faults never apply to it."""
+    if method.upper() == "POST" and _INFER.match(path):
+        return "infer"
     if not path.startswith("/api/") or path.startswith("/api/_sandbox/"):
         return None
     segments = [segment for segment in path.split("/") if segment]
@@ -122,14 +141,14 @@ def _duration(text: str, item: str) -> float:
 
 def _kind(text: str, route: str, probability: float, item: str) -> Rule:
     if text == "drop":
-        return Rule(route, "drop", probability)
+        return Rule(route, "drop", probability, text=item)
     if text.startswith("slow="):
-        return Rule(route, "slow", probability, seconds=_duration(text[5:], item))
+        return Rule(route, "slow", probability, seconds=_duration(text[5:], item), text=item)
     retry_after = text == "429"
     if text == "429-noretry":
         text = "429"
     if text.isdigit() and 400 <= int(text) <= 599:
-        return Rule(route, "status", probability, status=int(text), retry_after=retry_after)
+        return Rule(route, "status", probability, status=int(text), retry_after=retry_after, text=item)
     raise FaultSpecError(
         f"fault '{item}': kind '{text}' is not 429, 429-noretry, a 4xx/5xx code, slow=<time> or drop"
     )
@@ -199,29 +218,30 @@ class FaultInjector:
         route = route_name(method, path)
         if route is None:
             return None
-        verb = method.lower()
+        accepted = {route} if route in OPT_IN_ROUTES else {"*", route, method.lower()}
         delay = 0.0
         with self._lock:
             for rule in self._rules:
-                if rule.route not in ("*", route, verb) or self._random.random() >= rule.probability:
+                if rule.route not in accepted or self._random.random() >= rule.probability:
                     continue
                 if rule.kind == "slow":
                     delay += rule.seconds
                     continue
-                name = f"{rule.route}:{rule.kind}"
-                return Decision(delay, rule.status, rule.retry_after, rule.kind == "drop", name)
+                return Decision(delay, rule.status, rule.retry_after, rule.kind == "drop", rule.text)
         return Decision(delay) if delay else None
 
 
 async def drop_connection(send: Send) -> bool:
     """Abort the client connection without a response; True if it could be done.
 
-    Uvicorn's ``send`` is a bound method of the request cycle, which owns the transport.
+    Uvicorn's ``send`` is a bound method of the request cycle, which owns the transport; the
+    error guard (:mod:`.guard`) wraps it and keeps the transport as ``send.transport``.
     Aborting it and yielding once lets uvicorn see the disconnect, so it neither logs an error
     nor tries to answer. This only works from outside Starlette's own middleware, which wraps
-    ``send``; the fault middleware is therefore the outermost ASGI layer.
+    ``send``; the fault middleware therefore sits outside the FastAPI app.
     """
-    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    owner = getattr(send, "__self__", None)
+    transport = getattr(send, "transport", None) or getattr(owner, "transport", None)
     if transport is None or not hasattr(transport, "abort"):
         return False
     transport.abort()
@@ -230,8 +250,28 @@ async def drop_connection(send: Send) -> bool:
     return True
 
 
+def elastic_error(scope: Scope, code: int, reason: str, headers: dict[str, str] | None) -> Response:
+    """An injected error in Elasticsearch's shape, as the official client expects it."""
+    kind = "es_rejected_execution_exception" if code == 429 else "status_exception"
+    cause = {"type": kind, "reason": reason}
+    media_type = "application/json"
+    for name, value in scope.get("headers", ()):
+        if name in (b"accept", b"content-type"):
+            match = _COMPATIBLE.search(value.decode("latin-1"))
+            if match:
+                media_type = f"application/vnd.elasticsearch+json;compatible-with={match.group(1)}"
+                break
+    body = json.dumps({"error": {"root_cause": [cause], **cause}, "status": code})
+    return Response(
+        body.encode("utf-8"),
+        status_code=code,
+        media_type=media_type,
+        headers={"X-elastic-product": "Elasticsearch", **(headers or {})},
+    )
+
+
 class FaultMiddleware:
-    """Outermost ASGI layer: applies the injector's decision before the app sees the request."""
+    """Applies the injector's decision before the app sees the request (outside FastAPI)."""
 
     def __init__(self, app: ASGIApp, injector: FaultInjector) -> None:
         self.app = app
@@ -252,7 +292,11 @@ class FaultMiddleware:
         if decision.drop or decision.status:
             code = decision.status or 503
             headers = {"Retry-After": "1"} if decision.retry_after else None
-            message = f"{status_line(code)}: injected by the sandbox fault '{decision.rule}'"
-            await error_response(code, message, headers)(scope, receive, send)
+            reason = f"injected by the sandbox fault '{decision.rule}'"
+            if route_name(scope["method"], scope["path"]) in OPT_IN_ROUTES:
+                response = elastic_error(scope, code, reason, headers)
+            else:
+                response = error_response(code, f"{status_line(code)}: {reason}", headers)
+            await response(scope, receive, send)
             return
         await self.app(scope, receive, send)

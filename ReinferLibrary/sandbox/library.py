@@ -189,10 +189,16 @@ class SandboxLibrary:
         ``datasets``, ``sources``, ``projects``, ``validation``, ``model-tags``) or an HTTP
         method (``get``, ``post``, ``put``, ``delete``). KIND is ``429`` (with
         ``Retry-After: 1``), ``429-noretry``, any 4xx/5xx code, ``slow=2s`` / ``slow=250ms``
-        or ``drop`` (close the connection without answering).
+        or ``drop`` (close the connection without answering). An injected error's message
+        names the item as written, e.g. ``injected by the sandbox fault 'fetch:429@0.3'``.
+
+        ``infer`` is the Elasticsearch inference route (``POST /_ml/trained_models/ID/_infer``);
+        only items naming it apply there (``*`` and ``post`` do not), and its errors come in
+        Elasticsearch's error shape.
 
         Example:
         | Set Sandbox Faults    fetch:429@0.3,fetch:503@0.1,advance:drop@0.2,*:slow=2s@0.05,seed=7
+        | Set Sandbox Faults    infer:429@0.5,infer:slow=1s@0.2,seed=3
         | Set Sandbox Faults    # all faults off
         """
         self._admin("PUT", "/faults", {"spec": spec})

@@ -61,7 +61,9 @@ def label_defs(fields: DatasetNew) -> list[dict[str, Any]]:
 
 
 def build_dataset(owner: str, name: str, fields: DatasetNew, timezone: str | None) -> dict[str, Any]:
-    """The API's Dataset object (reference 2.7)."""
+    """The API's Dataset object (reference 2.7). ``_timezone`` is the configured timezone (the
+    dataset's own, else its first source's), or null: dates are then read in the offset of
+    each comment's timestamp."""
     now = timeutil.platform(timeutil.now())
     labels = label_defs(fields)
     return {
@@ -105,7 +107,8 @@ def build_dataset(owner: str, name: str, fields: DatasetNew, timezone: str | Non
             {"id": PROPERTY_IDS.get(prop, f"{index + 1:016x}"), "name": prop}
             for index, prop in enumerate(fields.label_properties)
         ],
-        "_timezone": fields.timezone or timezone or "UTC",
+        # None unless configured: a date is then read in the offset of the comment's own timestamp.
+        "_timezone": fields.timezone or timezone,
         "_preferred_locales": ["en-GB"],
         "_dataset_flags": [],
         "_model_config": {},

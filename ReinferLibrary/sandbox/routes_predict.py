@@ -38,9 +38,16 @@ def _model(
 
 
 def _predict_contents(
-    found: dict[str, Any], model: LoadedModel, contents: list[dict[str, Any]], options: PredictOptions
+    found: dict[str, Any],
+    model: LoadedModel,
+    contents: list[dict[str, Any]],
+    written: list[str | None],
+    options: PredictOptions,
 ) -> dict[str, Any]:
-    analyses = [analyse(content, found.get("_timezone")) for content in contents]
+    """``written``: each document's timestamp as sent, whose offset dates are read in unless
+    the dataset has a configured timezone."""
+    timezone = found.get("_timezone")
+    analyses = [analyse(content, timezone, stamp) for content, stamp in zip(contents, written, strict=True)]
     scores = model.score([analysis.text for analysis in analyses])
     return {
         "model": model.info,
@@ -56,7 +63,8 @@ def predict(owner: str, dataset: str, version: str, body: PredictRequest, sb: Sa
     contents = [
         document.model_dump(mode="json", by_alias=True, exclude_none=True) for document in body.documents
     ]
-    payload = _predict_contents(found, model, contents, body)
+    written = [document.written_timestamp for document in body.documents]
+    payload = _predict_contents(found, model, contents, written, body)
     if body.include_comments:
         payload["comments"] = contents
     return ok(**payload)
@@ -89,8 +97,10 @@ def predict_raw_emails(
     owner: str, dataset: str, version: str, body: PredictRawEmailsRequest, sb: SandboxDep
 ) -> Response:
     found, model = _model(sb, owner, dataset, version, body)
-    contents = [comment_from_raw_email(document) for document in body.documents]
-    payload = _predict_contents(found, model, contents, body)
+    parsed = [comment_from_raw_email(document) for document in body.documents]
+    contents = [email.content for email in parsed]
+    written: list[str | None] = [email.written_timestamp for email in parsed]
+    payload = _predict_contents(found, model, contents, written, body)
     if body.include_comments:
         payload["comments"] = contents
     return ok(**payload)

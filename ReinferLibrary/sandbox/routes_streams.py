@@ -35,22 +35,29 @@ router = APIRouter()
 DATASET = "/api/v1/datasets/{owner}/{dataset}"
 
 
-def _model(sb: Sandbox, dataset: dict[str, Any], update: StreamNew | StreamUpdate) -> dict[str, Any] | None:
-    """The stored ``model`` of a stream, checked against the pinned version's labels."""
+def _model(
+    sb: Sandbox, dataset: dict[str, Any], update: StreamNew | StreamUpdate, noun: str
+) -> dict[str, Any] | None:
+    """The stored ``model`` of a stream, checked against the pinned version's labels.
+
+    Error messages name the field from the top of the body (``stream.model.version``), as
+    validation errors do."""
     if update.model is None:
         return None
     version = update.model.version
     loaded = sb.predictor.load(dataset["id"], version)
     if loaded is None:
         raise bad_request(
-            f"model.version: version {version} of dataset {dataset['owner']}/{dataset['name']} is not pinned"
+            f"{noun}.model.version: version {version} of dataset {dataset['owner']}/{dataset['name']}"
+            " is not pinned"
         )
     known = set(loaded.labels)
     thresholds = []
     for index, item in enumerate(update.model.label_thresholds):
         if item.name not in known:
             raise bad_request(
-                f"model.label_thresholds[{index}].name: label '{item.name}' is not in model version {version}"
+                f"{noun}.model.label_thresholds[{index}].name: label '{item.name}' is not in model"
+                f" version {version}"
             )
         entry: dict[str, Any] = {"name": parts(item.name)}
         if item.threshold is not None:
@@ -59,17 +66,19 @@ def _model(sb: Sandbox, dataset: dict[str, Any], update: StreamNew | StreamUpdat
     return {"version": version, "label_thresholds": thresholds}
 
 
-def _comment_filter(dataset: dict[str, Any], update: StreamNew | StreamUpdate) -> dict[str, Any]:
+def _comment_filter(dataset: dict[str, Any], update: StreamNew | StreamUpdate, noun: str) -> dict[str, Any]:
     if update.comment_filter is None:
         return {}
     stored = update.comment_filter.model_dump(mode="json", by_alias=True, exclude_none=True)
     unknown = [source for source in stored.get("sources", []) if source not in dataset["source_ids"]]
     if unknown:
-        raise bad_request(f"comment_filter.sources: {unknown[0]} is not a source id of this dataset")
+        raise bad_request(f"{noun}.comment_filter.sources: {unknown[0]} is not a source id of this dataset")
     return stored
 
 
-def create_stream(sb: Sandbox, dataset: dict[str, Any], new: StreamNew) -> dict[str, Any]:
+def create_stream(
+    sb: Sandbox, dataset: dict[str, Any], new: StreamNew, noun: str = "stream"
+) -> dict[str, Any]:
     now = timeutil.platform(timeutil.now())
     stream = {
         "id": new_id(),
@@ -79,10 +88,10 @@ def create_stream(sb: Sandbox, dataset: dict[str, Any], new: StreamNew) -> dict[
         "description": new.description,
         "created_at": now,
         "updated_at": now,
-        "comment_filter": _comment_filter(dataset, new),
+        "comment_filter": _comment_filter(dataset, new, noun),
         "label_threshold_filter": None,
     }
-    model = _model(sb, dataset, new)
+    model = _model(sb, dataset, new, noun)
     if model is not None:
         stream["model"] = model
     sb.store.create_stream(dataset["id"], stream)
@@ -102,9 +111,9 @@ def _update_stream(
     if "description" in given and update.description is not None:
         stream["description"] = update.description
     if "comment_filter" in given:
-        stream["comment_filter"] = _comment_filter(dataset, update)
+        stream["comment_filter"] = _comment_filter(dataset, update, noun)
     if "model" in given:
-        model = _model(sb, dataset, update)
+        model = _model(sb, dataset, update, noun)
         if model is None:
             stream.pop("model", None)
         else:
@@ -168,7 +177,20 @@ def _add_routes(collection: str, noun: str, tag: str) -> None:
     def tag_exceptions(
         owner: str, dataset: str, name: str, body: ExceptionsRequest, sb: SandboxDep
     ) -> Response:
-        stream, _ = sb.stream(sb.dataset(owner, dataset), name, noun)
+        """Every uid must be a comment of the dataset: unknown ones answer 404 naming them and
+        nothing is tagged (the real API's answer is not documented; this one catches typos)."""
+        found = sb.dataset(owner, dataset)
+        stream, _ = sb.stream(found, name, noun)
+        uids = [item.uid for item in body.exceptions]
+        known = sb.store.rows_by_uid(found["source_ids"], uids)
+        unknown = [uid for uid in dict.fromkeys(uids) if uid not in known]
+        if unknown:
+            listed = ", ".join(f"'{uid}'" for uid in unknown[:5])
+            more = f" (and {len(unknown) - 5} more)" if len(unknown) > 5 else ""
+            raise not_found(
+                f"exceptions: comment uid {listed}{more} {'does' if len(unknown) == 1 else 'do'} not exist "
+                f"in dataset '{owner}/{dataset}'; nothing was tagged"
+            )
         sb.store.tag_exceptions(stream["id"], [(item.uid, item.metadata.type) for item in body.exceptions])
         return ok()
 
@@ -200,7 +222,7 @@ def create_stream_route(owner: str, dataset: str, body: StreamRequest, sb: Sandb
     DATASET + "/triggers", summary="Create a trigger (409 if the name exists)", tags=["triggers (legacy)"]
 )
 def create_trigger_route(owner: str, dataset: str, body: TriggerRequest, sb: SandboxDep) -> Response:
-    return ok(trigger=create_stream(sb, sb.dataset(owner, dataset), body.trigger))
+    return ok(trigger=create_stream(sb, sb.dataset(owner, dataset), body.trigger, "trigger"))
 
 
 @router.post(DATASET + "/streams/{name}", summary="Update a stream (absent fields stay)", tags=["streams"])

@@ -13,7 +13,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
+    model_validator,
+)
 
 from . import timeutil
 
@@ -99,7 +108,30 @@ def _check_user_properties(value: dict[str, Any]) -> dict[str, Any]:
 UserProperties = Annotated[dict[str, Any], AfterValidator(_check_user_properties)]
 
 
-class CommentNew(Lenient):
+class WrittenTimestamp(Lenient):
+    """A model whose ``timestamp`` is stored and served normalised to UTC (``...Z``), while
+    :attr:`written_timestamp` keeps it as the client wrote it: its UTC offset is the comment's
+    own timezone, which reading "tomorrow at 4pm" needs."""
+
+    _written_timestamp: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_written_timestamp(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        model = handler(data)
+        if isinstance(data, WrittenTimestamp):
+            model._written_timestamp = data._written_timestamp
+        elif isinstance(data, dict) and isinstance(data.get("timestamp"), str):
+            model._written_timestamp = data["timestamp"].strip()
+        return model
+
+    @property
+    def written_timestamp(self) -> str | None:
+        """The timestamp as sent (validated), or None when there was none."""
+        return self._written_timestamp
+
+
+class CommentNew(WrittenTimestamp):
     """A comment to upload (``CommentNew``); server fields such as ``uid`` are ignored."""
 
     id: str = Field(pattern=COMMENT_ID, max_length=1024)
@@ -338,7 +370,7 @@ class PredictLabel(Forbid):
     threshold: Threshold | None = None
 
 
-class DocumentNew(Lenient):
+class DocumentNew(WrittenTimestamp):
     messages: list[MessageNew] = Field(min_length=1, max_length=2048)
     timestamp: Timestamp | None = None
     user_properties: UserProperties = Field(default_factory=dict)
@@ -449,16 +481,39 @@ PATTERN_HELP = {
 }
 
 
-def describe_errors(errors: Sequence[Any], limit: int = 5) -> str:
-    """One line naming each failing field and what is wrong with it."""
+def _json_error(error: Any, body: str | None) -> str:
+    """``request body is not valid JSON (line 1 column 2: Expecting ...)``; FastAPI gives the
+    character offset of the problem as the second part of the error location."""
+    reason = str((error.get("ctx") or {}).get("error") or error.get("msg") or "invalid")
+    loc = tuple(error.get("loc", ()))
+    position = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
+    if position is None:
+        where = ""
+    elif body is None:
+        where = f"character {position + 1}: "
+    else:
+        line = body.count("\n", 0, position) + 1
+        column = position - body.rfind("\n", 0, position)
+        where = f"line {line} column {column}: "
+    return f"request body is not valid JSON ({where}{reason})"
+
+
+def describe_errors(errors: Sequence[Any], limit: int = 5, body: str | None = None) -> str:
+    """One line naming each failing field and what is wrong with it.
+
+    ``body`` (the request body as text) lets a JSON syntax error say its line and column.
+    """
     seen: list[str] = []
     for error in errors:
         kind = error.get("type", "")
         message = str(error.get("msg", "invalid"))
+        if kind == "json_invalid":
+            line = _json_error(error, body)
+            if line not in seen:
+                seen.append(line)
+            continue
         if kind == "extra_forbidden":
             message = "unknown or unsupported field"
-        elif kind == "json_invalid":
-            message = "request body is not valid JSON"
         elif kind == "string_pattern_mismatch":
             pattern = (error.get("ctx") or {}).get("pattern", "")
             message = f"{error.get('input')!r} {PATTERN_HELP.get(pattern, f'does not match {pattern}')}"

@@ -6,6 +6,14 @@ tenant; every ``demo/comments_*.jsonl`` (sorted by file name, then line order) h
 ``{"comment": CommentNew, "labels": [assigned label names]}`` per line. A line without
 ``labels`` (or ``null``) is unreviewed; ``[]`` is reviewed with no label.
 
+* Unreviewed comments: besides lines without labels, 15% of the comments are seeded
+  unreviewed, whatever their line says, so ``reviewed: only_unreviewed`` filters have
+  something to find and the models are asked about text nobody reviewed. They are the
+  comments whose load index is 4, 9 or 14 modulo 20: three in four of the comments version 1
+  never trains on (``not_mod5_4`` below), so version 1 is exactly the model it was before
+  this rule, and the acceptance suites' expectations of it hold. :data:`ALWAYS_REVIEWED`
+  comments are exempt (the acceptance suites rely on them); none of them falls on the rule.
+
 * ``created_at`` of the seeded comments: five minutes after their ``timestamp``, at least one
   second after the previous comment, so upload order and creation order agree and
   reset-by-time lands between comments.
@@ -39,6 +47,14 @@ from .schemas import CommentNew, DatasetNew, SourceNew, StreamNew, describe_erro
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 CREATED_AFTER = timedelta(minutes=5)
 CREATED_GAP = timedelta(seconds=1)
+UNREVIEWED_CYCLE = 20
+UNREVIEWED_AT = frozenset({4, 9, 14})  # of each 20 comments; all are 4 modulo 5 (see above)
+ALWAYS_REVIEWED = frozenset({"a0001", "a0013"})
+
+
+def seeded_unreviewed(index: int, comment_id: str) -> bool:
+    """Whether the comment at this load index is seeded unreviewed by rule (see the module docstring)."""
+    return index % UNREVIEWED_CYCLE in UNREVIEWED_AT and comment_id not in ALWAYS_REVIEWED
 
 
 class SeedError(RuntimeError):
@@ -125,7 +141,7 @@ def seed_demo(sandbox: Sandbox, directory: Path = DEMO_DIR) -> SeedReport:
     reviewed: dict[int, list[str]] = {}
     index_of: dict[int, int] = {}
     for index, (comment, names) in enumerate(zip(parsed, assigned, strict=True)):
-        if names is not None:
+        if names is not None and not seeded_unreviewed(index, comment.id):
             seq = seqs[comment.id][0]
             reviewed[seq] = names
             index_of[seq] = index

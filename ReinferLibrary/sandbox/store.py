@@ -271,12 +271,22 @@ class Store:
         return self._list_named("sources", owner)
 
     def delete_source(self, source_id: str) -> None:
+        """Delete a source with its comments, and take it out of every dataset's ``source_ids``."""
         with self.transaction() as db:
             seqs = [
                 row[0] for row in db.execute("SELECT seq FROM comments WHERE source_id = ?", (source_id,))
             ]
             self._delete_comment_seqs(db, seqs)
             db.execute("DELETE FROM sources WHERE id = ?", (source_id,))
+            rows = db.execute(
+                "SELECT id, json FROM datasets WHERE json LIKE ?", (f"%{source_id}%",)
+            ).fetchall()
+            for dataset_id, text in rows:
+                dataset = json.loads(text)
+                if source_id in dataset.get("source_ids", []):
+                    dataset["source_ids"] = [kept for kept in dataset["source_ids"] if kept != source_id]
+                    dataset["last_modified"] = timeutil.platform(timeutil.now())
+                    db.execute("UPDATE datasets SET json = ? WHERE id = ?", (dumps(dataset), dataset_id))
         self._notify(seqs)
 
     def create_dataset(self, dataset: dict[str, Any]) -> None:

@@ -7,7 +7,8 @@ performer robot reading the queue never sees half a file, and a crash never leav
 truncated file under the real name.
 
 The library also keeps the run's numbers (per queue, batches, filtered, re-deliveries)
-and writes them as ``report.json`` and ``report.csv`` at the end.
+and writes them as ``report.json`` and ``report.csv`` at the end, and reads the few fields
+of a comment a work item needs (who wrote, the subject) and the exception type of an error.
 """
 
 from __future__ import annotations
@@ -30,6 +31,12 @@ from robot.api.deco import keyword, library
 
 UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 SUFFIX = ".json"
+TEMPORARY_SUFFIX = ".tmp"
+# A write takes milliseconds; a temporary file this old was left by a killed process. Younger
+# ones may belong to another robot writing into the same queue folders right now.
+STALE_TEMPORARY_SECONDS = 60.0
+# "Business error (missing entity): ..." -> "missing entity"
+ERROR_CATEGORY = re.compile(r"^\s*Business error \(([^)]+)\)")
 # mkstemp creates files readable by their owner only; work items are read by other robots
 # and people, so they get the usual permissions (0666 less the umask) like any new file.
 _UMASK = os.umask(0)
@@ -69,6 +76,37 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def remove_stale_temporary_files(folder: Path, older_than: float = STALE_TEMPORARY_SECONDS) -> int:
+    """Delete ``.<name>.tmp`` files older than ``older_than`` seconds in ``folder``; return how many.
+
+    A process killed between creating its temporary file and renaming it leaves one behind.
+    It is never a work item (the real name appears only on rename), so it is only clutter.
+    """
+    removed = 0
+    deadline = time.time() - older_than
+    for entry in folder.iterdir():
+        if not (entry.name.startswith(".") and entry.name.endswith(TEMPORARY_SUFFIX)):
+            continue
+        try:
+            if entry.is_file() and entry.stat().st_mtime < deadline:
+                entry.unlink()
+                removed += 1
+        except FileNotFoundError:  # its writer renamed or removed it meanwhile
+            continue
+    return removed
+
+
+def exception_type_for(error: str) -> str:
+    """``Missing Entity`` from ``Business error (missing entity): ...``; ``Business Error`` otherwise."""
+    match = ERROR_CATEGORY.match(str(error))
+    category = match.group(1) if match else "business error"
+    return " ".join(word[:1].upper() + word[1:] for word in category.split())
+
+
+def _field(value: Any, name: str) -> Any:
+    return value.get(name) if isinstance(value, Mapping) else None
+
+
 @library(scope="GLOBAL", auto_keywords=False)
 class WorkQueues:
     """Write work items into queue folders and report what one robot run did."""
@@ -83,6 +121,7 @@ class WorkQueues:
         self._batches = 0
         self._filtered = 0
         self._end_of_stream = False
+        self._details: dict[str, Any] = {}
         self._started = time.perf_counter()
         self._started_at = _now()
 
@@ -97,19 +136,57 @@ class WorkQueues:
         """Create a folder per queue under ``root`` and start counting this run.
 
         ``queues`` may repeat names (the routing table's values); each folder is made once.
-        ``exceptions`` is the queue for comments no label cleared; it is reported apart.
+        ``exceptions`` is the queue for comments set aside for a person; it is reported apart.
+        Temporary files a killed run left in the queue folders (more than a minute old)
+        are deleted.
         """
         self._root = Path(root).resolve()
         self._exceptions_queue = exceptions
         self._queues = sorted({*queues, exceptions})
         for queue in self._queues:
             (self._root / queue).mkdir(parents=True, exist_ok=True)
+        removed = sum(remove_stale_temporary_files(folder) for folder in self._queue_folders())
+        if removed:
+            logger.info(f"Removed {removed} temporary file(s) an earlier, interrupted run left behind.")
         self._written.clear()
         self._moved = self._redelivered = self._batches = self._filtered = 0
         self._end_of_stream = False
+        self._details = {"queue_dir": str(self._root)}
         self._started = time.perf_counter()
         self._started_at = _now()
         logger.info(f"Work queues in {self._root}: {', '.join(self._queues)}.")
+
+    @keyword
+    def add_report_details(self, **details: Any) -> None:
+        """Remember ``details`` (the model version, ...) for the report of this run.
+
+        Given as they become known, so a report written after a failure still has them.
+        """
+        self._details.update(details)
+
+    @keyword
+    def get_comment_header(self, item: Mapping[str, Any]) -> dict[str, str]:
+        """``received``, ``from`` and ``subject`` of an item's comment (its first message).
+
+        Empty text for whatever the comment does not have.
+        """
+        comment = _field(item, "comment")
+        messages = _field(comment, "messages") or []
+        message = messages[0] if messages else {}
+        return {
+            "received": str(_field(comment, "timestamp") or ""),
+            "from": str(_field(message, "from") or ""),
+            "subject": str(_field(_field(message, "subject"), "text") or ""),
+        }
+
+    @keyword
+    def get_exception_type(self, error: str) -> str:
+        """The exception type to tag for a business error: its category, capitalised.
+
+        ``Business error (missing entity): ...`` gives ``Missing Entity``; a message
+        without a category gives ``Business Error``.
+        """
+        return exception_type_for(error)
 
     @keyword
     def write_work_item(self, queue: str, work_item: Mapping[str, Any]) -> str:
@@ -158,8 +235,9 @@ class WorkQueues:
     def write_triage_report(self, directory: str, **details: Any) -> dict[str, Any]:
         """Write ``report.json`` and ``report.csv`` into ``directory``; return the report.
 
-        ``details`` (trigger, dataset, model version...) are copied into the JSON as given.
-        Counts are of this run; ``on_disk`` is what the queue folders hold now.
+        ``details`` (trigger, dataset, ...) and those of `Add Report Details` (model
+        version, ...) are copied into the JSON as given, with ``queue_dir``. Counts are of
+        this run; ``on_disk`` is what the queue folders hold now.
         """
         seconds = max(time.perf_counter() - self._started, 1e-9)
         on_disk = self.work_queue_sizes()
@@ -167,6 +245,7 @@ class WorkQueues:
         comments = sum(self._written.values())
         queues = sorted({*self._queues, *on_disk})
         report: dict[str, Any] = {
+            **self._details,
             **details,
             "started_at": self._started_at,
             "finished_at": _now(),
@@ -217,9 +296,11 @@ def _html_summary(report: Mapping[str, Any]) -> str:
         f"<tr><td>{queue}</td><td>{counts['this_run']}</td><td>{counts['on_disk']}</td></tr>"
         for queue, counts in report["queues"].items()
     )
+    version = report.get("model_version")
+    model = f" by model version {version}" if version is not None else ""
     return (
         f"<b>{report['comments']} comments in {report['seconds']} s "
-        f"({report['comments_per_second']} per second)</b>: {report['routed']} routed, "
+        f"({report['comments_per_second']} per second)</b>{model}: {report['routed']} routed, "
         f"{report['exceptions']} exceptions, {report['redelivered']} delivered again, "
         f"{report['filtered']} filtered, {report['batches']} batches, "
         f"end of stream: {report['end_of_stream']}."

@@ -29,6 +29,9 @@ ${THRESHOLDS_YAML}      SEPARATOR=\n
 ...                     ${SPACE}${SPACE}Complaint: 0.45
 ...                     default: 0.5
 ${NOWHERE_FILTER}       {"user_properties": {"string:Country": {"one_of": ["Atlantis"]}}}
+${NOT_AN_ITEM}          EQUALS:Expected an item (one of \${batch.results}, a dictionary or an Item), got str.
+${CHECK_NAMES}          Check the names (project/dataset, stream, comment uid, model version) and REINFER_URL (everything before /api).
+${STREAMS}              /api/v1/datasets/acme/retail-inbox/streams
 
 
 *** Test Cases ***
@@ -39,6 +42,19 @@ Connect Returns The Connection Index
     ${triggers}=    List Triggers
     ${names}=    Evaluate    [t.name for t in $triggers]
     List Should Contain Value    ${names}    ${TRIGGER}
+
+Switching To An Unknown Connection Names The Open Ones
+    Run Keyword And Expect Error
+    ...    EQUALS:No open Reinfer connection with alias or index 'nope'; open ones: sandbox, from-environment.
+    ...    Switch Reinfer Connection    nope
+
+Keywords After Closing The Connection Do Not Reconnect By Themselves
+    Connect To Reinfer    url=%{REINFER_URL}    token=${TOKEN}    dataset=${DATASET}    alias=closing
+    Close Reinfer Connection
+    Run Keyword And Expect Error
+    ...    EQUALS:No Reinfer connection is open: call Connect To Reinfer, or Switch Reinfer Connection to one still open (sandbox, from-environment).
+    ...    List Triggers
+    [Teardown]    Switch Reinfer Connection    sandbox
 
 Created Trigger Carries The Loaded Thresholds
     ${trigger}=    Get Trigger    ${TRIGGER}
@@ -120,6 +136,7 @@ Entities By Capture Group Keep Table Rows Together
     ${ids}=    Evaluate    [row["capture_id"] for row in $rows]
     ${sorted}=    Evaluate    sorted($ids)
     Should Be Equal    ${ids}    ${sorted}
+    Should Be Equal As Integers    ${ids}[0]    1    The demo's capture ids start at 1 (docs/guide.md says so).
     Should Be Equal    ${rows}[0][order_number]    ACM-103512
     Should Be Equal    ${rows}[0][date]    2025-08-04 00:00 UTC
     Should Be Equal    ${rows}[0][monetary_quantity]    312.40 GBP
@@ -140,6 +157,29 @@ Advance Past One Item And Then The Batch
     Should Not Contain    ${seen}    ${after.results}[0][uid]
     Advance Trigger    ${TRIGGER}    ${after.sequence_id}
 
+Advance Trigger Refuses What Is Not A Position Of That Trigger
+    Run Keyword And Expect Error
+    ...    EQUALS:Cannot advance trigger '${TRIGGER}': the sequence id is empty.
+    ...    Advance Trigger    ${TRIGGER}    ${SPACE}
+    Run Keyword And Expect Error
+    ...    EQUALS:Cannot advance trigger '${TRIGGER}' to a int: give the batch, one of its items, or a sequence id.
+    ...    Advance Trigger    ${TRIGGER}    ${42}
+    Run Keyword And Expect Error
+    ...    EQUALS:Cannot advance trigger '${TRIGGER}': the value has no sequence_id (give the batch from Fetch Trigger Batch, one of its items, or a sequence id).
+    ...    Advance Trigger    ${TRIGGER}    ${{ {"uid": "x"} }}
+    ${other}=    Fetch Trigger Batch    ${FILTERED}    size=1    max_filtered=1    log_items=False
+    Run Keyword And Expect Error
+    ...    EQUALS:Cannot advance trigger '${TRIGGER}' with a batch fetched from trigger '${FILTERED}': a sequence id only means something to its own trigger; advance '${FILTERED}' instead.
+    ...    Advance Trigger    ${TRIGGER}    ${other}
+
+Reset Trigger Refuses A Time It Cannot Read
+    Run Keyword And Expect Error
+    ...    EQUALS:Time 'not a time' is not an ISO 8601 date and time: give e.g. 2025-09-01T08:00:00+02:00, 2025-09-01T06:00:00Z, 2025-09-01 06:00:00 (UTC) or 2025-09-01.
+    ...    Reset Trigger    ${TRIGGER}    not a time
+    Run Keyword And Expect Error
+    ...    EQUALS:Time '2025-13-45' is not a valid date and time: month must be in 1..12.
+    ...    Reset Trigger    ${TRIGGER}    2025-13-45
+
 Reset Replays From The Start
     ${position}=    Reset Trigger    ${TRIGGER}    2000-01-01 00:00:00
     Should Not Be Empty    ${position}
@@ -153,6 +193,19 @@ Tag And Untag A Trigger Exception
     Untag Trigger Exception    ${TRIGGER}    ${batch.results}
     ${again}=    Fetch Trigger Batch    ${TRIGGER}    size=2    log_items=False
     Should Be Equal    ${again.sequence_id}    ${batch.sequence_id}    Tagging must not move the trigger.
+
+Exceptions And Deletes On An Unknown Trigger Fail As Not Found
+    ${batch}=    Fetch Trigger Batch    ${TRIGGER}    size=1    log_items=False
+    Run Keyword And Expect Error
+    ...    EQUALS:Business error (not found): PUT ${STREAMS}/no-such-trigger/exceptions returned 404: 404 Not Found: stream 'no-such-trigger' does not exist in dataset 'acme/retail-inbox'. ${CHECK_NAMES}
+    ...    Tag Trigger Exception    no-such-trigger    ${batch.results}[0]
+    Run Keyword And Expect Error
+    ...    EQUALS:Business error (not found): DELETE ${STREAMS}/no-such-trigger/exceptions returned 404: 404 Not Found: stream 'no-such-trigger' does not exist in dataset 'acme/retail-inbox'. ${CHECK_NAMES}
+    ...    Untag Trigger Exception    no-such-trigger    ${batch.results}[0]
+    Run Keyword And Expect Error
+    ...    EQUALS:Business error (not found): DELETE ${STREAMS}/no-such-trigger returned 404: 404 Not Found: stream 'no-such-trigger' does not exist in dataset 'acme/retail-inbox'. ${CHECK_NAMES}
+    ...    Delete Trigger    no-such-trigger
+    Delete Trigger    no-such-trigger    missing_ok=True
 
 The Results Route Gives The Same Shape With Auto Thresholds
     ${batch}=    Fetch Trigger Batch    ${TRIGGER}    size=8    api=results
@@ -190,33 +243,41 @@ A Filtered-Only Batch Is Advanced Past
 
 Business And Technical Errors Read Clearly
     Run Keyword And Expect Error
-    ...    Business error (not found): GET /api/v1/datasets/acme/retail-inbox/streams/no-such-trigger returned 404: *
+    ...    EQUALS:Business error (not found): GET ${STREAMS}/no-such-trigger returned 404: 404 Not Found: stream 'no-such-trigger' does not exist in dataset 'acme/retail-inbox'. ${CHECK_NAMES}
     ...    Get Trigger    no-such-trigger
     Run Keyword And Expect Error
-    ...    STARTS: Business error (not found): POST /api/v1/datasets/acme/nothing-here/streams/routing/fetch returned 404
+    ...    EQUALS:Business error (not found): POST /api/v1/datasets/acme/nothing-here/streams/routing/fetch returned 404: 404 Not Found: dataset 'acme/nothing-here' does not exist. ${CHECK_NAMES}
     ...    Fetch Trigger Batch    acme/nothing-here/routing
     Connect To Reinfer    url=%{REINFER_URL}    token=${WRONG_TOKEN}    dataset=${DATASET}
     Run Keyword And Expect Error
-    ...    Business error (authentication): GET /api/v1/datasets/acme/retail-inbox/streams returned 401*
+    ...    EQUALS:Business error (authentication): GET ${STREAMS} returned 401: 401 Unauthorized: missing or invalid bearer token. Check the token (REINFER_TOKEN) and that its user has the permissions this call needs.
     ...    List Triggers
     Switch Reinfer Connection    sandbox
+    # The middle part is the operating system's and urllib3's wording of "connection refused".
     Run Keyword And Expect Error
-    ...    Technical error (connection): GET /api/v1/datasets/acme/retail-inbox/streams failed*
+    ...    GLOB:Technical error (connection): GET ${STREAMS} failed: no connection to 127.0.0.1:9: * Could not reach the server; check REINFER_URL, the network, proxies and the CA bundle.
     ...    Connect And List    http://127.0.0.1:9
     Switch Reinfer Connection    sandbox
+
+Item Keywords Refuse What Is Not An Item
+    Run Keyword And Expect Error    ${NOT_AN_ITEM}    Get Entities    not an item
+    Run Keyword And Expect Error    ${NOT_AN_ITEM}    Get Entities By Capture Group    not an item
+    Run Keyword And Expect Error    ${NOT_AN_ITEM}    Has Label    not an item    Order
+    Run Keyword And Expect Error    ${NOT_AN_ITEM}    Get Label Confidence    not an item    Order
 
 Item Errors Say What The Comment Has
     ${item}=    Find Item By Comment Id    ${EVERYTHING}    a0013
     Run Keyword And Expect Error
-    ...    Business error (missing entity): comment ${item.uid} has no 'tracking_number' entity (entities found: date, monetary_quantity, order_number); tag a trigger exception or give default= to carry on.
+    ...    EQUALS:Business error (missing entity): comment ${item.uid} has no 'tracking_number' entity (entities found: date, monetary_quantity, order_number); tag a trigger exception or give default= to carry on.
     ...    Get Entity Value    ${item}    tracking_number
     ${none}=    Get Entity Value    ${item}    tracking_number    default=none
     Should Be Equal    ${none}    none
+    # Exact but for the confidences, which belong to the demo model, not to the keyword.
     Run Keyword And Expect Error
-    ...    Label 'Praise' is not present on comment ${item.uid}; its labels: *
+    ...    GLOB:Label 'Praise' is not present on comment ${item.uid}; its labels: Billing (0.??), Billing > Invoice Query (0.??).
     ...    Label Should Be Present    ${item}    Praise
     Run Keyword And Expect Error
-    ...    Business error (missing label property): comment ${item.uid} has no label property 'urgency' (it has: tone, quality_of_service)*
+    ...    EQUALS:Business error (missing label property): comment ${item.uid} has no label property 'urgency' (it has: tone, quality_of_service); the dataset may not have Tone or Quality of Service enabled, or give default= to use a value instead.
     ...    Get Label Property    ${item}    urgency
 
 Configuration Errors Say What To Fix
@@ -228,13 +289,13 @@ Configuration Errors Say What To Fix
     ...    EQUALS:size must be from 1 to 1024, got 0.
     ...    Fetch Trigger Batch    ${TRIGGER}    size=0
     Run Keyword And Expect Error
-    ...    The token was given as plain text. *
+    ...    EQUALS:The token was given as plain text. Pass the token as a Secret: put `\${TOKEN: Secret}${SPACE * 4}\%{REINFER_TOKEN}` in *** Variables *** and use token=\${TOKEN}, or leave token out to read the REINFER_TOKEN environment variable. A plain text token would be written to log.html and output.xml.
     ...    Connect To Reinfer    url=%{REINFER_URL}    token=not-a-real-token
     Run Keyword And Expect Error
-    ...    *Argument 'auto' got value 'medium' that cannot be converted to *
+    ...    EQUALS:ValueError: Argument 'auto' got value 'medium' that cannot be converted to 'high_recall', 'balanced' or 'high_precision' or None.
     ...    Labels Above Threshold    ${{ {"labels": []} }}    auto=medium
     Run Keyword And Expect Error
-    ...    Trigger 'routing' has label thresholds but no model version*
+    ...    EQUALS:Trigger 'routing' has label thresholds but no model version: give model_version= (a number, live or staging) or put model_version in the thresholds file.
     ...    Create Trigger    routing    thresholds=${{ {"Order": 0.5} }}
 
 

@@ -5,12 +5,13 @@ Documentation       Elasticsearch trained-model inference against the sandbox.
 ...                 the dataset's pinned model versions as text classification models
 ...                 (``retail-inbox-v1``, ...) and its entity extractor as the ner model
 ...                 ``retail-inbox-ner``. The answers are items, so the label and entity keywords
-...                 work on them unchanged.
+...                 work on them unchanged: a robot routes an Elasticsearch answer exactly as it
+...                 routes a prediction of the same model version.
 
 Library             Collections
 Library             ReinferLibrary
 
-Suite Setup         Connect To Elasticsearch    %{REINFER_URL}    api_key=${TOKEN}    alias=sandbox
+Suite Setup         Connect Both Ways
 Suite Teardown      Close All Elasticsearch Connections
 
 Test Tags           elasticsearch
@@ -23,6 +24,10 @@ ${CLASSIFIER}           retail-inbox-v1
 ${NER}                  retail-inbox-ner
 ${MISSING}              Hi, my order ACM-482913 never arrived. It is two weeks late and the parcel is missing.
 ${THANKS}               Thank you so much, the delivery was quick and the support team was lovely!
+${DATASET}              acme/retail-inbox
+&{ROUTING}
+...                     Order=${0.3}    Order > Missing=${0.5}    Complaint=${0.45}
+...                     Billing > Double Charge=${0.5}    Praise=${0.6}
 
 
 *** Test Cases ***
@@ -50,11 +55,35 @@ Classification Answers Work With Labels Above Threshold
         List Should Contain Value    ${model.labels}    ${name}
     END
 
-Default Answer Is The Predicted Class Alone
+Default Answer Carries Every Label With Its Probability
     ${item}=    Infer With Trained Model    ${CLASSIFIER}    ${MISSING}    timeout=20s
+    ${model}=    Get Trained Model    ${CLASSIFIER}
+    Length Should Be    ${item.labels}    ${{len($model.labels)}}
+    Should Be Equal    ${item.labels}[0][name]    ${item.predicted_value}
+    Should Be Equal    ${item.labels}[0][probability]    ${item.prediction_probability}
+
+Num Top Classes Zero Is The Elasticsearch Default: The Predicted Class Alone
+    ${item}=    Infer With Trained Model    ${CLASSIFIER}    ${MISSING}    num_top_classes=0
     Length Should Be    ${item.labels}    1
     Should Be Equal    ${item.labels}[0][name]    ${item.predicted_value}
     Should Be Equal    ${item.labels}[0][probability]    ${item.prediction_probability}
+
+Live, A Version Number And The Elasticsearch Model Route The Same
+    [Documentation]    The same question to the live model, to its version number and to the
+    ...    Elasticsearch model of that version, routed by the same keyword and thresholds.
+    ${live}=    Predict Text    ${MISSING}    model_version=live    threshold=0
+    ${one}=    Predict Text    ${MISSING}    model_version=1    threshold=0
+    ${es}=    Infer With Trained Model    retail-inbox-v${one.model.version}    ${MISSING}
+    Should Be Equal As Integers    ${live.model.version}    ${one.model.version}
+    ${live_route}=    Labels Above Threshold    ${live}    thresholds=${ROUTING}
+    ${one_route}=    Labels Above Threshold    ${one}    thresholds=${ROUTING}
+    ${es_route}=    Labels Above Threshold    ${es}    thresholds=${ROUTING}
+    Should Not Be Empty    ${es_route}
+    Should Be Equal    ${live_route}    ${es_route}
+    Should Be Equal    ${one_route}    ${es_route}
+    ${es_scores}=    Evaluate    {label.name: round(label.probability, 6) for label in $es.labels}
+    ${one_scores}=    Evaluate    {label.name: round(label.probability, 6) for label in $one.labels}
+    Should Be Equal    ${es_scores}    ${one_scores}    The same model version gives the same probabilities.
 
 Several Texts Give One Item Each In Order
     VAR    @{texts}=    ${MISSING}    ${THANKS}
@@ -72,6 +101,13 @@ NER Answers Work With Get Entities
     Should Be Equal    ${{$MISSING[$span['char_start']:$span['char_end']]}}    ACM-482913
     Should Be Equal As Integers    ${span}[utf16_byte_start]    ${{2 * $span['char_start']}}
     Should Be Empty    ${item.labels}
+
+A Span Without Truncate None Is Refused Before The Call
+    Run Keyword And Expect Error
+    ...    span=64 needs truncate=none: Elasticsearch windows long input only when it is not truncated *
+    ...    Infer With Trained Model    ${CLASSIFIER}    ${MISSING}    span=64
+    ${item}=    Infer With Trained Model    ${CLASSIFIER}    ${MISSING}    truncate=none    span=64
+    Should Not Be True    ${item.is_truncated}
 
 Long Input Is Truncated Unless Asked Not To
     ${long}=    Evaluate    " ".join(["parcel"] * 600)
@@ -107,3 +143,26 @@ Wrong API Key Fails Without Showing It
     FINALLY
         Switch Elasticsearch Connection    sandbox
     END
+
+Username And Password Connect Too
+    [Documentation]    Basic authentication: the sandbox takes any user name with its token as password.
+    Connect To Elasticsearch    %{REINFER_URL}    username=robot    password=${TOKEN}    alias=basic
+    TRY
+        ${item}=    Infer With Trained Model    ${CLASSIFIER}    ${MISSING}
+        List Should Contain Value    ${{[label.name for label in $item.labels]}}    Order > Missing
+        Connect To Elasticsearch    %{REINFER_URL}    username=robot    password=${WRONG_KEY}    alias=bad
+        ${message}=    Run Keyword And Expect Error
+        ...    STARTS: Business error (authentication): POST /_ml/trained_models/${CLASSIFIER}/_infer returned 401:
+        ...    Infer With Trained Model    ${CLASSIFIER}    ${MISSING}
+        Should Not Contain    ${message}    ${TOKEN.value}
+        Should Not Contain    ${message}    ${WRONG_KEY.value}
+    FINALLY
+        Switch Elasticsearch Connection    sandbox
+    END
+
+
+*** Keywords ***
+Connect Both Ways
+    [Documentation]    The cluster (the sandbox's Elasticsearch routes) and the dataset, for predictions.
+    Connect To Elasticsearch    %{REINFER_URL}    api_key=${TOKEN}    alias=sandbox
+    Connect To Reinfer    url=%{REINFER_URL}    token=${TOKEN}    dataset=${DATASET}

@@ -172,8 +172,25 @@ Drift Guard Passes A Fitting Config
     ${check}=    Verify Model Configuration    ${CONFIG}    min_test_examples=0
     Should Be Equal As Integers    ${check.version}    1
     Should Be Equal    ${check.model_version}    live
-    Should Be Equal As Integers    ${check.labels_checked}    3
+    Should Be Equal As Integers    ${check.labels_checked}    18    The default lets every label through.
     Should Be Empty    ${check.warnings}
+    ${named}=    Verify Model Configuration    ${CONFIG.thresholds}    model_version=live    min_test_examples=0
+    Should Be Equal As Integers    ${named.labels_checked}    3    Without a default only named labels count.
+
+Drift Guard Warns About Unreliable Labels A Default Lets Through
+    [Documentation]    A default decides every label the file does not name, so the guard checks
+    ...    them all: it warns for exactly the labels Get Model Version Details calls unreliable.
+    Create File    ${OUTPUT_DIR}/with-default.yaml
+    ...    model_version: live\nthresholds:\n${SPACE}${SPACE}Order: 0.5\ndefault: 0.2\n
+    ${config}=    Load Thresholds    ${OUTPUT_DIR}/with-default.yaml
+    ${check}=    Verify Model Configuration    ${config}
+    Should Be Equal As Integers    ${check.labels_checked}    18
+    ${details}=    Get Model Version Details    live
+    Should Not Be Empty    ${details.unreliable}
+    ${warned}=    Evaluate    [warning.split("'")[1] for warning in $check.warnings]
+    Should Be Equal    ${warned}    ${details.unreliable}
+    Should Be Equal    ${check.warnings}[0]
+    ...    Label '${details.unreliable}[0]' of model version 1 of acme/retail-inbox is unreliable: ${details.labels}[${details.unreliable}[0]][unreliable_reason]; the thresholds do not name it, so default 0.2 lets it through: give it threshold 1 (or drop default) to leave it out in production.
 
 Drift Guard Catches A Misspelt Label
     Run Keyword And Expect Error
@@ -191,7 +208,7 @@ Drift Guard Catches An Unpinned Version
     ...    Verify Model Configuration    ${CONFIG}    model_version=7
 
 Drift Guard Warns About Labels With Too Little Validation
-    ${check}=    Verify Model Configuration    ${CONFIG}    min_test_examples=1000
+    ${check}=    Verify Model Configuration    ${CONFIG.thresholds}    model_version=live    min_test_examples=1000
     Length Should Be    ${check.warnings}    3
     Should Match Regexp    ${check.warnings}[0]
     ...    ^Label 'Order > Missing' of model version 1 of acme/retail-inbox is unreliable: only \\d+ held-out example\\(s\\) validate it \\(fewer than 1000\\); leave it out in production
@@ -204,8 +221,41 @@ A Bad Model Version Or Threshold Fails Before Any Call
     ...    EQUALS:threshold=1.5 is outside 0..1.
     ...    Predict Text    ${MISSING_ORDER}    threshold=1.5
     Run Keyword And Expect Error
-    ...    Business error (not found): *
+    ...    EQUALS:Business error (not found): POST /api/v1/datasets/acme/retail-inbox/labellers/live/predict-comments returned 404: 404 Not Found: comment uid 'no-such.comment' does not exist in dataset 'acme/retail-inbox'. Check the names (project/dataset, stream, comment uid, model version) and REINFER_URL (everything before /api).
     ...    Predict Comments    no-such.comment
+
+Unknown Names Fail With What To Fix
+    Run Keyword And Expect Error
+    ...    EQUALS:Business error (not found): GET /api/v1/datasets/acme/no-such-dataset/model-tags returned 404: 404 Not Found: dataset 'acme/no-such-dataset' does not exist. Check the names (project/dataset, stream, comment uid, model version) and REINFER_URL (everything before /api).
+    ...    Get Model Tags    dataset=acme/no-such-dataset
+    Run Keyword And Expect Error
+    ...    EQUALS:Model version 7 of acme/retail-inbox is not pinned (pinned: 1, 2; tags: live=1, staging=2); pin it on the dataset's Models page, or set model_version to a pinned version.
+    ...    Get Model Version Details    7
+    Run Keyword And Expect Error
+    ...    EQUALS:Model version 1 of acme/retail-inbox has no label named 'Order > Mising' (did you mean 'Order > Missing'?); give labels of its taxonomy.
+    ...    Get Model Version Details    live    labels=Order > Mising
+    Run Keyword And Expect Error
+    ...    EQUALS:ValueError: Argument 'optimal' got value 'balance' that cannot be converted to 'high_recall', 'balanced' or 'high_precision'.
+    ...    Thresholds From Model    live    optimal=balance
+
+Saving Thresholds Where They Cannot Be Written Fails
+    VAR    &{config}=    Order=0.5
+    Run Keyword And Expect Error
+    ...    EQUALS:Cannot save thresholds as '.txt': use .yaml, .yml or .json.
+    ...    Save Thresholds    ${config}    ${OUTPUT_DIR}/thresholds.txt
+    Create File    ${OUTPUT_DIR}/not-a-folder.txt    a file where a folder is expected
+    Run Keyword And Expect Error
+    ...    EQUALS:Thresholds file '${OUTPUT_DIR}${/}not-a-folder.txt${/}thresholds.yaml': cannot be written: '${OUTPUT_DIR}${/}not-a-folder.txt' is a file, not a folder; choose a path in a folder this robot can write to.
+    ...    Save Thresholds    ${config}    ${OUTPUT_DIR}/not-a-folder.txt/thresholds.yaml
+
+Predict Emails Refuses What Is Not An Email
+    VAR    ${no_headers}=    Hello,    my order never arrived.    separator=\n
+    Run Keyword And Expect Error
+    ...    EQUALS:Email starting 'Hello,\\nmy order never arrived.' has no header lines: an RFC 822 email starts with headers such as 'From: ...' and 'Subject: ...', then a blank line, then the body.
+    ...    Predict Emails    ${no_headers}
+    Run Keyword And Expect Error
+    ...    EQUALS:Email 'no-such-folder/missing.eml' is neither raw RFC 822 text (headers, a blank line, the body) nor an existing file; check the path (${{'$'}}{CURDIR} is the robot file's folder).
+    ...    Predict Emails    no-such-folder/missing.eml
 
 Thresholds From The Model Round-Trip Through A File
     ${config}=    Thresholds From Model    live    optimal=balanced
@@ -226,6 +276,12 @@ Thresholds From The Model Round-Trip Through A File
     ${again}=    Load Thresholds    ${OUTPUT_DIR}/from-model.json
     Should Be Equal    ${again.thresholds}    ${config.thresholds}
 
+Thresholds Loaded From A Model Route Its Answers
+    [Documentation]    Each config names the version it came from, so predicting with it asks that version.
+    [Template]    Thresholds From The Model Should Route
+    live    balanced    1
+    staging    high_precision    2
+
 
 *** Keywords ***
 Set Up Prediction Suite
@@ -244,6 +300,21 @@ Tear Down Prediction Suite
     [Documentation]    Delete this suite's trigger and close the connection.
     Delete Trigger    ${TRIGGER}    missing_ok=True
     Close All Reinfer Connections
+
+Thresholds From The Model Should Route
+    [Documentation]    Load the ``optimal`` thresholds of ``model_version`` and route two known texts with them.
+    [Arguments]    ${model_version}    ${optimal}    ${number}
+    ${config}=    Load Thresholds    from_model=${model_version}    optimal=${optimal}
+    Should Be Equal As Integers    ${config.model_version}    ${number}
+    Should Be Equal    ${config.source}
+    ...    the ${optimal} optimal thresholds of acme/retail-inbox model version ${number}
+    ${missing}=    Predict Text    ${MISSING_ORDER}    threshold=${config}
+    Should Be Equal As Integers    ${missing.model.version}    ${number}
+    ${route}=    Route    ${missing}    ${config}
+    Should Be Equal    ${route}    warehouse
+    ${double}=    Predict Text    ${DOUBLE_CHARGE}    threshold=${config}
+    ${route}=    Route    ${double}    ${config}
+    Should Be Equal    ${route}    billing
 
 Route
     [Documentation]    The queue a robot would send an item to, decided by the configured thresholds.

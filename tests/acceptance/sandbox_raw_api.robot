@@ -153,6 +153,37 @@ Predict With The Live Tag And Auto Thresholds
     ${unknown}=    Call Api    POST    ${DATASET}/labellers/99/predict    ${request}    expected_status=404
     Should Contain    ${unknown}[message]    not pinned
 
+Unreviewed Demo Comments Are Found By A Reviewed Filter
+    VAR    &{unreviewed}=    reviewed=only_unreviewed
+    ${stream}=    Create Test Stream    unreviewed    comment_filter=${unreviewed}
+    ${plain}=    Create Test Stream    everything
+    ${batch}=    Fetch Batch    ${stream}    1024    max_filtered=1024
+    Should Be True    ${batch}[is_end_sequence]
+    Should Not Be Empty    ${batch}[results]
+    FOR    ${item}    IN    @{batch}[results]
+        Should Not Be True    ${item}[comment][has_annotations]
+    END
+    ${all}=    Fetch Batch    ${plain}    1024
+    Should Be Equal As Integers    ${batch}[filtered]    ${{ len($all["results"]) - len($batch["results"]) }}
+    [Teardown]    Run Keywords    Delete Test Stream    ${stream}    AND    Delete Test Stream    ${plain}
+
+Tagging An Exception For An Unknown Comment Is A 404 Naming It
+    ${stream}=    Create Test Stream    unknown-exception
+    VAR    &{exception}=    uid=0000000000000000.no-such-comment    metadata=${{ {"type": "No Prediction"} }}
+    ${answer}=    Call Api    PUT    ${stream}/exceptions    ${{ {"exceptions": [$exception]} }}
+    ...    expected_status=404
+    Should Be Equal    ${answer}[message]
+    ...    404 Not Found: exceptions: comment uid '0000000000000000.no-such-comment' does not exist in dataset 'acme/retail-inbox'; nothing was tagged
+    [Teardown]    Delete Test Stream    ${stream}
+
+The Docs Page Works Offline
+    ${response}=    GET    ${URL}/docs    expected_status=200
+    Should Not Contain    ${response.text}    <script
+    Should Not Contain    ${response.text}    https://
+    Should Contain    ${response.text}    href="/openapi.json"
+    ${spec}=    GET    ${URL}/openapi.json    expected_status=200
+    Should Be Equal    ${spec.json()}[components][securitySchemes][bearerAuth][scheme]    bearer
+
 Injected Rate Limits Carry Retry-After
     ${before}=    Call Api    GET    /api/_sandbox/faults
     ${stream}=    Create Test Stream    faults

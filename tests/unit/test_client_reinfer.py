@@ -12,6 +12,7 @@ import responses
 from responses import matchers
 
 from ReinferLibrary.client import ConnectionSettings, ReinferClient
+from ReinferLibrary.client.reinfer import iso_utc, parse_moment
 from ReinferLibrary.errors import NotFoundError, ReinferConfigurationError
 from ReinferLibrary.models import Batch, Item
 from ReinferLibrary.models.streams import StreamNew
@@ -363,6 +364,108 @@ def test_tag_and_untag_exceptions(api: responses.RequestsMock, client: ReinferCl
 def test_nothing_to_tag_or_untag_sends_nothing(client: ReinferClient) -> None:
     client.tag_exceptions(DATASET, "routing", [])
     client.untag_exceptions(DATASET, "routing", [])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2025-09-01T08:00:00+02:00", "2025-09-01T06:00:00.000000Z"),
+        ("2025-09-01T08:00:00+0200", "2025-09-01T06:00:00.000000Z"),
+        ("2025-09-01T06:00:00Z", "2025-09-01T06:00:00.000000Z"),
+        ("2025-09-01t06:00:00z", "2025-09-01T06:00:00.000000Z"),
+        ("2025-09-01 06:00:00", "2025-09-01T06:00:00.000000Z"),  # no zone: UTC
+        ("2025-09-01 06:00", "2025-09-01T06:00:00.000000Z"),
+        ("2025-09-01", "2025-09-01T00:00:00.000000Z"),
+        ("2025-09-01T06:00:00.5-05:00", "2025-09-01T11:00:00.500000Z"),
+        ("2025-09-01T06:00:00.123456Z", "2025-09-01T06:00:00.123456Z"),
+        ("  2025-09-01T06:00:00Z ", "2025-09-01T06:00:00.000000Z"),
+    ],
+)
+def test_reset_reads_iso_8601_strings_with_their_zone(
+    api: responses.RequestsMock, client: ReinferClient, text: str, expected: str
+) -> None:
+    api.post(DS + "/streams/routing/reset", json={"status": "ok", "sequence_id": "r"})
+    client.reset(DATASET, "routing", text)
+    assert sent(api) == {"to_comment_created_at": expected}
+    assert iso_utc(parse_moment(text)) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "yesterday",
+        "1700000000",
+        "2025-13-01",
+        "2025-09-01T25:00:00",
+        "2025-09-01T08:00:00+02:00:00",
+        "01.09.2025 08:00",
+        "2025-09-01T08:00:00 CEST",
+        "",
+    ],
+)
+def test_reset_refuses_what_is_not_iso_8601_before_calling(
+    api: responses.RequestsMock, client: ReinferClient, text: str
+) -> None:
+    with pytest.raises(ReinferConfigurationError) as caught:
+        client.reset(DATASET, "routing", text)
+    message = str(caught.value)
+    assert message.startswith("Time ")
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda c: c.fetch(DATASET, "routing", size=0),
+            r"Invalid fetch request: size: .*greater than or equal to 1",
+        ),
+        (
+            lambda c: c.fetch(DATASET, "routing", size=1025),
+            r"Invalid fetch request: size: .*less than or equal to 1024",
+        ),
+        (lambda c: c.fetch(DATASET, "routing", max_filtered=0), r"Invalid fetch request: max_filtered:"),
+        (lambda c: c.fetch(DATASET, "routing", max_filtered=5000), r"Invalid fetch request: max_filtered:"),
+        (lambda c: c.results(DATASET, "routing", max_results=0), r"Invalid results request: max_results:"),
+        (
+            lambda c: c.results(DATASET, "routing", max_filtered=2000),
+            r"Invalid results request: max_filtered:",
+        ),
+        (lambda c: c.advance(DATASET, "routing", "   "), r"the sequence id is empty"),
+        (lambda c: c.tag_exceptions(DATASET, "routing", [("", "No Prediction")]), r"exceptions\.0\.uid:"),
+        (lambda c: c.tag_exceptions(DATASET, "routing", [("s.c1", " ")]), r"exceptions\.0\.metadata\.type:"),
+        (lambda c: c.untag_exceptions(DATASET, "routing", ["s.c1", ""]), r"Invalid untag request: uids\.1:"),
+    ],
+)
+def test_stream_requests_are_checked_before_the_call(client: ReinferClient, call: Any, message: str) -> None:
+    # No fake HTTP is registered: a request would fail with a connection error, not this.
+    with pytest.raises(ReinferConfigurationError, match=message) as caught:
+        call(client)
+    assert "\n" not in str(caught.value)
+
+
+def _fetched(results: int, filtered: int, **extra: Any) -> dict[str, Any]:
+    item = FETCH["results"][0]  # type: ignore[index]
+    return {"status": "ok", "sequence_id": "s", "filtered": filtered, "results": [item] * results, **extra}
+
+
+@pytest.mark.parametrize(
+    ("answer", "size", "end"),
+    [
+        (_fetched(0, 0), 16, True),  # nothing left
+        (_fetched(3, 0), 16, True),  # fewer than asked, nothing filtered: the stream ran out
+        (_fetched(4, 0), 4, False),  # a full batch: there may be more
+        (_fetched(0, 7), 16, False),  # cut short by max_filtered: not the end
+        (_fetched(2, 1), 16, False),
+        (_fetched(0, 0, is_end_sequence=False), 16, False),  # the server's word wins
+        (_fetched(4, 0, is_end_sequence=True), 4, True),
+    ],
+)
+def test_is_end_sequence_is_inferred_only_when_the_answer_lacks_it(
+    api: responses.RequestsMock, client: ReinferClient, answer: dict[str, Any], size: int, end: bool
+) -> None:
+    api.post(DS + "/streams/routing/fetch", json=answer)
+    assert client.fetch(DATASET, "routing", size=size).is_end_sequence is end
 
 
 # --- datasets, sources, comments -----------------------------------------------------

@@ -150,13 +150,52 @@ def test_429_without_retry_after_uses_exponential_backoff(api: responses.Request
     assert h.sleeps == [0.5, 1.0]  # backoff * 2**0, backoff * 2**1 (jitter at its upper bound)
 
 
-def test_retry_after_is_capped_at_max_retry_after(api: responses.RequestsMock) -> None:
+def test_retry_after_above_max_retry_after_fails_at_once(api: responses.RequestsMock) -> None:
     harness = Harness(max_retry_after=5.0)
-    harness.client.transport.uniform = lambda low, high: high
     api.get(STREAM_URL, status=429, json=error("come back in an hour"), headers={"Retry-After": "3600"})
+    api.get(STREAM_URL, json=ok_stream())
+    with pytest.raises(RateLimitedError) as caught:
+        harness.client.get_stream(DATASET, "routing")
+    assert harness.sleeps == []  # neither the cap nor the server's hour: no second 429
+    assert len(api.calls) == 1
+    assert harness.records[0].retry_in is None
+    assert str(caught.value) == (
+        f"Technical error (rate limited): GET {STREAM_PATH} returned 429: come back in an hour; "
+        "the server asked to wait 3600 s before retrying, more than max_retry_after (5 s). "
+        "Retry after that wait, or raise max_retry_after= (Connect To Reinfer) to let the library wait."
+    )
+
+
+def test_retry_after_above_the_cap_on_a_503_gateway_page(api: responses.RequestsMock, h: Harness) -> None:
+    api.get(
+        STREAM_URL,
+        status=503,
+        body="<html>Maintenance</html>",
+        content_type="text/html",
+        headers={"Retry-After": "600"},
+    )
+    with pytest.raises(
+        ServerError, match=r"returned 503: expected the API's JSON .*; the server asked to wait 600 s"
+    ):
+        h.client.get_stream(DATASET, "routing")
+    assert len(api.calls) == 1
+
+
+def test_retry_after_within_the_cap_is_waited_for(api: responses.RequestsMock) -> None:
+    harness = Harness(max_retry_after=5.0)
+    api.get(STREAM_URL, status=429, json=error("slow down"), headers={"Retry-After": "5"})
     api.get(STREAM_URL, json=ok_stream())
     harness.client.get_stream(DATASET, "routing")
     assert harness.sleeps == [5.0]
+
+
+def test_retry_after_does_not_matter_for_a_call_that_is_never_retried(
+    api: responses.RequestsMock, h: Harness
+) -> None:
+    api.put(STREAMS_URL, status=429, json=error("slow down"), headers={"Retry-After": "3600"})
+    with pytest.raises(RateLimitedError) as caught:
+        h.client.create_stream(DATASET, StreamNew(name="routing"))
+    assert "asked to wait" not in str(caught.value)
 
 
 def test_503_then_200_succeeds(api: responses.RequestsMock, h: Harness) -> None:
@@ -416,6 +455,137 @@ def test_token_never_appears_in_protocol_error(api: responses.RequestsMock, h: H
         h.client.get_stream(DATASET, "routing")
     assert TOKEN not in str(caught.value)
     assert "***" in str(caught.value)
+
+
+def test_token_echoed_in_a_successful_answer_never_reaches_the_result(
+    api: responses.RequestsMock, h: Harness
+) -> None:
+    echoed = {**STREAM, "description": f"made with {TOKEN}", "debug": {"auth": f"Bearer {TOKEN}"}}
+    api.get(STREAM_URL, json={"status": "ok", "stream": echoed})
+    stream = h.client.get_stream(DATASET, "routing")
+    assert stream.description == "made with ***"
+    assert stream.model_extra == {"debug": {"auth": "Bearer ***"}}
+    assert TOKEN not in stream.model_dump_json()
+    assert TOKEN not in (h.records[0].response_body or "")
+
+
+def test_token_echoed_in_a_badly_shaped_answer_stays_out_of_the_error(
+    api: responses.RequestsMock, h: Harness
+) -> None:
+    api.post(STREAM_URL + "/fetch", json={"status": "ok", "results": [], "note": TOKEN})
+    with pytest.raises(ProtocolError) as caught:
+        h.client.fetch(DATASET, "routing")
+    assert TOKEN not in str(caught.value)
+
+
+# --- advice that fits the call -------------------------------------------------------
+
+
+def test_server_error_advice_depends_on_whether_the_call_is_safe_to_repeat(
+    api: responses.RequestsMock,
+) -> None:
+    harness = Harness(retries=0)
+    api.post(STREAM_URL + "/fetch", status=500, json=error("boom"))
+    api.post(STREAM_URL + "/reset", status=500, json=error("boom"))
+    with pytest.raises(ServerError) as fetch:
+        harness.client.fetch(DATASET, "routing")
+    with pytest.raises(ServerError) as reset:
+        harness.client.reset(DATASET, "routing", datetime(2025, 9, 1))
+    assert str(fetch.value).endswith("The platform failed; this call is safe to repeat, so retry later.")
+    assert str(reset.value).endswith(
+        "The platform failed; this call changes data and may have taken effect, so check the result "
+        "(e.g. Get Trigger, or where the trigger now is) before repeating it."
+    )
+    assert "fetch never moves" not in str(reset.value)
+
+
+def test_status_error_in_a_200_is_not_called_a_wrong_url(api: responses.RequestsMock, h: Harness) -> None:
+    api.post(STREAM_URL + "/reset", json=error("reset failed half way"))
+    api.get(STREAM_URL, json=error("something broke"))
+    with pytest.raises(ProtocolError) as reset:
+        h.client.reset(DATASET, "routing", datetime(2025, 9, 1))
+    with pytest.raises(ProtocolError) as get:
+        h.client.get_stream(DATASET, "routing")
+    for caught in (reset, get):
+        assert "not the API's JSON" not in str(caught.value)
+        assert "answered with success but reported an error" in str(caught.value)
+    assert "may have taken effect" in str(reset.value)
+    assert str(get.value).endswith("this call is safe to repeat, so retry later.")
+
+
+def test_protocol_error_kinds_get_their_own_advice(api: responses.RequestsMock, h: Harness) -> None:
+    api.get(STREAM_URL, body="<html>Sign in</html>", content_type="text/html")
+    api.post(STREAM_URL + "/fetch", json={"status": "ok", "results": []})
+    api.put(STREAMS_URL, json={"status": "ok", "unexpected": True})
+    with pytest.raises(ProtocolError) as page:
+        h.client.get_stream(DATASET, "routing")
+    with pytest.raises(ProtocolError) as shape:
+        h.client.fetch(DATASET, "routing")
+    with pytest.raises(ProtocolError) as write:
+        h.client.create_stream(DATASET, StreamNew(name="routing"))
+    assert str(page.value).endswith(
+        "The answer is not the API's JSON; check REINFER_URL (everything before /api) and any proxy."
+    )
+    assert "not in the shape this library expects" in str(shape.value)
+    assert "--loglevel DEBUG" in str(shape.value)
+    assert "check the result before repeating" not in str(shape.value)
+    assert "check the result before repeating the call" in str(write.value)
+
+
+def test_timeout_advice_fits_the_call_and_the_kind(api: responses.RequestsMock) -> None:
+    harness = Harness(retries=0)
+    api.post(STREAM_URL + "/reset", body=requests.ReadTimeout("read timed out"))
+    api.post(STREAM_URL + "/fetch", body=requests.ReadTimeout("read timed out"))
+    api.get(STREAM_URL, body=requests.ConnectTimeout("connect timed out"))
+    with pytest.raises(ReinferTimeoutError) as reset:
+        harness.client.reset(DATASET, "routing", datetime(2025, 9, 1))
+    with pytest.raises(ReinferTimeoutError) as fetch:
+        harness.client.fetch(DATASET, "routing")
+    with pytest.raises(ReinferTimeoutError) as connect:
+        harness.client.get_stream(DATASET, "routing")
+    assert "No answer in time; this call changes data and may have taken effect" in str(reset.value)
+    assert "No answer in time; this call is safe to repeat, so retry later" in str(fetch.value)
+    assert str(connect.value).endswith(
+        "Nothing was sent: check REINFER_URL, the network and proxies, or raise connect_timeout=."
+    )
+    for caught in (reset, fetch, connect):
+        assert "\n" not in str(caught.value)
+
+
+def test_connection_advice_fits_the_call_and_the_kind(api: responses.RequestsMock) -> None:
+    harness = Harness(retries=0)
+    api.put(STREAMS_URL, body=requests.ConnectionError("Connection aborted"))
+    api.get(STREAM_URL, body=requests.exceptions.SSLError("certificate verify failed"))
+    with pytest.raises(ReinferConnectionError) as write:
+        harness.client.create_stream(DATASET, StreamNew(name="routing"))
+    with pytest.raises(ReinferConnectionError) as tls:
+        harness.client.get_stream(DATASET, "routing")
+    assert "if the call was sent it may have taken effect" in str(write.value)
+    assert "Nothing was sent: check the CA bundle (verify=)" in str(tls.value)
+
+
+def test_not_found_advice_mentions_the_url(api: responses.RequestsMock, h: Harness) -> None:
+    api.get(STREAM_URL, status=404, json=error("Stream not found"))
+    with pytest.raises(NotFoundError, match=r"and REINFER_URL \(everything before /api\)\.$"):
+        h.client.get_stream(DATASET, "routing")
+
+
+# --- credentials in the URL ----------------------------------------------------------
+
+
+def test_credentials_in_the_url_stay_out_of_connection_errors() -> None:
+    # No mock: port 1 on loopback refuses at once; requests' own error text is checked too.
+    client = ReinferClient(
+        ConnectionSettings(url="http://robot:pa55w0rd@127.0.0.1:1", token=TOKEN, retries=0)
+    )
+    with pytest.raises(ReinferConnectionError) as caught:
+        client.get_stream(DATASET, "routing")
+    message = str(caught.value)
+    assert "no connection to 127.0.0.1:1:" in message
+    assert "pa55w0rd" not in message
+    assert "robot:" not in message
+    assert "pa55w0rd" not in repr(client.settings)
+    assert "***@127.0.0.1:1" in repr(client.settings)
 
 
 # --- the on_call hook ----------------------------------------------------------------

@@ -135,3 +135,32 @@ def test_libdoc_builds_html(tmp_path: Path) -> None:
     html = output.read_text(encoding="utf-8")
     assert "Labels Above Threshold" in html
     assert "Get Entities By Capture Group" in html
+
+
+def test_capture_group_examples_work_on_rows_without_every_entity(
+    documentation: LibraryDocumentation,
+) -> None:
+    # A row has only the entities found in it: the examples must not read a key unguarded.
+    keyword = next(kw for kw in documentation.keywords if kw.name == "Get Entities By Capture Group")
+    for text in (documentation.doc, keyword.doc):
+        assert "'order_number' not in $row" in text
+        assert "${row.get('monetary_quantity')}" in text
+        assert "capture_id: 0" not in text
+    fetch = next(kw for kw in documentation.keywords if kw.name == "Fetch Trigger Batch")
+    assert "label extraction" in fetch.doc
+    assert "label extraction" in " ".join(documentation.doc.replace("*", "").split())
+
+
+def test_create_trigger_example_builds_a_real_filter(documentation: LibraryDocumentation) -> None:
+    create = next(kw for kw in documentation.keywords if kw.name == "Create Trigger")
+    # Create Dictionary would pass the filter as a string; the inline Python gives a dictionary.
+    assert "Create Dictionary" not in create.doc
+    assert "&amp;{uk}" in create.doc or "&{uk}" in create.doc
+    assert '${{ {"string:Country": {"one_of": ["UK"]}} }}' in create.doc
+
+
+def test_max_retry_after_is_documented_where_it_can_be_set(documentation: LibraryDocumentation) -> None:
+    connect = next(kw for kw in documentation.keywords if kw.name == "Connect To Reinfer")
+    assert "max_retry_after" in [arg.name for arg in connect.args]
+    assert "max_retry_after" in [arg.name for arg in documentation.inits[0].args]
+    assert "max_retry_after" in documentation.doc

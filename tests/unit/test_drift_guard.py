@@ -9,7 +9,7 @@ import pytest
 import responses
 from responses import matchers
 
-from ReinferLibrary.errors import ReinferConfigurationError
+from ReinferLibrary.errors import NotFoundError, ReinferConfigurationError
 from ReinferLibrary.keywords.base import LibraryContext
 from ReinferLibrary.keywords.models import ModelKeywords, selected_labels
 from ReinferLibrary.logic.drift import (
@@ -203,6 +203,68 @@ def test_verify_passes_and_warns_about_unreliable_labels(
     )
 
 
+@pytest.mark.parametrize(
+    ("fallback", "through", "drop"),
+    [
+        ({"default": 0.2}, "default 0.2", "default"),
+        ({"auto": "balanced"}, "auto balanced", "auto"),
+        ({"default": 0.2, "auto": "balanced"}, "default 0.2 or auto balanced", "default and auto"),
+    ],
+)
+def test_verify_checks_every_label_a_default_or_auto_lets_through(
+    api: responses.RequestsMock,
+    kw: ModelKeywords,
+    log: LogRecorder,
+    fallback: dict[str, Any],
+    through: str,
+    drop: str,
+) -> None:
+    api.get(DS + "/model-tags", json=TAGS)
+    api.get(DS + "/labellers/1/validation", json=summary(1))
+    unreliable = {"Order": curve(test_size=2), "Order > Missing": curve(health="poor"), "Praise": None}
+    for name in TAXONOMY:
+        if unreliable.get(name, curve()) is not None:
+            label_validation(api, 1, name, unreliable.get(name) or curve())
+    api.post(
+        f"{PRIVATE}/labellers/1/label-validation",
+        status=404,
+        json={"status": "error", "message": "no validation for label"},
+        match=[matchers.json_params_matcher({"label": "Praise"})],
+    )
+    config = ThresholdConfig(model_version="live", thresholds={"Order": 0.5}, **fallback)
+    result = kw.verify_model_configuration(config)
+    asked = [json.loads(call.request.body or "{}")["label"] for call in api.calls[2:]]
+    assert asked == TAXONOMY  # the named label first, then the model's other labels in order
+    assert result.labels_checked == len(TAXONOMY)
+    where = "of model version 1 of acme/retail-inbox is unreliable"
+    assert result.warnings == [
+        f"Label 'Order' {where}: only 2 held-out example(s) validate it (fewer than 5); leave it out in "
+        "production (its confidences cannot be thresholded reliably).",
+        f"Label 'Order > Missing' {where}: its validation health is 'poor'; the thresholds do not name it, "
+        f"so {through} lets it through: give it threshold 1 (or drop {drop}) to leave it out "
+        "in production.",
+        f"Label 'Praise' {where}: the model has no validation for it; the thresholds do not name it, so "
+        f"{through} lets it through: give it threshold 1 (or drop {drop}) to leave it out in "
+        "production.",
+    ]
+    assert log.texts("WARN") == result.warnings
+    assert log.texts("INFO")[-1] == (
+        "Thresholds fit model version 'live' = 1 of acme/retail-inbox (tags: live=1, staging=2): "
+        f"7 label(s) checked (1 named, 6 let through by {through}), 3 unreliable."
+    )
+
+
+def test_verify_checks_the_model_labels_for_a_config_with_only_a_default(
+    api: responses.RequestsMock, kw: ModelKeywords
+) -> None:
+    api.get(DS + "/model-tags", json=TAGS)
+    api.get(DS + "/labellers/2/validation", json=summary(2))
+    for name in TAXONOMY:
+        label_validation(api, 2, name, curve())
+    result = kw.verify_model_configuration(ThresholdConfig(model_version=2, default=0.5))
+    assert (result.labels_checked, result.warnings) == (len(TAXONOMY), [])
+
+
 def test_verify_fails_on_misspelt_labels_with_suggestions(
     api: responses.RequestsMock, kw: ModelKeywords
 ) -> None:
@@ -315,3 +377,38 @@ def test_get_model_version_details_for_every_label(api: responses.RequestsMock, 
 @pytest.mark.parametrize(("labels", "count"), [("False", 0), ("none", 0), ("ALL", 7), ("Praise", 1)])
 def test_labels_given_as_text(labels: str, count: int) -> None:
     assert len(selected_labels(labels, TAXONOMY, "Model version 1")) == count
+
+
+def test_get_model_version_details_of_an_unpinned_version_names_the_pinned_ones(
+    api: responses.RequestsMock, kw: ModelKeywords
+) -> None:
+    api.get(DS + "/labellers/7/validation", status=404, json={"status": "error", "message": "not pinned"})
+    api.get(DS + "/model-tags", json=TAGS)
+    with pytest.raises(ReinferConfigurationError) as failure:
+        kw.get_model_version_details(7)
+    assert str(failure.value) == (
+        "Model version 7 of acme/retail-inbox is not pinned (pinned: 1, 2; tags: live=1, staging=2); "
+        "pin it on the dataset's Models page, or set model_version to a pinned version."
+    )
+
+
+def test_get_model_version_details_of_a_tag_that_points_nowhere(
+    api: responses.RequestsMock, kw: ModelKeywords
+) -> None:
+    api.get(DS + "/labellers/staging/validation", status=404, json={"status": "error", "message": "no tag"})
+    api.get(DS + "/model-tags", json={"status": "ok", "model_tags": [{"name": "live", "version": 1}]})
+    with pytest.raises(
+        ReinferConfigurationError, match="Model tag 'staging' of acme/retail-inbox points at no"
+    ):
+        kw.get_model_version_details("staging")
+
+
+def test_get_model_version_details_of_a_missing_dataset_says_so(
+    api: responses.RequestsMock, kw: ModelKeywords
+) -> None:
+    missing = BASE + "/api/v1/datasets/acme/nope"
+    gone = {"status": "error", "message": "dataset 'acme/nope' does not exist"}
+    api.get(missing + "/labellers/live/validation", status=404, json=gone)
+    api.get(missing + "/model-tags", status=404, json=gone)
+    with pytest.raises(NotFoundError, match="dataset 'acme/nope' does not exist"):
+        kw.get_model_version_details(dataset="acme/nope")

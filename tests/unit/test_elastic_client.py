@@ -5,8 +5,14 @@ from __future__ import annotations
 import base64
 import email.utils
 import json
+import shutil
+import ssl
+import subprocess
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +32,7 @@ from ReinferLibrary.client.elasticsearch import (
     ElasticsearchServerError,
     ElasticsearchSettings,
     ElasticsearchTimeoutError,
+    ElasticsearchTlsError,
     EsCallRecord,
     InferenceWarningError,
     format_timeout,
@@ -35,6 +42,7 @@ from ReinferLibrary.errors import (
     BadRequestError,
     RateLimitedError,
     ReinferConfigurationError,
+    ReinferConnectionError,
     ReinferTimeoutError,
 )
 from ReinferLibrary.models.elastic import InferenceTask
@@ -437,3 +445,148 @@ def test_retry_after_as_an_http_date_is_honoured(client: ElasticsearchClient, sl
     responses.post(INFER, json=OK)
     client.infer_items("retail-inbox-v1", ["x"])
     assert len(sleeps) == 1 and 3.0 <= sleeps[0] <= 5.0
+
+
+# --- settings from the environment never replace explicit ones ----------------------------
+
+
+def _seen_kwargs(seen: list[dict[str, Any]]) -> Any:
+    def callback(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        seen.append({**request.req_kwargs, "authorization": request.headers.get("Authorization")})  # type: ignore[attr-defined]
+        return 200, {}, json.dumps(OK)
+
+    return callback
+
+
+@responses.activate
+@pytest.mark.parametrize("verify", ["bundle", False])
+def test_explicit_verify_wins_over_requests_ca_bundle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, verify: str | bool
+) -> None:
+    environment_bundle = tmp_path / "environment-ca.pem"
+    environment_bundle.write_text("not the one asked for")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(environment_bundle))
+    monkeypatch.setenv("CURL_CA_BUNDLE", str(environment_bundle))
+    if verify == "bundle":
+        bundle = tmp_path / "cluster-ca.pem"
+        bundle.write_text("the cluster's CA")
+        verify = str(bundle)
+    seen: list[dict[str, Any]] = []
+    responses.add_callback(responses.POST, INFER, callback=_seen_kwargs(seen))
+    es = ElasticsearchClient(ElasticsearchSettings(url=URL, api_key=KEY, verify=verify))
+    es.infer_items("retail-inbox-v1", ["x"])
+    assert seen[0]["verify"] == verify
+
+
+@responses.activate
+def test_a_netrc_entry_never_replaces_the_api_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine es.example.com login netrc-user password netrc-password\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("NETRC", raising=False)
+    assert requests.utils.get_netrc_auth(INFER) == ("netrc-user", "netrc-password")  # the trap is set
+    seen: list[dict[str, Any]] = []
+    responses.add_callback(responses.POST, INFER, callback=_seen_kwargs(seen))
+    responses.add_callback(responses.GET, f"{URL}/", callback=_seen_kwargs(seen))
+    es = ElasticsearchClient(ElasticsearchSettings(url=URL, api_key=KEY))
+    es.infer_items("retail-inbox-v1", ["x"])
+    basic = ElasticsearchClient(ElasticsearchSettings(url=URL, username="robot", password="pw"))
+    basic.info()
+    assert seen[0]["authorization"] == f"ApiKey {KEY}"
+    assert seen[1]["authorization"] == "Basic " + base64.b64encode(b"robot:pw").decode()
+    assert KEY not in repr(es._session.auth)
+
+
+def test_a_missing_ca_bundle_fails_at_connect_in_one_line(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-ca.pem"
+    with pytest.raises(ReinferConfigurationError) as caught:
+        ElasticsearchSettings(url=URL, api_key=KEY, verify=str(missing))
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(f"The CA bundle '{missing}' given as verify= does not exist")
+
+
+# --- TLS failures are permanent: not retried, and said so --------------------------------
+
+SELF_SIGNED = (
+    "HTTPSConnectionPool(host='es.example.com', port=9200): Max retries exceeded with url: "
+    "/_ml/trained_models/retail-inbox-v1/_infer (Caused by SSLError(SSLCertVerificationError(1, "
+    "'[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate (_ssl.c:1000)')))"
+)
+
+
+@responses.activate
+def test_a_certificate_failure_is_not_retried_and_names_the_ca_bundle(
+    client: ElasticsearchClient, calls: list[EsCallRecord], sleeps: list[float]
+) -> None:
+    responses.post(INFER, body=requests.exceptions.SSLError(SELF_SIGNED))
+    with pytest.raises(ElasticsearchTlsError) as caught:
+        client.infer_items("retail-inbox-v1", ["x"])
+    assert len(responses.calls) == 1
+    assert sleeps == []
+    assert [(call.status, call.attempt, call.retry_in) for call in calls] == [(None, 1, None)]
+    assert isinstance(caught.value, ReinferConnectionError)
+    assert caught.value.category == "business"
+    message = str(caught.value)
+    assert message.startswith(
+        "Business error (TLS certificate): POST /_ml/trained_models/retail-inbox-v1/_infer failed: "
+        "TLS failed: certificate verify failed: self-signed certificate. "
+    )
+    assert "retrying will fail the same way: check verify= (the CA bundle" in message
+    assert "Tried" not in message
+
+
+@pytest.fixture(scope="module")
+def https_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A real HTTPS server on 127.0.0.1 with a self-signed certificate: (url, its certificate)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a self-signed certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # the name http.server calls
+            body = json.dumps({"cluster_name": "tls-test", "version": {"number": "9.1.0"}}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{server.server_address[1]}", cert
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_real_self_signed_cluster(https_cluster: tuple[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    url, cert = https_cluster
+    # The machine-wide bundle does not hold the cluster's CA; verify= names the one that does.
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", requests.certs.where())
+    monkeypatch.setenv("CURL_CA_BUNDLE", requests.certs.where())
+    trusted = ElasticsearchClient(ElasticsearchSettings(url=url, verify=str(cert)))
+    assert trusted.info()["cluster_name"] == "tls-test"
+    sleeps: list[float] = []
+    calls: list[EsCallRecord] = []
+    strict = ElasticsearchClient(
+        ElasticsearchSettings(url=url, retries=2), on_call=calls.append, sleep=sleeps.append
+    )
+    with pytest.raises(ElasticsearchTlsError, match=r"failed: TLS failed: certificate verify failed"):
+        strict.info()
+    assert (len(calls), sleeps) == (1, [])

@@ -89,6 +89,7 @@ def test_no_connection_is_a_configuration_error(component: ElasticsearchKeywords
 
 def test_verify_path_and_timeout_reach_the_client(component: ElasticsearchKeywords, tmp_path: Path) -> None:
     bundle = tmp_path / "ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
     component.connect_to_elasticsearch(URL, verify=bundle, timeout=timedelta(seconds=45))
     settings = component.es_client.settings
     assert settings.verify == str(bundle)
@@ -188,3 +189,43 @@ def test_plain_text_secrets_are_refused(component: ElasticsearchKeywords) -> Non
         component.connect_to_elasticsearch(URL, api_key=KEY)
     with pytest.raises(ReinferConfigurationError, match="password was given as plain text"):
         component.connect_to_elasticsearch(URL, username="robot", password="pw")
+
+
+def test_a_missing_ca_bundle_fails_at_connect(component: ElasticsearchKeywords, tmp_path: Path) -> None:
+    with pytest.raises(
+        ReinferConfigurationError, match=r"The CA bundle '.*nope\.pem' given as verify= does not"
+    ):
+        component.connect_to_elasticsearch(URL, verify=tmp_path / "nope.pem")
+
+
+def _sent_config() -> object:
+    return json.loads(responses.calls[-1].request.body).get("inference_config")  # type: ignore[arg-type]
+
+
+@responses.activate
+def test_text_classification_asks_for_every_class_unless_told(component: ElasticsearchKeywords) -> None:
+    responses.post(INFER, json=ANSWER)
+    component.connect_to_elasticsearch(URL)
+    item = component.infer_with_trained_model("m", "My parcel never arrived")
+    assert _sent_config() == {"text_classification": {"num_top_classes": -1}}
+    assert [label.name for label in item.labels] == ["Order", "Order > Missing"]
+    component.infer_with_trained_model("m", "x", num_top_classes=0)
+    assert _sent_config() == {"text_classification": {"num_top_classes": 0}}
+    component.infer_with_trained_model("m", "x", num_top_classes=3)
+    assert _sent_config() == {"text_classification": {"num_top_classes": 3}}
+
+
+@responses.activate
+def test_other_tasks_keep_the_model_defaults(component: ElasticsearchKeywords) -> None:
+    responses.post(INFER, json={"inference_results": [{"predicted_value": "x", "entities": []}]})
+    component.connect_to_elasticsearch(URL)
+    component.infer_with_trained_model("m", "x", task=InferenceTask.ner)
+    assert _sent_config() is None
+
+
+def test_span_without_truncate_none_is_refused_before_any_call(component: ElasticsearchKeywords) -> None:
+    component.connect_to_elasticsearch(URL)
+    with responses.RequestsMock() as mocked:  # no route: any call would fail the test
+        with pytest.raises(ReinferConfigurationError, match="span=64 needs truncate=none"):
+            component.infer_with_trained_model("m", "x", span=64)
+        assert len(mocked.calls) == 0

@@ -444,3 +444,51 @@ def test_trained_model_summary() -> None:
     assert summary["task"] == "text_classification"
     assert summary["labels"] == ["Order", "Refund"]
     assert summary["input_fields"] == ["text_field"]
+
+
+# --- span needs truncate: none (Elasticsearch answers 400 otherwise) -------------------------
+
+
+@pytest.mark.parametrize(
+    ("truncate", "shown"),
+    [(None, "the model's default truncation (usually first)"), ("first", "truncate=first")],
+)
+def test_span_without_truncate_none_is_refused_before_the_call(truncate: Any, shown: str) -> None:
+    with pytest.raises(ReinferConfigurationError) as caught:
+        build_infer_request(["x"], T.text_classification, truncate=truncate, span=128)
+    assert str(caught.value) == (
+        "span=128 needs truncate=none: Elasticsearch windows long input only when it is not truncated "
+        f"and refuses a span with {shown}; add truncate=none or leave span out."
+    )
+
+
+def test_span_with_truncate_none_and_the_unset_span_are_sent() -> None:
+    windowed = build_infer_request(["x"], T.ner, truncate="none", span=128).to_body()
+    assert windowed["inference_config"] == {"ner": {"tokenization": {"truncate": "none", "span": 128}}}
+    unset = build_infer_request(["x"], T.ner, truncate="first", span=-1).to_body()
+    assert unset["inference_config"] == {"ner": {"tokenization": {"truncate": "first", "span": -1}}}
+
+
+def test_no_elasticsearch_item_carries_auto_thresholds() -> None:
+    # Elasticsearch has no auto-thresholds: `auto=` of Labels Above Threshold finds none on these items.
+    for body, task in (
+        (TEXT_CLASSIFICATION, T.text_classification),
+        (
+            {"inference_results": [{"predicted_value": "Order", "prediction_probability": 0.9}]},
+            T.text_classification,
+        ),
+        (
+            {
+                "inference_results": [
+                    {
+                        "predicted_value": "glad",
+                        "top_classes": [{"class_name": "glad", "class_probability": 0.8}],
+                    }
+                ]
+            },
+            T.zero_shot_classification,
+        ),
+    ):
+        item = _one(body, task)
+        assert item.labels
+        assert all(label.auto_thresholds == [] for label in item.labels)

@@ -7,12 +7,13 @@ uvicorn server on 127.0.0.1 (port chosen by the OS).
 
 from __future__ import annotations
 
+import base64
 import re
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import elasticsearch
 import pytest
@@ -29,6 +30,7 @@ from ReinferLibrary.client.elasticsearch import (
 )
 from ReinferLibrary.models.elastic import InferenceTask
 from ReinferLibrary.sandbox.elastic import ElasticBackend, create_elastic_router
+from ReinferLibrary.sandbox.elastic_backend import SandboxElasticBackend
 
 TOKEN = "sandbox-token-5f1e9c"
 LABELS = ["Order", "Order > Missing", "Refund", "Praise"]
@@ -137,17 +139,81 @@ def test_root_info_and_product_header(http: TestClient) -> None:
     assert response.headers["X-elastic-product"] == "Elasticsearch"
     assert response.headers["content-type"] == "application/json"
     body = response.json()
-    assert body["version"]["number"] == "8.15.0"
+    assert body["version"]["number"] == "9.1.0"
     assert body["tagline"] == "You Know, for Search"
     assert http.head("/").status_code == 200
 
 
-def test_compatible_with_accept_gets_a_matching_content_type(http: TestClient) -> None:
-    response = http.get("/", headers={"Accept": "application/vnd.elasticsearch+json; compatible-with=8"})
-    assert response.headers["content-type"] == "application/vnd.elasticsearch+json;compatible-with=8"
-    bad = http.get("/", headers={"Accept": "application/vnd.elasticsearch+json; compatible-with=5"})
+@pytest.mark.parametrize("version", ["8", "9"])
+def test_compatible_with_accept_gets_a_matching_content_type(http: TestClient, version: str) -> None:
+    accept = f"application/vnd.elasticsearch+json; compatible-with={version}"
+    response = http.get("/", headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == f"application/vnd.elasticsearch+json;compatible-with={version}"
+
+
+@pytest.mark.parametrize("version", ["7", "5", "10"])
+def test_a_version_9_cluster_refuses_other_compatible_versions_as_elasticsearch_does(
+    http: TestClient, version: str
+) -> None:
+    accept = f"application/vnd.elasticsearch+json; compatible-with={version}"
+    bad = http.get("/", headers={"Accept": accept})
     assert bad.status_code == 400
-    assert bad.json()["error"]["type"] == "media_type_header_exception"
+    assert bad.headers["content-type"] == "application/json"
+    assert bad.headers["X-elastic-product"] == "Elasticsearch"
+    outer = {
+        "type": "media_type_header_exception",
+        "reason": "Invalid media-type value on headers [Accept, Content-Type]",
+    }
+    assert bad.json() == {
+        "error": {
+            "root_cause": [outer],
+            **outer,
+            "caused_by": {
+                "type": "status_exception",
+                "reason": (
+                    f"Accept version must be either version 9 or 8, but found {version}. Accept={accept}"
+                ),
+            },
+        },
+        "status": 400,
+    }
+
+
+def test_media_types_are_checked_before_credentials(backend: FakeBackend) -> None:
+    with TestClient(make_app(backend)) as anonymous:
+        response = anonymous.get(
+            "/", headers={"Accept": "application/vnd.elasticsearch+json; compatible-with=7"}
+        )
+    assert response.status_code == 400
+
+
+def test_versioned_bodies_need_matching_versions_on_both_headers(http: TestClient) -> None:
+    body = b'{"docs": [{"text_field": "x"}]}'
+    path = "/_ml/trained_models/retail-inbox-v1/_infer"
+    v9 = "application/vnd.elasticsearch+json; compatible-with=9"
+    v8 = "application/vnd.elasticsearch+json; compatible-with=8"
+    both = http.post(path, content=body, headers={"Accept": v9, "Content-Type": v9})
+    assert both.status_code == 200
+    mixed = http.post(path, content=body, headers={"Accept": v9, "Content-Type": v8})
+    assert mixed.status_code == 400
+    assert mixed.json()["error"]["caused_by"]["reason"] == (
+        "A compatible version is required on both Content-Type and Accept headers if either one has "
+        "requested a compatible version and the compatible versions must match. "
+        f"Accept={v9}, Content-Type={v8}"
+    )
+    one = http.post(path, content=body, headers={"Accept": v9, "Content-Type": "application/json"})
+    assert one.status_code == 400
+    assert one.json()["error"]["caused_by"]["reason"].startswith(
+        "A compatible version is required on both Content-Type and Accept headers if either one has "
+        "requested a compatible version. Accept="
+    )
+    old_body = http.post(
+        path, content=body, headers={"Accept": v8.replace("8", "7"), "Content-Type": v8.replace("8", "7")}
+    )
+    assert old_body.json()["error"]["caused_by"]["reason"].startswith(
+        "Accept version must be either version 9 or 8"
+    )
 
 
 def test_missing_credentials_is_401_security_exception(backend: FakeBackend) -> None:
@@ -329,6 +395,67 @@ def test_bad_timeout_is_a_parse_exception(http: TestClient) -> None:
     response = infer(http, {"docs": [{"text_field": "x"}]}, timeout="30")
     assert response.status_code == 400
     assert response.json()["error"]["type"] == "parse_exception"
+    assert response.json()["error"]["reason"] == (
+        "failed to parse setting [timeout] with value [30] as a time value: unit is missing or unrecognized"
+    )
+
+
+def _tokenization(**options: Any) -> dict[str, Any]:
+    return {
+        "docs": [{"text_field": "x"}],
+        "inference_config": {"text_classification": {"tokenization": options}},
+    }
+
+
+@pytest.mark.parametrize(
+    ("options", "reason"),
+    [
+        ({"span": 128}, "[span] must not be provided when [truncate] is [first]"),
+        ({"span": 128, "truncate": "second"}, "[span] must not be provided when [truncate] is [second]"),
+        (
+            {"span": 600, "truncate": "none"},
+            "[span] provided [600] must not be greater than [max_sequence_length] provided [512]",
+        ),
+        (
+            {"span": -2, "truncate": "none"},
+            "[span] must be non-negative to indicate span length or [-1] to indicate no windowing "
+            "should occur",
+        ),
+    ],
+)
+def test_span_rules_are_elasticsearch_tokenization_rules(
+    http: TestClient, options: dict[str, Any], reason: str
+) -> None:
+    response = infer(http, _tokenization(**options))
+    assert response.status_code == 400
+    cause = {"type": "illegal_argument_exception", "reason": reason}
+    assert response.json() == {"error": {"root_cause": [cause], **cause}, "status": 400}
+
+
+def test_span_with_truncate_none_windows_long_input(http: TestClient, backend: FakeBackend) -> None:
+    long_text = " ".join(f"w{index}" for index in range(600))
+    body = _tokenization(span=128, truncate="none")
+    body["docs"] = [{"text_field": long_text}]
+    result = infer(http, body).json()["inference_results"][0]
+    assert "is_truncated" not in result
+    assert backend.classified[-1] == [long_text]
+    assert infer(http, _tokenization(span=-1)).status_code == 200
+
+
+def test_sandbox_backend_accepts_basic_with_the_token_as_password() -> None:
+    backend = SandboxElasticBackend(cast(Any, None), TOKEN)
+
+    def basic(user: str, password: str) -> str:
+        return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+    assert backend.check_auth(basic("robot", TOKEN))
+    assert backend.check_auth(basic("anyone", TOKEN))
+    assert backend.check_auth(f"ApiKey {TOKEN}") and backend.check_auth(f"Bearer {TOKEN}")
+    assert not backend.check_auth(basic("robot", "wrong"))
+    assert not backend.check_auth(basic("", TOKEN))
+    assert not backend.check_auth("Basic not-base64!")
+    assert not backend.check_auth("Basic " + base64.b64encode(TOKEN.encode()).decode())  # no user:
+    assert not backend.check_auth(None)
 
 
 def test_doc_without_text_field_gets_a_warning_result(http: TestClient, backend: FakeBackend) -> None:
@@ -408,7 +535,7 @@ def es(server_url: str) -> Iterator[elasticsearch.Elasticsearch]:
 
 
 def test_official_client_infers(es: elasticsearch.Elasticsearch) -> None:
-    assert es.info()["version"]["number"] == "8.15.0"
+    assert es.info()["version"]["number"] == "9.1.0"
     assert es.ping()
     response = es.ml.infer_trained_model(
         model_id="retail-inbox-v1", docs=[{"text_field": "My parcel never arrived"}]

@@ -10,6 +10,7 @@ from robot.api.types import Secret
 
 from ReinferLibrary import ReinferLibrary
 from ReinferLibrary.client import CallRecord
+from ReinferLibrary.client import safe_url as client_safe_url
 from ReinferLibrary.errors import ReinferConfigurationError
 from ReinferLibrary.keywords import base
 
@@ -120,11 +121,92 @@ def test_switch_to_unknown_or_closed_alias_fails_clearly(lib: ReinferLibrary) ->
         lib.switch_reinfer_connection("claims")
 
 
-def test_close_current_then_a_keyword_needs_a_new_connection(lib: ReinferLibrary) -> None:
+def test_close_current_then_a_keyword_needs_a_new_connection(
+    lib: ReinferLibrary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The environment names a tenant, but the robot chose its own and then closed it.
+    monkeypatch.setenv("REINFER_URL", OTHER)
+    monkeypatch.setenv("REINFER_TOKEN", TOKEN)
     lib.connect_to_reinfer(url=BASE, token=Secret(TOKEN), dataset="acme/retail-inbox")
     lib.close_reinfer_connection()
-    with pytest.raises(ReinferConfigurationError, match="Cannot connect to Reinfer: no URL and no token"):
+    with pytest.raises(ReinferConfigurationError) as caught:
         lib.list_triggers()
+    assert str(caught.value) == (
+        "No Reinfer connection is open: call Connect To Reinfer (the robot closed its connections, "
+        "so none is opened from the environment again)."
+    )
+    assert len(lib.context.connections) == 1  # nothing was opened from the environment
+
+
+def test_after_closing_the_current_connection_others_are_not_used_silently(
+    lib: ReinferLibrary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REINFER_URL", OTHER)
+    monkeypatch.setenv("REINFER_TOKEN", TOKEN)
+    lib.connect_to_reinfer(url=BASE, token=Secret(TOKEN), dataset="acme/retail-inbox", alias="inbox")
+    lib.connect_to_reinfer(url=BASE, token=Secret(TOKEN), dataset="acme/claims", alias="claims")
+    lib.close_reinfer_connection()
+    with pytest.raises(ReinferConfigurationError) as caught:
+        lib.list_triggers()
+    assert str(caught.value) == (
+        "No Reinfer connection is open: call Connect To Reinfer, or Switch Reinfer Connection to one "
+        "still open (inbox)."
+    )
+    assert len(lib.context.connections) == 2
+
+
+@responses.activate
+def test_after_close_all_a_new_connect_works_again(lib: ReinferLibrary, log: LogRecorder) -> None:
+    responses.get(BASE + STREAMS, json={"status": "ok", "streams": []})
+    lib.connect_to_reinfer(url=BASE, token=Secret(TOKEN), dataset="acme/retail-inbox", alias="a")
+    lib.connect_to_reinfer(url=BASE, token=Secret(TOKEN), dataset="acme/retail-inbox", alias="b")
+    lib.close_reinfer_connection()
+    lib.close_all_reinfer_connections()
+    assert log.texts()[-1] == "Closed 1 Reinfer connection(s)."
+    with pytest.raises(ReinferConfigurationError, match=r"^No Reinfer connection is open: call Connect To"):
+        lib.list_triggers()
+    assert lib.connect_to_reinfer(url=BASE, token=Secret(TOKEN), dataset="acme/retail-inbox") == 1
+    assert lib.list_triggers() == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        BASE + "/api",
+        BASE + "/api/",
+        BASE + "/api/v1",
+        BASE + "/api/v1/",
+        "https://cloud.uipath.com/org/tenant/reinfer_/API/V1",
+    ],
+)
+def test_a_url_ending_in_api_is_refused_at_connect(lib: ReinferLibrary, url: str) -> None:
+    with pytest.raises(ReinferConfigurationError) as caught:
+        lib.connect_to_reinfer(url=url, token=Secret(TOKEN))
+    message = str(caught.value)
+    assert message.startswith(f"Reinfer URL {url!r} ends with /")
+    assert "remove it, the URL is everything before /api" in message
+    assert "\n" not in message
+    assert len(lib.context.connections) == 0
+
+
+def test_a_url_with_credentials_is_not_repeated_in_messages(lib: ReinferLibrary) -> None:
+    with pytest.raises(ReinferConfigurationError) as caught:
+        lib.connect_to_reinfer(url="https://robot:pa55w0rd@tenant.example/api/v1", token=Secret(TOKEN))
+    assert "pa55w0rd" not in str(caught.value)
+    assert "https://***@tenant.example/api/v1" in str(caught.value)
+
+
+def test_max_retry_after_is_a_connect_and_import_argument(clean_env: None) -> None:
+    from datetime import timedelta
+
+    library = ReinferLibrary(url=BASE, token=Secret(TOKEN), max_retry_after=timedelta(minutes=2))
+    library.connect_to_reinfer()
+    assert library.context.current().client.settings.max_retry_after == 120.0
+    library.connect_to_reinfer(max_retry_after=timedelta(seconds=5))
+    assert library.context.current().client.settings.max_retry_after == 5.0
+    with pytest.raises(ReinferConfigurationError, match="max_retry_after must be 0 seconds or more, got -1"):
+        library.connect_to_reinfer(max_retry_after=timedelta(seconds=-1))
+    library.close_all_reinfer_connections()
 
 
 def test_settings_follow_the_arguments(lib: ReinferLibrary, tmp_path: Any) -> None:
@@ -176,3 +258,4 @@ def test_bodies_are_not_logged_unless_debug_is_on(log: LogRecorder, monkeypatch:
 def test_safe_url_hides_user_info() -> None:
     assert base.safe_url("https://user:pw@host.example/reinfer_") == "https://***@host.example/reinfer_"
     assert base.safe_url(BASE) == BASE
+    assert base.safe_url is client_safe_url  # one implementation, in the client

@@ -74,7 +74,13 @@ def test_labels_above_threshold_keyword(lib: ReinferLibrary, item: Any, log: Log
     assert lib.labels_above_threshold(item, auto="high_recall") == ["Order > Missing"]
     config = ThresholdConfig(thresholds={"Complaint": 0.3}, default=0.9)
     assert lib.labels_above_threshold(item, config) == ["Complaint"]
-    assert log.messages[0] == ("INFO", "1 label(s) cleared on src.c7: Order.")
+    assert log.messages[0] == ("INFO", "Kept 1 of 3 labels on src.c7: Order 0.660 >= 0.659874.")
+    assert log.messages[2] == (
+        "INFO",
+        "Kept 2 (leaves) of 3 labels on src.c7: Order > Missing 0.660 >= 0.25 (default); "
+        "Complaint 0.300 >= 0.25 (default).",
+    )
+    assert log.messages[4] == ("INFO", "Kept 1 of 3 labels on src.c7: Order > Missing 0.660 (high_recall).")
 
 
 def test_labels_above_threshold_refuses_a_path_and_a_non_item(lib: ReinferLibrary) -> None:
@@ -94,6 +100,40 @@ def test_has_label_and_confidence(lib: ReinferLibrary, item: Any) -> None:
     assert lib.has_label(item, "Complaint", default=0.3) is True
     assert lib.get_label_confidence(item, "Order>Missing") == SEED
     assert lib.get_label_confidence(item, "Praise") == 0.0
+
+
+def test_has_label_takes_the_list_form_as_text_and_refuses_bad_numbers(
+    lib: ReinferLibrary, item: Any
+) -> None:
+    assert lib.has_label(item, "[Order, Missing]") is True
+    assert lib.has_label(item, "[Order, Missing]", thresholds={"[Order, Missing]": 0.7}) is False
+    assert lib.get_label_confidence(item, "[Order, Missing]") == SEED
+    lib.label_should_be_present(item, "[Order, Missing]", threshold=0.5)
+    with pytest.raises(ReinferConfigurationError, match=r"^threshold is 7, outside 0\.\.1\.$"):
+        lib.has_label(item, "Order", threshold=7)
+    with pytest.raises(ReinferConfigurationError, match=r"^threshold is 7, outside 0\.\.1\.$"):
+        lib.label_should_be_present(item, "Order", threshold=7)
+
+
+def test_auto_alone_on_fetched_items_fails_clearly(lib: ReinferLibrary) -> None:
+    fetched = to_robot(Item.model_validate({**RAW_ITEM, "labels": [{"name": ["Order"], "probability": 0.9}]}))
+    assert fetched.origin == "fetch"
+    with pytest.raises(
+        ReinferConfigurationError, match=r"^auto=balanced cannot decide the labels of comment src\.c7"
+    ):
+        lib.labels_above_threshold(fetched, auto="balanced")
+    with pytest.raises(ReinferConfigurationError, match=r"^auto=balanced cannot decide"):
+        lib.has_label(fetched, "Order", auto="balanced")
+    config = ThresholdConfig(default=0.5, auto="balanced")  # the default decides on its own
+    assert lib.labels_above_threshold(fetched, config) == ["Order"]
+
+
+def test_a_dictionary_changed_in_place_takes_effect(lib: ReinferLibrary, item: Any) -> None:
+    thresholds = DotDict({"Order": 0.7, "Complaint": 0.2})
+    assert lib.labels_above_threshold(item, thresholds) == ["Complaint"]
+    thresholds["Order"] = 0.1  # Set To Dictionary    ${th}    Order=${0.1}
+    assert lib.labels_above_threshold(item, thresholds) == ["Order", "Complaint"]
+    assert lib.has_label(item, "Order", thresholds=thresholds) is True
 
 
 def test_label_should_be_present_messages(lib: ReinferLibrary, item: Any) -> None:
@@ -170,3 +210,16 @@ def test_to_robot_makes_nested_dotdicts_and_keeps_lists() -> None:
     assert data.a.b[0].c == 1
     assert data.a.b[2] == 3
     assert data.e is None
+
+
+def test_label_and_threshold_docs_link_only_to_real_keywords() -> None:
+    # `name` in a docstring is a link to a keyword or section; libdoc renders one that
+    # exists nowhere as <span class="name">, which reads as a broken link.
+    from robot.libdocpkg import LibraryDocumentation
+
+    documentation = LibraryDocumentation("ReinferLibrary")
+    documentation.convert_docs_to_html()
+    mine = [kw for kw in documentation.keywords if "Labels" in kw.tags or kw.name == "Load Thresholds"]
+    assert {kw.name for kw in mine} >= {"Labels Above Threshold", "Has Label", "Load Thresholds"}
+    for kw in mine:
+        assert '<span class="name">' not in kw.doc, kw.name

@@ -261,6 +261,104 @@ def test_reset_logs_old_and_new_position(
     )
 
 
+@pytest.mark.parametrize(
+    ("to", "sent"),
+    [
+        # Robot Framework's own datetime conversion read "+02:00" as 0.02 s and dropped "Z".
+        ("2025-09-01T08:00:00+02:00", "2025-09-01T06:00:00.000000Z"),
+        ("2025-09-01T06:00:00Z", "2025-09-01T06:00:00.000000Z"),
+        ("2025-09-01T01:00:00-05:00", "2025-09-01T06:00:00.000000Z"),
+        ("2025-09-01 06:00:00", "2025-09-01T06:00:00.000000Z"),
+        ("2025-09-01", "2025-09-01T00:00:00.000000Z"),
+        (datetime(2025, 9, 1, 6), "2025-09-01T06:00:00.000000Z"),
+    ],
+)
+def test_reset_keeps_the_time_zone_it_was_given(
+    lib: ReinferLibrary, log: LogRecorder, api: responses.RequestsMock, to: str | datetime, sent: str
+) -> None:
+    api.post(
+        BASE + STREAM + "/reset",
+        json={"status": "ok", "sequence_id": "SEQ-RESET"},
+        match=[matchers.json_params_matcher({"to_comment_created_at": sent})],
+    )
+    assert lib.reset_trigger("routing", to) == "SEQ-RESET"
+    assert f"uploaded at or after {sent}:" in log.texts()[-1]
+
+
+def test_reset_through_robot_argument_conversion_keeps_the_offset(
+    lib: ReinferLibrary, api: responses.RequestsMock
+) -> None:
+    # The keyword's argument spec as Robot Framework sees it: a string stays a string.
+    from robot.running.arguments import PythonArgumentParser
+
+    spec = PythonArgumentParser().parse(lib.reset_trigger)
+    positional, _ = spec.convert(["routing", "2025-09-01T08:00:00+02:00"], {})
+    assert positional[1] == "2025-09-01T08:00:00+02:00"
+    api.post(
+        BASE + STREAM + "/reset",
+        json={"status": "ok"},
+        match=[matchers.json_params_matcher({"to_comment_created_at": "2025-09-01T06:00:00.000000Z"})],
+    )
+    lib.reset_trigger(*positional)
+
+
+@pytest.mark.parametrize("to", ["yesterday", "01.09.2025 08:00", "2025-09-01T08:00:00 CEST", "1756713600"])
+def test_reset_refuses_what_is_not_iso_8601(lib: ReinferLibrary, to: str) -> None:
+    with pytest.raises(ReinferConfigurationError) as caught:
+        lib.reset_trigger("routing", to)
+    message = str(caught.value)
+    assert message.startswith(f"Time {to!r} is not an ISO 8601 date and time: give e.g. ")
+    assert "2025-09-01T08:00:00+02:00" in message
+
+
+def test_advance_refuses_a_batch_of_another_trigger_before_any_call(
+    lib: ReinferLibrary, api: responses.RequestsMock
+) -> None:
+    api.post(BASE + DS + "/streams/other/fetch", json=FETCH)
+    batch = lib.fetch_trigger_batch("other", log_items=False)
+    assert batch.stream == "other"
+    with pytest.raises(ReinferConfigurationError) as caught:
+        lib.advance_trigger("routing", batch)
+    assert str(caught.value) == (
+        "Cannot advance trigger 'routing' with a batch fetched from trigger 'other': a sequence id only "
+        "means something to its own trigger; advance 'other' instead."
+    )
+    with pytest.raises(ReinferConfigurationError, match="fetched from trigger 'other'"):
+        lib.advance_trigger("routing", Batch.model_validate({**FETCH, "stream": "other"}))
+    # The same batch advances its own trigger, also named owner/dataset/stream.
+    api.post(BASE + DS + "/streams/other/advance", json={"status": "ok"})
+    lib.advance_trigger("acme/retail-inbox/other", batch)
+
+
+def test_an_empty_list_to_tag_or_untag_is_refused(lib: ReinferLibrary, log: LogRecorder) -> None:
+    with pytest.raises(ReinferConfigurationError) as caught:
+        lib.tag_trigger_exception("routing", [])
+    assert str(caught.value).startswith(
+        "Tag Trigger Exception got an empty list, so there is nothing to do: give an item"
+    )
+    with pytest.raises(ReinferConfigurationError, match=r"^Untag Trigger Exception got an empty list"):
+        lib.untag_trigger_exception("routing", [])
+    assert not [text for text in log.texts() if text.startswith(("Tagged", "Removed"))]
+
+
+def test_the_end_of_a_stream_is_inferred_when_an_old_tenant_does_not_say(
+    lib: ReinferLibrary, api: responses.RequestsMock
+) -> None:
+    # The documented loop: fetch, advance, BREAK at the end; old /triggers answers lack the flag.
+    legacy = {key: value for key, value in FETCH.items() if key != "is_end_sequence"}
+    api.post(BASE + STREAM + "/fetch", json={**legacy, "filtered": 0, "results": FETCH["results"] * 2})
+    api.post(BASE + STREAM + "/fetch", json={**legacy, "filtered": 0})
+    api.post(BASE + STREAM + "/advance", json={"status": "ok"})
+    fetched = 0
+    for _ in range(5):
+        batch = lib.fetch_trigger_batch("routing", size=2, log_items=False)
+        fetched += 1
+        lib.advance_trigger("routing", batch)
+        if batch.is_end_sequence:
+            break
+    assert fetched == 2
+
+
 def test_tag_and_untag_items_uids_and_lists(
     lib: ReinferLibrary, log: LogRecorder, api: responses.RequestsMock
 ) -> None:

@@ -122,3 +122,14 @@ def test_missing_entity_is_a_business_error_naming_what_was_found() -> None:
         "(entities found: country, date, monetary_quantity, order_number); "
         "tag a trigger exception or give default= to carry on."
     )
+
+
+def test_item_data_error_is_one_class_in_the_one_hierarchy() -> None:
+    from ReinferLibrary import errors
+    from ReinferLibrary.logic import item_errors
+
+    assert ItemDataError is errors.ItemDataError is item_errors.ItemDataError
+    assert issubclass(ItemDataError, errors.ReinferError)
+    assert ItemDataError.category == "business"
+    with pytest.raises(errors.ReinferError, match=r"^Business error \(missing entity\): "):
+        entity_value(TABLE, "tracking_number")

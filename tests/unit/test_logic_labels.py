@@ -98,3 +98,68 @@ def test_missing_label_property_is_a_business_error_unless_default() -> None:
 def test_empty_label_name_is_a_configuration_error() -> None:
     with pytest.raises(ReinferConfigurationError, match="not valid"):
         has_label(RAW, "Order >  ")
+
+
+@pytest.mark.parametrize("item", shapes())
+def test_list_form_written_as_text_finds_the_label(item: Any) -> None:
+    # `Has Label    ${item}    [Order, Missing]` passes the text, not a list.
+    assert has_label(item, "[Order, Missing]")
+    assert has_label(item, "['Order', 'Missing']", threshold=SEED)
+    assert label_confidence(item, "[Order, Missing]") == SEED
+    assert find_label(item, "[Order]") is not None
+    assert has_label(item, "Order", thresholds={"[Order, Missing]": 0.1, "[Order]": 0.7}) is False
+
+
+@pytest.mark.parametrize("threshold", [7, -0.1, 1.01, "high", True])
+def test_has_label_refuses_a_threshold_outside_0_to_1(threshold: Any) -> None:
+    with pytest.raises(
+        ReinferConfigurationError, match=r"^threshold (is .*, outside 0\.\.1|must be a number)"
+    ):
+        has_label(RAW, "Order", threshold=threshold)
+    with pytest.raises(ReinferConfigurationError, match="threshold"):
+        has_label(RAW, "Praise", threshold=threshold)  # refused even when the label is absent
+
+
+def test_has_label_with_default_and_auto_counts_a_label_either_keeps() -> None:
+    item = {
+        "uid": "src.c2",
+        "origin": "predict",
+        "labels": [
+            {"name": ["Praise"], "probability": 0.2, "auto_thresholds": ["high_recall", "balanced"]},
+            {"name": ["Refund"], "probability": 0.6, "auto_thresholds": []},
+            {"name": ["Billing"], "probability": 0.3, "auto_thresholds": ["high_recall"]},
+        ],
+    }
+    assert has_label(item, "Praise", default=0.5, auto="balanced")  # by the auto name
+    assert has_label(item, "Refund", default=0.5, auto="balanced")  # by the default
+    assert not has_label(item, "Billing", default=0.5, auto="balanced")
+    assert not has_label(item, "Praise", thresholds={"Praise": 0.5}, default=0.1, auto="balanced")
+
+
+def test_has_label_with_auto_alone_fails_on_items_without_auto_names() -> None:
+    fetched = {"uid": "src.c3", "origin": "fetch", "labels": [{"name": ["Order"], "probability": 0.9}]}
+    with pytest.raises(
+        ReinferConfigurationError, match=r"^auto=balanced cannot decide the labels of comment src\.c3"
+    ):
+        has_label(fetched, "Order", auto="balanced")
+    assert has_label(fetched, "Order", thresholds={"Order": 0.5}, auto="balanced")  # named: auto not needed
+    assert has_label(fetched, "Order", default=0.5, auto="balanced")
+    assert not has_label(fetched, "Praise", auto="balanced")  # absent is simply absent
+    results = dict(fetched, origin="results")
+    assert not has_label(results, "Order", auto="balanced")
+
+
+def test_has_label_with_an_empty_thresholds_dictionary_is_false() -> None:
+    assert has_label(RAW, "Order")
+    assert not has_label(RAW, "Order", thresholds={})
+
+
+def test_a_malformed_item_fails_with_one_line() -> None:
+    item = {"uid": "src.c4", "labels": [{"name": ["Order"]}]}
+    for question in (
+        lambda: has_label(item, "Order"),
+        lambda: label_confidence(item, "Order"),
+        lambda: present_labels_text(item),
+    ):
+        with pytest.raises(ReinferConfigurationError, match=r"^Item src\.c4: label 1 has no 'probability'; "):
+            question()

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from robot.utils import DotDict
 
 from ReinferLibrary.errors import ReinferConfigurationError
 from ReinferLibrary.logic import canonical_thresholds, labels_above_threshold, threshold_rule
-from ReinferLibrary.logic.thresholds import select_level
+from ReinferLibrary.logic.thresholds import canonical_name, select_level
 from ReinferLibrary.models import Item, ThresholdConfig
 
 SEED_PROBABILITY = 0.6598735451698303
@@ -110,9 +111,20 @@ def test_auto_applies_only_to_labels_without_a_number() -> None:
     assert labels_above_threshold(item, {"Order": 0.95}, auto="balanced") == ["Praise"]
 
 
-def test_default_wins_over_auto_for_unnamed_labels() -> None:
-    item = make_item(("Praise", 0.2, ["high_recall", "balanced"]))
-    assert labels_above_threshold(item, default=0.5, auto="balanced") == []
+def test_with_default_and_auto_an_unnamed_label_counts_when_either_keeps_it() -> None:
+    item = make_item(
+        ("Praise", 0.2, ["high_recall", "balanced"]),  # below the default, carries the auto name
+        ("Refund", 0.6, []),  # at or above the default, no auto name
+        ("Billing", 0.3, ["high_recall"]),  # neither
+        ("Order", 0.9, ["high_recall", "balanced"]),  # named: only its own number decides
+    )
+    for shape in both_shapes(item):
+        assert labels_above_threshold(shape, {"Order": 0.95}, default=0.5, auto="balanced") == [
+            "Refund",
+            "Praise",
+        ]
+    config = ThresholdConfig(thresholds={"Order": 0.95}, default=0.5, auto="balanced")
+    assert labels_above_threshold(item, config) == ["Refund", "Praise"]
 
 
 def test_config_default_and_auto_apply_and_keyword_arguments_replace_them() -> None:
@@ -188,23 +200,163 @@ def test_bad_default_and_auto_are_refused() -> None:
         threshold_rule(["Order"])  # type: ignore[arg-type]
 
 
-def test_a_dictionary_is_normalised_once_and_reread_when_its_size_changes() -> None:
+def test_an_unchanged_dictionary_is_normalised_once() -> None:
     thresholds: dict[str, Any] = {"Order": 0.5}
     first = threshold_rule(thresholds)
     assert threshold_rule(thresholds) is first
-    thresholds["Praise"] = 0.1
-    second = threshold_rule(thresholds)
-    assert second is not first
-    assert second.thresholds == {"Order": 0.5, "Praise": 0.1}
+    assert threshold_rule(dict(thresholds)) == first  # an equal copy gives the same rule
 
 
-def test_rule_explains_which_number_decides_a_label() -> None:
+def test_a_value_changed_in_place_takes_effect() -> None:
+    # `Set To Dictionary    ${th}    Order > Late Delivery=${0.1}`: same object, same size.
+    item = make_item(("Order > Late Delivery", 0.3), ("Complaint", 0.5))
+    thresholds: dict[str, Any] = {"Order > Late Delivery": 0.35, "Complaint": 0.45}
+    assert labels_above_threshold(item, thresholds) == ["Complaint"]
+    thresholds["Order > Late Delivery"] = 0.1
+    assert labels_above_threshold(item, thresholds) == ["Complaint", "Order > Late Delivery"]
+    thresholds["Complaint"] = 1.5
+    with pytest.raises(ReinferConfigurationError, match=r"'Complaint' is 1\.5, outside 0\.\.1"):
+        labels_above_threshold(item, thresholds)
+
+
+def test_a_key_swapped_in_place_takes_effect() -> None:
+    item = make_item(("Praise", 0.9), ("Complaint", 0.9))
+    thresholds: dict[str, Any] = {"Praise": 0.5}
+    assert labels_above_threshold(item, thresholds) == ["Praise"]
+    del thresholds["Praise"]
+    thresholds["Complaint"] = 0.5  # same size as before
+    assert labels_above_threshold(item, thresholds) == ["Complaint"]
+
+
+def test_a_robot_dictionary_and_a_configs_dictionary_changed_in_place_take_effect() -> None:
+    item = make_item(("Order", 0.4), ("Praise", 0.4))
+    robot_dict = DotDict({"Order": 0.5})
+    assert labels_above_threshold(item, robot_dict, default=0.9) == []
+    robot_dict["Order"] = 0.3
+    assert labels_above_threshold(item, robot_dict, default=0.9) == ["Order"]
+    config = ThresholdConfig(thresholds={"Praise": 0.5})
+    assert labels_above_threshold(item, config) == []
+    config.thresholds["Praise"] = 0.4  # the model is frozen, its dictionary is not
+    assert labels_above_threshold(item, config) == ["Praise"]
+
+
+def test_rule_explains_what_decides_a_label() -> None:
     rule = threshold_rule({"Order": 0.5}, auto="balanced")
-    assert rule.threshold_for("Order") == 0.5
-    assert rule.threshold_for("Praise") == "balanced"
+    assert rule.threshold_text("Order") == "0.500"
+    assert rule.threshold_text("Praise") == "balanced"
     assert rule.clears("Praise", 0.1, ["balanced"])
     assert not rule.clears("Order", 0.49, ["balanced"])
-    assert threshold_rule({"Order": 0.5}).threshold_for("Praise") is None
+    assert threshold_rule({"Order": 0.5}).threshold_text("Praise") == "—"
+    both = threshold_rule({"Order": 0.5}, default=0.6, auto="balanced")
+    assert both.threshold_text("Praise") == "0.600 (default) or balanced"
+    assert both.cleared_text("Order", 0.51) == "Order 0.510 >= 0.5"
+    assert both.cleared_text("Praise", 0.7) == "Praise 0.700 >= 0.6 (default)"
+    assert both.cleared_text("Praise", 0.2) == "Praise 0.200 (balanced)"
+    assert threshold_rule().threshold_text("Praise") == "any"
+
+
+def test_an_empty_thresholds_dictionary_keeps_nothing_unless_a_fallback_is_given() -> None:
+    item = make_item(("Order", 0.9), ("Praise", 0.4, ["high_recall"]))
+    assert labels_above_threshold(item) == ["Order", "Praise"]  # nothing given at all: keep all
+    assert labels_above_threshold(item, None) == ["Order", "Praise"]
+    assert labels_above_threshold(item, {}) == []
+    assert labels_above_threshold(item, DotDict()) == []
+    assert labels_above_threshold(item, {}, default=0.5) == ["Order"]
+    assert labels_above_threshold(item, {}, auto="high_recall") == ["Praise"]
+    assert not threshold_rule({}).keeps_everything
+    assert threshold_rule().keeps_everything
+
+
+def test_list_form_written_as_text_is_a_list_of_levels() -> None:
+    # A robot writes `[Order, Late Delivery]=${0.35}` in Create Dictionary: the key is text.
+    item = make_item((["Order", "Late Delivery"], 0.4), (["Order"], 0.4))
+    assert labels_above_threshold(item, {"[Order, Late Delivery]": 0.35}) == ["Order > Late Delivery"]
+    assert labels_above_threshold(item, {" ['Order', \"Late Delivery\"] ": 0.35}) == ["Order > Late Delivery"]
+    assert labels_above_threshold(item, {"[Order]": 0.35}) == ["Order"]
+    assert canonical_name("[Order, Late Delivery]") == "Order > Late Delivery"
+    assert canonical_name("Order > Late Delivery") == "Order > Late Delivery"
+    assert canonical_name(("Order", "Late Delivery")) == "Order > Late Delivery"
+    for bad in ("[]", "[Order, ]", ["Order", 3]):
+        with pytest.raises(ReinferConfigurationError, match="is not valid"):
+            canonical_name(bad)
+    with pytest.raises(ReinferConfigurationError, match="Threshold label name '\\[Order, \\]' is not valid"):
+        canonical_thresholds({"[Order, ]": 0.5})
+
+
+def test_the_same_label_twice_names_both_original_spellings() -> None:
+    with pytest.raises(ReinferConfigurationError) as caught:
+        canonical_thresholds({"Order > Missing": 0.5, ("Order", "Missing"): 0.6})
+    assert str(caught.value) == (
+        "Label 'Order > Missing' is given twice in the thresholds, as 'Order > Missing' and "
+        "['Order', 'Missing']; keep one."
+    )
+    with pytest.raises(ReinferConfigurationError, match="as 'Order > Missing' and '\\[Order, Missing\\]'"):
+        canonical_thresholds({"Order > Missing": 0.5, "[Order, Missing]": 0.6})
+
+
+AUTO_ERROR = r"^auto=balanced cannot decide the labels of comment src\.c1: they carry no auto-threshold names"
+
+
+@pytest.mark.parametrize(
+    ("origin", "why"),
+    [
+        ("fetch", "names (items of Fetch Trigger Batch with api=fetch never do). Auto-threshold"),
+        ("elasticsearch", "names (Elasticsearch items never do). Auto-threshold"),
+        ("predict", "names (this prediction was not made with threshold=auto). Auto-threshold"),
+        (None, "names. Auto-threshold"),
+    ],
+)
+def test_auto_alone_on_items_without_auto_names_is_a_configuration_error(
+    origin: str | None, why: str
+) -> None:
+    item = make_item(("Order", 0.9), ("Praise", 0.6))
+    if origin is not None:
+        item["origin"] = origin
+    for shape in both_shapes(item) if origin is not None else [item]:
+        with pytest.raises(ReinferConfigurationError, match=AUTO_ERROR) as caught:
+            labels_above_threshold(shape, auto="balanced")
+        message = str(caught.value)
+        assert why in message
+        assert "api=results of Fetch Trigger Batch" in message
+        assert "threshold=auto" in message
+        assert "\n" not in message
+    config = ThresholdConfig(thresholds={"Order": 0.5}, auto="balanced")  # Praise is left to auto
+    with pytest.raises(ReinferConfigurationError, match=AUTO_ERROR):
+        labels_above_threshold(item, config)
+
+
+def test_auto_without_names_is_fine_where_auto_decides_nothing_or_names_may_rightly_be_empty() -> None:
+    item = make_item(("Order", 0.9), ("Praise", 0.6))
+    # A default next to auto decides labels on its own.
+    assert labels_above_threshold(item, default=0.7, auto="balanced") == ["Order"]
+    # Every label is named: auto decides none of them.
+    assert labels_above_threshold(item, {"Order": 0.5, "Praise": 0.7}, auto="balanced") == ["Order"]
+    # No labels: nothing to decide.
+    assert labels_above_threshold(make_item(), auto="balanced") == []
+    # api=results items: a label may clear the stream's threshold but no auto threshold.
+    results = dict(item, origin="results")
+    for shape in both_shapes(results):
+        assert labels_above_threshold(shape, auto="balanced") == []
+
+
+@pytest.mark.parametrize(
+    ("labels", "problem"),
+    [
+        ([{"name": ["Order"]}], "label 1 has no 'probability'"),
+        ([{"name": "Order", "probability": 0.5}, {"probability": 0.5}], "label 2 has no 'name'"),
+        ([{"name": "Order", "probability": "high"}], "label 1 has the probability 'high', not a number"),
+        ([{"name": [], "probability": 0.5}], "label 1 has the name [], which is not a label name"),
+        (["Order"], "label 1 is 'Order', not a dictionary with name and probability"),
+    ],
+)
+def test_a_malformed_item_fails_with_one_line_naming_what_is_missing(labels: list[Any], problem: str) -> None:
+    item = {"uid": "src.c9", "labels": labels}
+    for arguments in ({"thresholds": {"Order": 0.1}}, {"default": 0.1}, {"auto": "balanced"}, {}):
+        with pytest.raises(ReinferConfigurationError) as caught:
+            labels_above_threshold(item, **arguments)  # type: ignore[arg-type]
+        message = str(caught.value)
+        assert message.startswith(f"Item src.c9: {problem}; each label needs a name")
+        assert "\n" not in message
 
 
 def test_logic_layer_imports_nothing_from_robot_framework() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ReinferLibrary.errors import ThresholdFileError
-from ReinferLibrary.logic import labels_above_threshold, load_thresholds
+from ReinferLibrary.logic import canonical_thresholds, labels_above_threshold, load_thresholds
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -85,6 +85,11 @@ def test_loaded_config_drives_labels_above_threshold(tmp_path: Path) -> None:
         ("t.yaml", "thresholds:\n  Order: -0.2\n", "key thresholds['Order']: -0.2 is outside 0..1."),
         (
             "t.yaml",
+            "thresholds:\n  [Order, Missing]: 2\n",
+            "key thresholds[['Order', 'Missing']]: 2 is outside 0..1.",
+        ),
+        (
+            "t.yaml",
             "thresholds:\n  '': 0.5\n",
             "key thresholds['']: empty label name (or an empty level in it).",
         ),
@@ -118,8 +123,8 @@ def test_loaded_config_drives_labels_above_threshold(tmp_path: Path) -> None:
         (
             "t.yaml",
             "thresholds:\n  Order > Missing: 0.5\n  [Order, Missing]: 0.6\n",
-            "key thresholds['Order > Missing']: label 'Order > Missing' is given twice "
-            "(also as thresholds['Order > Missing']).",
+            "key thresholds[['Order', 'Missing']]: label 'Order > Missing' is given twice, "
+            "as 'Order > Missing' and ['Order', 'Missing']; keep one.",
         ),
         (
             "t.yaml",
@@ -152,6 +157,32 @@ def test_bad_file_fails_with_one_line_naming_file_key_and_problem(
     assert "\n" not in message
     assert message.startswith(f"Thresholds file '{path}'")
     assert expected in message
+
+
+def test_the_list_form_means_the_same_label_in_a_file_and_in_a_robot(tmp_path: Path) -> None:
+    # In YAML `[Order, Missing]` is a list; a robot writes the same thing as text.
+    config = load_thresholds(write(tmp_path, "t.yaml", "thresholds:\n  [Order, Missing]: 0.4\n"))
+    assert config.thresholds == canonical_thresholds({"[Order, Missing]": 0.4}) == {"Order > Missing": 0.4}
+    # Quoted, it is text: a label whose name has brackets (what Save Thresholds writes for one).
+    quoted = load_thresholds(write(tmp_path, "q.yaml", "thresholds:\n  '[Beta]': 0.4\n"))
+    assert quoted.thresholds == {"[Beta]": 0.4}
+    item = {"labels": [{"name": ["[Beta]"], "probability": 0.5}, {"name": ["Beta"], "probability": 0.5}]}
+    assert labels_above_threshold(item, quoted) == ["[Beta]"]
+
+
+def test_the_same_label_twice_names_both_original_spellings(tmp_path: Path) -> None:
+    data = {
+        "thresholds": [
+            {"name": ["Order", "Missing"], "threshold": 0.4},
+            {"name": "Order > Missing", "threshold": 0.5},
+        ]
+    }
+    with pytest.raises(ThresholdFileError) as caught:
+        load_thresholds(write(tmp_path, "t.json", json.dumps(data)))
+    assert str(caught.value).endswith(
+        "key thresholds[1]: label 'Order > Missing' is given twice, as ['Order', 'Missing'] and "
+        "'Order > Missing'; keep one."
+    )
 
 
 def test_missing_file(tmp_path: Path) -> None:

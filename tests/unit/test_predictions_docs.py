@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from robot.libdocpkg import LibraryDocumentation
 
@@ -64,3 +66,17 @@ def test_every_argument_and_return_value_is_described(documentation: LibraryDocu
             assert argument["doc"], f"{spec['name']}: {argument['name']} undocumented"
         if spec["returnType"] is not None and spec["returnType"]["name"] != "None":
             assert spec["returnDoc"], f"{spec['name']}: return value undocumented"
+
+
+def test_html_docs_link_only_to_keywords_and_keep_no_stray_backticks() -> None:
+    """``code`` next to a brace once rendered as broken keyword links: check what libdoc shows."""
+    library = LibraryDocumentation("ReinferLibrary")
+    library.convert_docs_to_html()
+    for kw in library.keywords:
+        if kw.name not in KEYWORDS:
+            continue
+        texts = {"doc": kw.doc, "return": kw.args.return_doc}
+        texts.update({f"argument {arg.name}": arg.doc for arg in kw.args})
+        for where, html in texts.items():
+            assert '<span class="name">' not in html, f"{kw.name} {where}: a link to no keyword: {html}"
+            assert "`" not in re.sub(r"<[^>]+>", "", html), f"{kw.name} {where}: a stray backtick: {html}"

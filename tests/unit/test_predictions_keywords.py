@@ -193,35 +193,102 @@ def test_per_label_thresholds_are_sent_as_labels(api: responses.RequestsMock, kw
     ]
 
 
-def test_a_config_names_the_version_and_its_default_covers_the_taxonomy(
+def validation(version: int, labels: list[str]) -> dict[str, Any]:
+    return {"status": "ok", "validation": {"version": version, "labels": [{"name": n} for n in labels]}}
+
+
+def test_a_config_names_the_version_and_its_default_covers_the_model_labels(
     api: responses.RequestsMock, kw: PredictionKeywords
 ) -> None:
-    api.get(DS, json=DATASET)
+    # The model version knows three of the dataset's labels: "Refund" was added after it was pinned.
+    api.get(DS + "/labellers/1/validation", json=validation(1, ["Order", "Order > Missing", "Complaint"]))
     api.post(DS + "/labellers/1/predict", json={**PREDICT, "model": {"version": 1, "time": None}})
     config = ThresholdConfig(model_version=1, thresholds={"Order > Missing": 0.6}, default=0.7)
     kw.predict_text("text", threshold=config)
     kw.predict_text("text", threshold=config)
-    assert [call.request.method for call in api.calls] == ["GET", "POST", "POST"]  # taxonomy read once
+    assert [call.request.method for call in api.calls] == ["GET", "POST", "POST"]  # labels read once
     body = sent(api)
     assert body["threshold"] == 0.7
     assert body["labels"] == [
         {"name": ["Order", "Missing"], "threshold": 0.6},
         {"name": ["Order"], "threshold": 0.7},
-        {"name": ["Refund"], "threshold": 0.7},
         {"name": ["Complaint"], "threshold": 0.7},
+    ]
+
+
+def test_model_labels_are_read_per_version(api: responses.RequestsMock, kw: PredictionKeywords) -> None:
+    api.get(DS + "/labellers/1/validation", json=validation(1, ["Order", "Complaint"]))
+    api.get(DS + "/labellers/2/validation", json=validation(2, ["Order", "Complaint", "Refund"]))
+    api.post(DS + "/labellers/1/predict", json={**PREDICT, "model": {"version": 1, "time": None}})
+    api.post(DS + "/labellers/2/predict", json=PREDICT)
+    config = ThresholdConfig(thresholds={"Order": 0.6}, default=0.7)
+    kw.predict_text("text", model_version=1, threshold=config)
+    assert [entry["name"] for entry in sent(api)["labels"]] == [["Order"], ["Complaint"]]
+    kw.predict_text("text", model_version=2, threshold=config)
+    assert [entry["name"] for entry in sent(api)["labels"]] == [["Order"], ["Complaint"], ["Refund"]]
+    kw.predict_text("text", model_version=1, threshold=config)
+    assert [entry["name"] for entry in sent(api)["labels"]] == [["Order"], ["Complaint"]]
+    assert len(api.calls) == 5  # two validations, three predictions
+
+
+def test_model_labels_are_read_again_after_a_tag_moved_or_a_failure(
+    api: responses.RequestsMock, kw: PredictionKeywords, log: LogRecorder
+) -> None:
+    config = ThresholdConfig(thresholds={"Order": 0.6}, auto="balanced")
+    api.get(DS + "/labellers/live/validation", json=validation(1, ["Order", "Complaint"]))
+    api.post(DS + "/labellers/live/predict", json=PREDICT)  # version 2 answers: live was moved
+    kw.predict_text("text", threshold=config)
+    assert "read again next time" in log.texts("DEBUG")[-1]
+    api.get(DS + "/labellers/live/validation", json=validation(2, ["Order", "Complaint", "Refund"]))
+    api.post(DS + "/labellers/live/predict", status=400, json={"status": "error", "message": "bad label"})
+    with pytest.raises(BadRequestError):
+        kw.predict_text("text", threshold=config)
+    assert [entry["name"] for entry in sent(api)["labels"]] == [["Order"], ["Complaint"], ["Refund"]]
+    api.post(DS + "/labellers/live/predict", json=PREDICT)
+    kw.predict_text("text", threshold=config)  # the failure dropped the labels: read once more
+    methods = [call.request.method for call in api.calls]
+    assert methods == ["GET", "POST", "GET", "POST", "GET", "POST"]
+
+
+def test_the_dataset_taxonomy_is_used_when_the_validation_lists_no_labels(
+    api: responses.RequestsMock, kw: PredictionKeywords
+) -> None:
+    api.get(DS + "/labellers/2/validation", json={"status": "ok", "validation": {"version": 2}})
+    api.get(DS, json=DATASET)
+    api.post(DS + "/labellers/2/predict", json=PREDICT)
+    config = ThresholdConfig(model_version=2, thresholds={"Order > Missing": 0.6}, default=0.7)
+    kw.predict_text("text", threshold=config)
+    assert [entry["name"] for entry in sent(api)["labels"]] == [
+        ["Order", "Missing"],
+        ["Order"],
+        ["Refund"],
+        ["Complaint"],
     ]
 
 
 def test_a_config_with_auto_lists_the_other_labels_without_a_number(
     api: responses.RequestsMock, kw: PredictionKeywords
 ) -> None:
-    api.get(DS, json=DATASET)
+    api.get(DS + "/labellers/2/validation", json=validation(2, TAXONOMY))
     api.post(DS + "/labellers/2/predict", json=PREDICT)
     config = ThresholdConfig(model_version=2, thresholds={"Order > Missing": 0.6}, auto="balanced")
     kw.predict_text("text", threshold=config)
     body = sent(api)
     assert body["threshold"] == "auto"
     assert body["labels"][:2] == [{"name": ["Order", "Missing"], "threshold": 0.6}, {"name": ["Order"]}]
+
+
+def test_a_config_with_only_default_and_auto_reads_the_model_labels(
+    api: responses.RequestsMock, kw: PredictionKeywords
+) -> None:
+    api.get(DS + "/labellers/2/validation", json=validation(2, ["Order", "Complaint"]))
+    api.post(DS + "/labellers/2/predict", json=PREDICT)
+    kw.predict_text("text", threshold=ThresholdConfig(model_version=2, default=0.6, auto="balanced"))
+    assert sent(api)["threshold"] == "auto"
+    assert sent(api)["labels"] == [
+        {"name": ["Order"], "threshold": 0.0},
+        {"name": ["Complaint"], "threshold": 0.0},
+    ]
 
 
 def test_an_explicit_version_wins_over_the_config_and_drift_is_warned(
@@ -382,6 +449,21 @@ def test_predict_comments_splits_long_lists(
     assert [sent(api, index)["uids"] for index in range(2)] == [["src.c1"], ["src.c2"]]
 
 
+def test_predict_comments_with_a_config_lists_the_model_labels_in_every_chunk(
+    api: responses.RequestsMock, kw: PredictionKeywords, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(predictions, "MAX_DOCUMENTS", 1)
+    api.get(DS + "/labellers/1/validation", json=validation(1, ["Order", "Refund > Request"]))
+    api.post(DS + "/labellers/1/predict-comments", json=PREDICT_COMMENTS)
+    config = ThresholdConfig(model_version=1, thresholds={"Order": 0.5}, default=0.4)
+    kw.predict_comments(["src.c1", "src.c2"], threshold=config)
+    labels = [{"name": ["Order"], "threshold": 0.5}, {"name": ["Refund", "Request"], "threshold": 0.4}]
+    assert [sent(api, index) for index in (1, 2)] == [
+        {"uids": ["src.c1"], "threshold": 0.4, "labels": labels},
+        {"uids": ["src.c2"], "threshold": 0.4, "labels": labels},
+    ]
+
+
 def test_predict_comments_with_nothing_calls_nothing(
     api: responses.RequestsMock, kw: PredictionKeywords
 ) -> None:
@@ -490,6 +572,20 @@ def test_threshold_request_forms() -> None:
     assert threshold_request("auto") == ("auto", None)
     assert threshold_request({("Order", "Missing"): 0.4}) == (None, [("Order > Missing", 0.4)])
     assert threshold_request(ThresholdConfig(auto="high_recall")) == ("auto", None)
-    assert threshold_request(ThresholdConfig(default=0.5, auto="balanced")) == (0.5, None)
+    assert threshold_request(ThresholdConfig(default=0.5)) == (0.5, None)
     with pytest.raises(ReinferConfigurationError, match="taxonomy is needed"):
         threshold_request(ThresholdConfig(thresholds={"Order": 0.5}, default=0.5))
+
+
+def test_a_config_with_default_and_auto_asks_for_every_label_with_its_auto_names() -> None:
+    # Either the default or auto keeps an unnamed label, so it must come back at any
+    # confidence, with auto-threshold names: a number alone would drop what auto keeps.
+    both = ThresholdConfig(thresholds={"Order": 0.5}, default=0.6, auto="balanced")
+    assert threshold_request(both, ["Order", "Refund", "Praise"]) == (
+        "auto",
+        [("Order", 0.5), ("Refund", 0.0), ("Praise", 0.0)],
+    )
+    unnamed = ThresholdConfig(default=0.6, auto="balanced")
+    assert threshold_request(unnamed, ["Order", "Refund"]) == ("auto", [("Order", 0.0), ("Refund", 0.0)])
+    with pytest.raises(ReinferConfigurationError, match="taxonomy is needed"):
+        threshold_request(unnamed)

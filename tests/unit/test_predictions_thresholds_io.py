@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -111,6 +112,34 @@ def test_a_failed_write_leaves_the_old_file_and_no_temp_file(
         save_thresholds(ThresholdConfig(thresholds={"Order": 0.5}), target)
     assert target.read_text(encoding="utf-8") == before
     assert [p.name for p in tmp_path.iterdir()] == ["thresholds.yaml"]
+
+
+@pytest.mark.parametrize("below", ["t.yaml", "sub/t.yaml"])
+def test_a_path_under_a_file_names_the_file_not_the_os_error(tmp_path: Path, below: str) -> None:
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("not a folder", encoding="utf-8")
+    target = blocker / below
+    with pytest.raises(ThresholdFileError) as failure:
+        save_thresholds(CONFIG, target)
+    assert str(failure.value) == (
+        f"Thresholds file '{target}': cannot be written: '{blocker}' is a file, not a folder; "
+        "choose a path in a folder this robot can write to."
+    )
+
+
+def test_a_failed_write_does_not_name_the_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        raise PermissionError(13, "Permission denied", str(tmp_path / ".t.yaml.x1y2.tmp"))
+
+    monkeypatch.setattr(tempfile, "mkstemp", refused)
+    with pytest.raises(ThresholdFileError) as failure:
+        save_thresholds(CONFIG, tmp_path / "t.yaml")
+    assert str(failure.value) == (
+        f"Thresholds file '{tmp_path / 't.yaml'}': cannot be written: Permission denied; "
+        "choose a path in a folder this robot can write to."
+    )
 
 
 def test_configs_load_would_refuse_are_not_written(tmp_path: Path) -> None:

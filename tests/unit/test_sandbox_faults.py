@@ -32,6 +32,10 @@ DATASET = "/api/v1/datasets/acme/retail-inbox"
         ("PUT", "/api/_sandbox/faults", None),
         ("GET", "/api/_sandbox/health", None),
         ("GET", "/docs", None),
+        ("POST", "/_ml/trained_models/inbox-v1/_infer", "infer"),
+        ("POST", "/_ml/trained_models/inbox-v1/deployment/_infer", "infer"),
+        ("GET", "/_ml/trained_models/inbox-v1", None),
+        ("GET", "/", None),
     ],
 )
 def test_route_names(method: str, path: str, name: str | None) -> None:
@@ -114,3 +118,21 @@ def test_empty_spec_switches_off() -> None:
     injector.set("")
     assert injector.spec == ""
     assert injector.decide("GET", "/api/v1/projects") is None
+
+
+def test_infer_faults_are_opt_in() -> None:
+    infer = "/_ml/trained_models/inbox-v1/_infer"
+    assert FaultInjector("*:500,post:503").decide("POST", infer) is None
+    decision = FaultInjector("*:500,infer:429@1.0").decide("POST", infer)
+    assert decision is not None and (decision.status, decision.retry_after) == (429, True)
+    assert decision.rule == "infer:429@1.0"
+    slow = FaultInjector("infer:slow=250ms,infer:drop").decide("POST", infer)
+    assert slow is not None and slow.delay == 0.25 and slow.drop
+
+
+def test_decisions_name_the_rule_as_written_in_the_spec() -> None:
+    injector = FaultInjector("fetch: 429-noretry @ 0.9999 ,seed=1")
+    decision = injector.decide("POST", f"{DATASET}/streams/s/fetch")
+    assert decision is not None and decision.rule == "fetch:429-noretry@0.9999"
+    dropped = FaultInjector("advance:drop").decide("POST", f"{DATASET}/streams/s/advance")
+    assert dropped is not None and dropped.rule == "advance:drop"

@@ -4,6 +4,7 @@ across restarts, the command line, the Python runner and the Robot keywords."""
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -103,6 +104,36 @@ def test_demo_routing_stream_serves_thresholded_predictions(demo: SandboxServer)
         labelled += bool(item["labels"])
         assert isinstance(item["entities"], list) and len(item["label_properties"]) == 2
     assert labelled >= 24, "the live model should recognise most demo comments"
+
+
+@needs_demo
+def test_demo_has_unreviewed_comments_that_reviewed_filters_find(demo: SandboxServer) -> None:
+    from ReinferLibrary.sandbox.seed import ALWAYS_REVIEWED, seeded_unreviewed
+
+    everything = call(demo, "POST", f"{DATASET}/streams/routing/fetch", {"size": 1024})["results"]
+    ids = [item["comment"]["id"] for item in everything]
+    expected = [comment_id for index, comment_id in enumerate(ids) if seeded_unreviewed(index, comment_id)]
+    assert 0.12 < len(expected) / len(ids) < 0.18
+    # Only comments version 1 never trains on, so the live model is the one it always was.
+    assert all(ids.index(comment_id) % 5 == 4 for comment_id in expected)
+    assert not ALWAYS_REVIEWED & set(expected)
+    found: dict[str, list[str]] = {}
+    for wanted in ("only_unreviewed", "only_reviewed"):
+        name = f"filter-{wanted.replace('_', '-')}"
+        stream = {"name": name, "comment_filter": {"reviewed": wanted}}
+        call(demo, "PUT", f"{DATASET}/streams", {"stream": stream})
+        try:
+            batch = call(
+                demo, "POST", f"{DATASET}/streams/{name}/fetch", {"size": 1024, "max_filtered": 1024}
+            )
+            found[wanted] = [item["comment"]["id"] for item in batch["results"]]
+        finally:
+            call(demo, "DELETE", f"{DATASET}/streams/{name}")
+    assert found["only_unreviewed"] == expected
+    assert found["only_reviewed"] == [comment_id for comment_id in ids if comment_id not in expected]
+    by_id = {item["comment"]["id"]: item["comment"] for item in everything}
+    assert not any(by_id[comment_id]["has_annotations"] for comment_id in expected)
+    assert all(by_id[comment_id]["has_annotations"] for comment_id in found["only_reviewed"])
 
 
 @needs_demo
@@ -253,3 +284,18 @@ def test_every_sandbox_keyword_is_documented_with_an_example() -> None:
     } <= names
     for keyword in library.keywords:
         assert "Example" in keyword.doc, keyword.name
+
+
+def test_cli_reports_a_taken_port_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from ReinferLibrary.sandbox.cli import main
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        args = ["serve", "--port", str(port), "--data-dir", str(tmp_path), "--token", "t", "--seed", "none"]
+        assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"reinfer-sandbox: cannot listen on 127.0.0.1:{port}: ")
+    assert "choose another --port (0 picks a free one)" in err

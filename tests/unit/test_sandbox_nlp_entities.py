@@ -245,3 +245,43 @@ def test_a_price_next_to_a_date_does_not_swallow_it() -> None:
         ("monetary_quantity", "12.50 GBP"),
         ("date", "2025-10-13 16:30 UTC"),
     ]
+
+
+def test_bare_weekdays_and_days_of_the_month_without_a_cue_keep_the_current_period() -> None:
+    # Sent on Thursday 16 October 2025: a plain weekday is the latest one, "the 6th" this month's.
+    sent = "2025-10-16T08:14:00Z"
+    assert values("The parcel came on Monday, the box was crushed.", "date", sent) == ["2025-10-13 00:00 UTC"]
+    assert values("It was due on the 6th.", "date", sent) == ["2025-10-06 00:00 UTC"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Please deliver by Friday.", "2025-10-17 00:00 UTC"),
+        ("Please deliver by Monday.", "2025-10-20 00:00 UTC"),
+        ("The engineer will come on Monday at 4pm.", "2025-10-20 16:00 UTC"),
+        ("On Monday I'll call you back.", "2025-10-20 00:00 UTC"),
+        ("I need the refund by the 6th.", "2025-11-06 00:00 UTC"),
+        ("We will pay on the 6th of the month.", "2025-11-06 00:00 UTC"),
+        ("Keep it until the 20th.", "2025-10-20 00:00 UTC"),
+        ("Deliver by Thursday.", "2025-10-16 00:00 UTC"),  # the send day itself still counts
+    ],
+)
+def test_a_deadline_or_the_future_tense_picks_the_next_such_day(text: str, expected: str) -> None:
+    assert values(text, "date", "2025-10-16T08:14:00Z") == [expected]
+
+
+def test_the_future_tense_of_another_sentence_does_not_move_a_date() -> None:
+    assert values("It was delivered Monday. I will complain.", "date", "2025-10-16T08:14:00Z") == [
+        "2025-10-13 00:00 UTC"
+    ]
+
+
+def test_a_deadline_on_the_31st_skips_months_without_one() -> None:
+    assert values("Pay by the 31st please", "date", "2025-10-31T08:00:00Z") == ["2025-10-31 00:00 UTC"]
+    assert values("Pay by the 30th please", "date", "2026-01-31T08:00:00Z") == ["2026-03-30 00:00 UTC"]
+
+
+def test_an_absurdly_long_amount_is_skipped_not_fatal() -> None:
+    text = "You charged £" + "1" * 27 + " and then £12.50"
+    assert values(text, "monetary_quantity") == ["12.50 GBP"]

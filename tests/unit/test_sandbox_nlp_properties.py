@@ -54,3 +54,31 @@ def test_values_stay_within_minus_10_and_10_and_are_deterministic(text: str) -> 
     first = label_properties(text)
     assert first == label_properties(text)
     assert all(-10.0 <= p["value"] <= 10.0 for p in first)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I am NOT happy. FURIOUS!!!",
+        "No. This is disgraceful.",
+        "Never again. Useless.",
+        "I am not happy, furious",
+        "Nothing arrived; awful",
+    ],
+)
+def test_a_negation_ends_with_its_clause(text: str) -> None:
+    assert tone(text) < 0
+
+
+@pytest.mark.parametrize("text", ["Never again. Useless.", "No. This is disgraceful.", "No - rude staff"])
+def test_a_negation_does_not_cross_into_the_next_sentence_for_service(text: str) -> None:
+    assert quality_of_service(text) < 0
+
+
+def test_a_negation_flips_only_the_first_sentiment_word_after_it() -> None:
+    # "happy" is flipped; "furious" keeps its own sign instead of turning into praise.
+    assert tone("I am not happy and furious") < tone("I am not happy") < 0
+    # "or"/"nor" hand the negation on: both words are negated.
+    assert tone("not happy or pleased") < 0
+    assert tone("neither happy nor pleased") < 0
+    assert tone("not bad") > 0  # still flips (and softens) the word right after it

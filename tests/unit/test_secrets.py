@@ -1,8 +1,9 @@
 """A distinctive token never reaches output.xml, log.html, report.html, the debug file or the console.
 
 A robot runs at TRACE level against a small local HTTP server: a successful fetch, a
-404, a 401 whose server message *echoes the token back*, a failing test, and a
-connection that takes the token from ``REINFER_TOKEN``. (A token passed as plain text is
+404, a 401 whose server message *echoes the token back*, a *successful* answer that
+echoes it in fields the models keep (Robot Framework logs return values at TRACE), a
+failing test, and a connection that takes the token from ``REINFER_TOKEN``. (A token passed as plain text is
 refused by the library, but Robot Framework has logged the argument at TRACE before any
 keyword runs, so that case is covered by the keyword unit tests, not here.)
 """
@@ -57,6 +58,11 @@ class Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization", "")
         if auth != f"Bearer {TOKEN}":
             self._answer(401, {"status": "error", "message": "Unauthorised"})
+        elif self.path == f"{DATASET_PATH}/echo-ok":
+            # A successful answer quoting the credentials, in a known and an unknown field.
+            token = auth.split()[-1]
+            stream = {"id": "2", "name": "echo-ok", "description": f"made by {token}", "debug": token}
+            self._answer(200, {"status": "ok", "stream": stream})
         elif self.path.startswith(f"{DATASET_PATH}/echo"):
             # A careless server (or proxy) that quotes the credentials back.
             self._answer(
@@ -110,6 +116,12 @@ Wrong Path Is A Business Error
 
 Echoed Token Is Redacted
     Run Keyword And Expect Error    Business error (authentication)*    Fetch Trigger Batch    echo
+
+Echoed Token In A Successful Answer Is Redacted
+    ${trigger}=    Get Trigger    echo-ok
+    Log    ${trigger}
+    Should Be Equal    ${trigger.description}    made by ***
+    Should Be Equal    ${trigger.debug}    ***
 
 Failing Test
     Fetch Trigger Batch    echo
@@ -170,6 +182,8 @@ def test_token_never_reaches_any_output(server_url: str, tmp_path: Path) -> None
     xml = outputs["output.xml"]
     assert "/streams/routing/fetch -&gt; 200 in" in xml
     assert "/streams/echo/fetch -&gt; 401 in" in xml
+    assert "/streams/echo-ok -&gt; 200 in" in xml
+    assert "made by ***" in xml
     assert "Business error (authentication)" in xml
     assert "Response body:" in xml  # bodies were logged (at DEBUG), redacted
     assert "***" in xml

@@ -16,13 +16,25 @@ Formatting follows the product documentation: ``YYYY-MM-DD HH:MM UTC``.
 * The comment's timezone is the ``timezone`` argument when given, else the offset written in
   the comment's timestamp (``Z`` is UTC), else Europe/London (the demo inbox is British and
   ambiguous numeric dates are read day-first for the same reason).
+
+Tense. A bare weekday ("Friday", "Monday at 4pm") or a day of the month without a month
+("on the 5th", "the twentieth of the month") names no week or month, and the text around it
+is not parsed for tense, so by default it resolves like dateparser's ``current_period``: a
+weekday is the most recent such day (the send day itself included), and "the Nth" is that day
+of the send month, even if it has passed. "next Friday", "this Friday", "last Friday" and "in 3
+days" say the direction themselves. Two cheap cues make such a date the next one on or after
+the send day instead (a weekday moves on a week, a day of the month to the next month that has
+it): the date follows "by", "until" or "till" ("by Friday", "until the 5th"), or its sentence
+is in the future tense ("will", "'ll", "shall", "going to": "I will be in on Monday"). So
+"You took £12.50 on Monday" (sent on a Thursday) is the Monday before, and "The engineer will
+come on Monday" the Monday after. A weekday with a day number ("Tuesday 14th") is left alone.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -90,6 +102,14 @@ _LEADING_PREPOSITION = re.compile(r"^(?:on|by|from|until|till|before|after)\s+(?
 _ORDINAL_WORD_RE = re.compile(_ORDINAL_WORD, re.IGNORECASE)
 _COUPLE = re.compile(r"\ba\s+couple\s+of\b", re.IGNORECASE)
 _FILLER = re.compile(r"\b(?:of\s+(?:the|this)\s+month|on\s+the|the|on|at|by|of)\b", re.IGNORECASE)
+_WEEKDAY_RE = re.compile(rf"\b{_WEEKDAY}\b", re.IGNORECASE)
+_MONTH_RE = re.compile(rf"\b{_MONTH}(?!\w)", re.IGNORECASE)
+_DAY_NUMBER_RE = re.compile(rf"\b{_DAY_ORD}\b|{_ORDINAL_WORD}", re.IGNORECASE)
+_SAYS_DIRECTION = re.compile(r"\b(?:last|next|this|ago|in|today|tonight|tomorrow|yesterday|now)\b", re.I)
+_DEADLINE_BEFORE = re.compile(r"\b(?:by|until|till)\s+$", re.IGNORECASE)
+_DEADLINE_WORDS = frozenset({"by", "until", "till"})
+_FUTURE_TENSE = re.compile(r"\b(?:will|shall|going\s+to)\b|\w'll\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?\n]")
 
 
 @dataclass(frozen=True)
@@ -124,19 +144,62 @@ def find_dates(text: str, base: datetime, zone: tzinfo) -> list[DateMatch]:
         start, end = found.span()
         phrase = found.group()
         leading = _LEADING_PREPOSITION.match(phrase)
+        deadline = bool(_DEADLINE_BEFORE.search(text[:start]))
         if leading:
             # "on the 5th": the preposition only told us "the 5th" is a date; it is not part of it.
+            deadline = deadline or leading.group().split()[0].lower() in _DEADLINE_WORDS
             start += leading.end()
             phrase = phrase[leading.end() :]
         has_time = bool(found.group("pre") or found.group("post") or found.group("iso_time"))
         has_time = has_time or bool(_RELATIVE_CLOCK.search(phrase))
-        value = _normalise(phrase, has_time, base, zone)
+        future = deadline or _future_tense(text, start, end)
+        value = _normalise(phrase, has_time, base, zone, future)
         if value is not None:
             matches.append(DateMatch(start, end, value))
     return matches
 
 
-def _normalise(phrase: str, has_time: bool, base: datetime, zone: tzinfo) -> str | None:
+def _future_tense(text: str, start: int, end: int) -> bool:
+    """Whether the sentence around ``text[start:end]`` is in the future tense."""
+    before = [found.end() for found in _SENTENCE_END.finditer(text, 0, start)]
+    after = _SENTENCE_END.search(text, end)
+    sentence = text[before[-1] if before else 0 : after.start() if after else len(text)]
+    return bool(_FUTURE_TENSE.search(sentence))
+
+
+def _undirected(phrase: str) -> str | None:
+    """``"weekday"`` or ``"day"`` when the phrase names a weekday or a day of the month but no
+    week, month or direction (see the module docstring), else None."""
+    if _SAYS_DIRECTION.search(phrase) or _MONTH_RE.search(phrase) or re.search(r"\d[/.-]\d", phrase):
+        return None
+    weekday = bool(_WEEKDAY_RE.search(phrase))
+    day = bool(_DAY_NUMBER_RE.search(phrase))
+    if weekday and not day:
+        return "weekday"
+    if day and not weekday:
+        return "day"
+    return None
+
+
+def _on_or_after(parsed: datetime, kind: str, base: datetime) -> datetime:
+    """The first date of this weekday / day of the month on or after the send day."""
+    if parsed.date() >= base.date():
+        return parsed
+    if kind == "weekday":
+        return parsed + timedelta(days=7 * (1 + (base.date() - parsed.date()).days // 7))
+    year, month = parsed.year, parsed.month
+    for _ in range(12):
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        try:
+            moved = parsed.replace(year=year, month=month)
+        except ValueError:  # no 31st in that month: try the next one
+            continue
+        if moved.date() >= base.date():
+            return moved
+    return parsed
+
+
+def _normalise(phrase: str, has_time: bool, base: datetime, zone: tzinfo, future: bool = False) -> str | None:
     cleaned = _ORDINAL_WORD_RE.sub(_ordinal_to_number, phrase)
     cleaned = _COUPLE.sub("2", cleaned)
     cleaned = " ".join(_FILLER.sub(" ", cleaned).split())
@@ -147,6 +210,9 @@ def _normalise(phrase: str, has_time: bool, base: datetime, zone: tzinfo) -> str
         parsed = _parser(base).get_date_data(cleaned).date_obj
     if parsed is None:
         return None
+    kind = _undirected(cleaned) if future else None
+    if kind is not None:
+        parsed = _on_or_after(parsed, kind, base)
     if has_time:
         aware = parsed.replace(tzinfo=zone)
         return aware.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

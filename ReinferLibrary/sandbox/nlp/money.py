@@ -6,7 +6,9 @@ ISO code). When the currency is ambiguous the symbol is kept instead of guessing
 "£" and "€" are unambiguous, so "£45.99" becomes ``45.99 GBP``.
 
 Amount strings go through price-parser's number parser, which settles thousands and decimal
-separators in both English ("1,000.50") and continental ("1.000,50") writing.
+separators in both English ("1,000.50") and continental ("1.000,50") writing. An amount too
+long to keep to the penny (more than 26 digits before the decimal point) is not money: it is
+skipped rather than failing the comment.
 """
 
 from __future__ import annotations
@@ -115,4 +117,9 @@ def _amount(amount_text: str | None, multiplier_text: str | None) -> Decimal | N
     amount = Decimal(parsed)
     if multiplier_text:
         amount *= _MULTIPLIERS.get(multiplier_text.strip().lower(), Decimal(1))
-    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    try:
+        return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        # More digits than Decimal's precision (28) can hold to the penny: not a real amount,
+        # and one absurd number must not fail the whole comment.
+        return None

@@ -11,6 +11,11 @@ pointing at the words that produced it:
   service failures (late, never arrived, ignored, rude, chased, "third time") push it down;
   praise of the service (quick, helpful, sorted) pushes it up.
 
+A negation reaches only within its own clause: sentence and clause punctuation (``. ! ? ; :
+,``, brackets, a line break, a spaced dash) ends it, and it flips only the first sentiment word
+after it (or the words joined to that one by "or"/"nor"), so "I am NOT happy. FURIOUS!!!"
+stays angry and "No. This is disgraceful." stays negative. Phrases are matched within a clause too.
+
 The raw sum is squashed with ``10 * tanh(raw / scale)`` so a long rant saturates near -10
 instead of growing without bound. Same text, same scores.
 """
@@ -83,6 +88,9 @@ _INTENSIFIERS = {"very": 1.5, "really": 1.5, "extremely": 2.0, "absolutely": 2.0
                  "most": 1.3, "super": 1.5}  # fmt: skip
 _NEGATIONS = {"not", "never", "no", "nothing", "neither", "nor", "without", "hardly", "barely"}
 _TOKEN = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+_CLAUSE_BREAK = re.compile(r"[.!?;:,()\[\]\n\r]+|\s[-\u2013\u2014]+\s")
+_NEGATION_REACH = 3
+_CARRY_NEGATION = frozenset({"or", "nor"})
 _TONE_SCALE = 6.0
 _SERVICE_SCALE = 5.0
 
@@ -101,7 +109,7 @@ def label_properties(text: str) -> list[dict[str, Any]]:
 
 def tone(text: str) -> float:
     tokens = _tokens(text)
-    raw = _score(tokens, _TONE_WORDS, _TONE_PHRASES)
+    raw = _score(_clauses(text), _TONE_WORDS, _TONE_PHRASES)
     if raw:
         # Shouting makes a tone stronger, never changes its direction.
         exclamations = min(text.count("!"), 5)
@@ -111,16 +119,29 @@ def tone(text: str) -> float:
 
 
 def quality_of_service(text: str) -> float:
-    return _squash(_score(_tokens(text), _SERVICE_WORDS, _SERVICE_PHRASES), _SERVICE_SCALE)
+    return _squash(_score(_clauses(text), _SERVICE_WORDS, _SERVICE_PHRASES), _SERVICE_SCALE)
+
+
+def _plain(text: str) -> str:
+    # Mail clients write "hasn’t" with a typographic apostrophe; the lexicon uses the plain one.
+    return text.replace("\u2019", "'")
 
 
 def _tokens(text: str) -> list[str]:
-    # Mail clients write "hasn’t" with a typographic apostrophe; the lexicon uses the plain one.
-    return _TOKEN.findall(text.replace("\u2019", "'"))
+    return _TOKEN.findall(_plain(text))
 
 
-def _score(tokens: list[str], words: dict[str, float], phrases: dict[str, float]) -> float:
-    lowered = [token.lower() for token in tokens]
+def _clauses(text: str) -> list[list[str]]:
+    """The lower-cased words of each clause (see the module docstring for what ends one)."""
+    clauses = (_TOKEN.findall(part) for part in _CLAUSE_BREAK.split(_plain(text)))
+    return [[token.lower() for token in clause] for clause in clauses if clause]
+
+
+def _score(clauses: list[list[str]], words: dict[str, float], phrases: dict[str, float]) -> float:
+    return sum(_score_clause(clause, words, phrases) for clause in clauses)
+
+
+def _score_clause(lowered: list[str], words: dict[str, float], phrases: dict[str, float]) -> float:
     joined = " " + " ".join(lowered) + " "
     total = 0.0
     phrase_words: set[int] = set()
@@ -132,17 +153,23 @@ def _score(tokens: list[str], words: dict[str, float], phrases: dict[str, float]
             first = joined.count(" ", 0, start + 1) - 1
             phrase_words.update(range(first, first + phrase.count(" ") + 1))
             start = joined.find(needle, start + 1)
+    negation: int | None = None  # index of the negation still waiting for a word to flip
     for index, token in enumerate(lowered):
-        if token not in words or index in phrase_words:
-            continue
-        weight = words[token]
-        previous = lowered[max(0, index - 3) : index]
-        if previous and previous[-1] in _INTENSIFIERS:
-            weight *= _INTENSIFIERS[previous[-1]]
-        if any(word in _NEGATIONS or word.endswith("n't") for word in previous):
-            # "not happy" is negative, "not bad" mildly positive: flip and soften.
-            weight *= -0.5
-        total += weight
+        if negation is not None and index - negation > _NEGATION_REACH:
+            negation = None
+        if token in words and index not in phrase_words:
+            weight = words[token]
+            if index and lowered[index - 1] in _INTENSIFIERS:
+                weight *= _INTENSIFIERS[lowered[index - 1]]
+            if negation is not None:
+                # "not happy" is negative, "not bad" mildly positive: flip and soften, once
+                # ("not happy or pleased": "or"/"nor" hand the negation on to the next word).
+                weight *= -0.5
+                following = lowered[index + 1] if index + 1 < len(lowered) else ""
+                negation = index + 1 if following in _CARRY_NEGATION else None
+            total += weight
+        if token in _NEGATIONS or token.endswith("n't"):
+            negation = index
     return total
 
 
