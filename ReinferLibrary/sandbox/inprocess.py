@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 
 import uvicorn
 
@@ -28,18 +27,7 @@ from .seed import demo_available, seed_demo
 class InProcessSandbox(SandboxBase):
     """A sandbox API server on a daemon thread of this process (arguments as SandboxServer)."""
 
-    def __init__(
-        self,
-        data_dir: str | Path | None = None,
-        token: str | None = None,
-        port: int = 0,
-        seed: str = "demo",
-        faults: str | None = None,
-        host: str = "127.0.0.1",
-        startup_timeout: float = 90.0,
-        log_level: str = "warning",
-    ) -> None:
-        super().__init__(data_dir, token, port, seed, faults, host, startup_timeout, log_level)
+    def _init_state(self) -> None:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._sandbox: Sandbox | None = None

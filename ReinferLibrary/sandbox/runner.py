@@ -69,6 +69,11 @@ class SandboxBase(ABC):
             Path(data_dir) if data_dir is not None else Path(tempfile.mkdtemp(prefix="reinfer-sandbox-"))
         )
         self.url: str | None = None
+        self._init_state()
+
+    @abstractmethod
+    def _init_state(self) -> None:
+        """Set up what this way of running keeps between start and stop."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(url={self.url!r}, data_dir={str(self.data_dir)!r})"
@@ -106,18 +111,7 @@ class SandboxBase(ABC):
 class SandboxServer(SandboxBase):
     """A sandbox API server in a subprocess (see :class:`SandboxBase` for the arguments)."""
 
-    def __init__(
-        self,
-        data_dir: str | Path | None = None,
-        token: str | None = None,
-        port: int = 0,
-        seed: str = "demo",
-        faults: str | None = None,
-        host: str = "127.0.0.1",
-        startup_timeout: float = 90.0,
-        log_level: str = "warning",
-    ) -> None:
-        super().__init__(data_dir, token, port, seed, faults, host, startup_timeout, log_level)
+    def _init_state(self) -> None:
         self._process: subprocess.Popen[str] | None = None
         self._output: deque[str] = deque(maxlen=200)
         self._reader: threading.Thread | None = None
