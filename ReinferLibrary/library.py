@@ -11,7 +11,6 @@ from robot.api.types import Secret
 from robotlibcore import DynamicCore
 
 from .keywords import (
-    ConnectionDefaults,
     ConnectionKeywords,
     ElasticsearchKeywords,
     EntityKeywords,
@@ -22,7 +21,7 @@ from .keywords import (
     ThresholdKeywords,
     TriggerKeywords,
 )
-from .keywords.base import token_value
+from .keywords.options import ConnectionOptions
 from .version import __version__
 
 __all__ = ["ReinferLibrary"]
@@ -289,18 +288,21 @@ class ReinferLibrary(DynamicCore):
         url: str | None = None,
         token: Secret | str | None = None,
         dataset: str | None = None,
-        timeout: timedelta = timedelta(seconds=60),
-        connect_timeout: timedelta = timedelta(seconds=10),
-        retries: int = 3,
-        verify: bool | Path = True,
+        timeout: timedelta | None = None,
+        connect_timeout: timedelta | None = None,
+        retries: int | None = None,
+        verify: bool | Path | None = None,
         proxies: dict[str, str] | None = None,
-        legacy_triggers: bool = False,
-        max_retry_after: timedelta = timedelta(seconds=60),
+        legacy_triggers: bool | None = None,
+        max_retry_after: timedelta | None = None,
     ) -> None:
         """Every import argument is optional: ``Library    ReinferLibrary`` works.
 
         They are the defaults of `Connect To Reinfer` and of the connection opened by
-        itself when a keyword runs before the robot opened any connection.
+        itself when a keyword runs before the robot opened any connection: an argument
+        `Connect To Reinfer` leaves out takes the import's value, and only when neither
+        gives one does ``url`` / ``token`` come from the environment and the others from
+        the defaults below.
 
         | = Argument = | = Meaning = |
         | url | Base URL, everything before ``/api``. Default: ``REINFER_URL``. |
@@ -317,11 +319,11 @@ class ReinferLibrary(DynamicCore):
         Example:
         | Library | ReinferLibrary | dataset=acme/retail-inbox | timeout=2 min | retries=5 |
         """
-        token_value(token, "library import token")  # refuse plain text at import time
         self.context = LibraryContext(
-            ConnectionDefaults(
+            ConnectionOptions.given(
+                where="library import token",
                 url=url,
-                token=token if isinstance(token, Secret) else None,
+                token=token,
                 dataset=dataset,
                 timeout=timeout,
                 connect_timeout=connect_timeout,

@@ -4,7 +4,7 @@ To add an area (predictions, Elasticsearch), subclass :class:`LibraryComponent` 
 module and add an instance to the list in :func:`ReinferLibrary.ReinferLibrary.components`.
 """
 
-from .base import ConnectionDefaults, LibraryComponent, LibraryContext, ReinferConnection, log_call, to_robot
+from .base import LibraryComponent, LibraryContext, ReinferConnection, log_call, to_robot
 from .connection import ConnectionKeywords
 from .elasticsearch import ElasticsearchKeywords
 from .entities import EntityKeywords
@@ -15,7 +15,6 @@ from .thresholds import ThresholdKeywords
 from .triggers import TriggerKeywords
 
 __all__ = [
-    "ConnectionDefaults",
     "ConnectionKeywords",
     "ElasticsearchKeywords",
     "EntityKeywords",

@@ -1,4 +1,4 @@
-"""What every keyword component shares: the connections, the defaults and the log helpers.
+"""What every keyword component shares: the options, the connections of both services, the log helpers.
 
 A component is a thin adapter: it resolves the connection and dataset, calls the client
 or a logic function, logs a line a person can read, and returns plain robot data.
@@ -8,32 +8,21 @@ Keyword components written later (predictions, Elasticsearch) subclass
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 from robot.api import logger
-from robot.api.types import Secret
 from robot.running.context import EXECUTION_CONTEXTS
-from robot.utils import ConnectionCache, DotDict
+from robot.utils import DotDict
 
 from ..client import CallRecord, ConnectionSettings, ReinferClient, safe_url
-from ..client.elasticsearch import EsCallRecord
+from ..client.elasticsearch import ElasticsearchClient, EsCallRecord
 from ..errors import ReinferConfigurationError
 from ..models import Item
-
-URL_ENV = "REINFER_URL"
-TOKEN_ENV = "REINFER_TOKEN"  # noqa: S105  # the variable name, not a token
-
-PLAIN_TEXT_REFUSED = (
-    "Pass the token as a Secret: put `${TOKEN: Secret}    %{REINFER_TOKEN}` in *** Variables *** and use "
-    "token=${TOKEN}, or leave token out to read the REINFER_TOKEN environment variable. "
-    "A plain text token would be written to log.html and output.xml."
-)
+from .options import ConnectionOptions
+from .registry import ConnectionRegistry
 
 DEBUG_PRIORITY = 1
 """Robot Framework's priority of the DEBUG level (TRACE is 0)."""
@@ -106,45 +95,12 @@ def log_call(record: CallRecord) -> None:
             logger.debug(f"Response body: {record.response_body}")
 
 
-def seconds(value: timedelta | float | int) -> float:
-    """Seconds from a timedelta (or a number of seconds)."""
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+@dataclass(frozen=True)
+class ModelTaxonomy:
+    """A model version's label names and the version that answered when they were read."""
 
-
-def token_value(
-    token: Secret | str | None, where: str = "token", advice: str = PLAIN_TEXT_REFUSED
-) -> str | None:
-    """The text of a Secret (a token, an API key, a password); a plain string is refused.
-
-    Plain text would already be in the log, so the error names ``where`` and gives ``advice``
-    on passing it as a Secret instead.
-    """
-    if token is None:
-        return None
-    if isinstance(token, Secret):
-        return str(token.value)
-    raise ReinferConfigurationError(f"The {where} was given as plain text. {advice}")
-
-
-def verify_setting(verify: bool | Path) -> bool | str:
-    """A ``verify=`` keyword argument as requests takes it: a flag, or a CA bundle path as text."""
-    return str(verify) if isinstance(verify, Path) else verify
-
-
-@dataclass
-class ConnectionDefaults:
-    """Import arguments of the library: used by ``Connect To Reinfer`` when not given."""
-
-    url: str | None = None
-    token: Secret | None = None
-    dataset: str | None = None
-    timeout: timedelta = timedelta(seconds=60)
-    connect_timeout: timedelta = timedelta(seconds=10)
-    retries: int = 3
-    max_retry_after: timedelta = timedelta(seconds=60)
-    verify: bool | Path = True
-    proxies: dict[str, str] | None = None
-    legacy_triggers: bool = False
+    labels: list[str]
+    version: int | None
 
 
 @dataclass
@@ -157,6 +113,23 @@ class ReinferConnection:
     alias: str | None = None
     positions: dict[tuple[str, str], str] = field(default_factory=dict)
     """(dataset, stream) -> the last position this library moved the stream to."""
+    taxonomies: dict[tuple[str, int | str], ModelTaxonomy] = field(default_factory=dict)
+    """(dataset, model version as asked) -> that version's label names, read once per connection."""
+    closed: bool = False
+
+    def close(self) -> None:
+        if not self.closed:
+            self.client.close()
+            self.closed = True
+
+
+@dataclass
+class ElasticsearchConnection:
+    """One open Elasticsearch connection."""
+
+    client: ElasticsearchClient
+    url: str
+    alias: str | None = None
     closed: bool = False
 
     def close(self) -> None:
@@ -166,73 +139,39 @@ class ReinferConnection:
 
 
 NO_CONNECTION = "No Reinfer connection is open: call Connect To Reinfer"
+NO_ES_CONNECTION = "No Elasticsearch connection: call Connect To Elasticsearch first."
 
 
 class LibraryContext:
-    """State shared by all components of one library instance."""
+    """State shared by all components of one library instance: options and connections."""
 
     def __init__(
         self,
-        defaults: ConnectionDefaults,
+        defaults: ConnectionOptions,
         client_factory: Callable[[ConnectionSettings], ReinferClient] | None = None,
     ) -> None:
         self.defaults = defaults
-        self.connections: ConnectionCache[ReinferConnection] = ConnectionCache(
-            f"{NO_CONNECTION}, or set REINFER_URL and REINFER_TOKEN."
+        """The library import's options: what every connection inherits."""
+        self.connections: ConnectionRegistry[ReinferConnection] = ConnectionRegistry(
+            "Reinfer", f"{NO_CONNECTION}, or set REINFER_URL and REINFER_TOKEN."
+        )
+        self.elasticsearch: ConnectionRegistry[ElasticsearchConnection] = ConnectionRegistry(
+            "Elasticsearch", NO_ES_CONNECTION
         )
         self.client_factory = client_factory or (lambda settings: ReinferClient(settings, on_call=log_call))
         self.ever_opened = False
         """Whether this robot opened a connection; only before that does a keyword connect by itself."""
 
-    def settings_for(
-        self,
-        url: str | None,
-        token: str | None,
-        timeout: timedelta,
-        connect_timeout: timedelta,
-        retries: int,
-        verify: bool | Path,
-        proxies: Mapping[str, str] | None,
-        legacy_triggers: bool,
-        max_retry_after: timedelta | float | None = None,
-    ) -> ConnectionSettings:
-        """Connection settings from arguments, import defaults and the environment."""
-        url = url or self.defaults.url or os.environ.get(URL_ENV)
-        token = token or token_value(self.defaults.token, "library import token") or os.environ.get(TOKEN_ENV)
-        missing = [name for name, value in (("URL", url), ("token", token)) if not value]
-        if missing:
-            raise ReinferConfigurationError(
-                f"Cannot connect to Reinfer: no {' and no '.join(missing)}. Give url= and token= to "
-                f"Connect To Reinfer (token as a Secret: `${{TOKEN: Secret}}    %{{{TOKEN_ENV}}}`), "
-                f"or set the {URL_ENV} and {TOKEN_ENV} environment variables."
-            )
-        assert url is not None and token is not None  # for mypy: checked just above
-        if retries < 0:
-            raise ReinferConfigurationError(f"retries must be 0 or more, got {retries}.")
-        cap = seconds(self.defaults.max_retry_after if max_retry_after is None else max_retry_after)
-        if cap < 0:
-            raise ReinferConfigurationError(f"max_retry_after must be 0 seconds or more, got {cap:g}.")
-        return ConnectionSettings(
-            url=url,
-            token=token,
-            timeout=(seconds(connect_timeout), seconds(timeout)),
-            retries=retries,
-            max_retry_after=cap,
-            verify=verify_setting(verify),
-            proxies=dict(proxies) if proxies else None,
-            legacy_triggers=legacy_triggers,
-        )
-
-    def open(self, settings: ConnectionSettings, dataset: str | None, alias: str | None) -> int:
-        """Open a connection, make it current and return its index."""
+    def open(self, options: ConnectionOptions, alias: str | None = None) -> int:
+        """Open a connection with ``options`` laid over the import's, make it current, return its index."""
+        merged = options.over(self.defaults)
+        settings = merged.settings()
         client = self.client_factory(settings)
-        connection = ReinferConnection(client=client, url=settings.base_url, dataset=dataset, alias=alias)
+        connection = ReinferConnection(
+            client=client, url=settings.base_url, dataset=merged.dataset, alias=alias
+        )
         self.ever_opened = True
-        return self.connections.register(connection, alias)
-
-    def open_aliases(self) -> list[str]:
-        """Aliases (or indexes) of the connections still open, for messages."""
-        return [c.alias or str(i) for i, c in enumerate(self.connections, start=1) if not c.closed]
+        return self.connections.register(connection)
 
     def current(self) -> ReinferConnection:
         """The current connection.
@@ -243,31 +182,17 @@ class LibraryContext:
         """
         if not self.connections:
             if self.ever_opened:
-                still_open = self.open_aliases()
+                still_open = self.connections.open_aliases()
                 hint = (
                     f", or Switch Reinfer Connection to one still open ({', '.join(still_open)})"
                     if still_open
                     else " (the robot closed its connections, so none is opened from the environment again)"
                 )
                 raise ReinferConfigurationError(f"{NO_CONNECTION}{hint}.")
-            defaults = self.defaults
-            settings = self.settings_for(
-                None,
-                None,
-                defaults.timeout,
-                defaults.connect_timeout,
-                defaults.retries,
-                defaults.verify,
-                defaults.proxies,
-                defaults.legacy_triggers,
-            )
-            self.open(settings, defaults.dataset, None)
-            logger.info(
-                f"Connected to {safe_url(settings.base_url)} from the library defaults / environment."
-            )
-        connection = self.connections.current
-        assert isinstance(connection, ReinferConnection)
-        return connection
+            self.open(ConnectionOptions())
+            url = safe_url(self.connections.current.url)
+            logger.info(f"Connected to {url} from the library defaults / environment.")
+        return self.connections.current
 
 
 class LibraryComponent:

@@ -8,8 +8,8 @@ from pathlib import Path
 from robot.api.deco import keyword
 from robot.api.types import Secret
 
-from ..errors import ReinferConfigurationError
-from .base import LibraryComponent, safe_url, token_value
+from .base import LibraryComponent, safe_url
+from .options import ConnectionOptions
 
 
 class ConnectionKeywords(LibraryComponent):
@@ -22,12 +22,12 @@ class ConnectionKeywords(LibraryComponent):
         token: Secret | str | None = None,
         dataset: str | None = None,
         alias: str | None = None,
-        timeout: timedelta = timedelta(seconds=60),
-        connect_timeout: timedelta = timedelta(seconds=10),
-        retries: int = 3,
-        verify: bool | Path = True,
+        timeout: timedelta | None = None,
+        connect_timeout: timedelta | None = None,
+        retries: int | None = None,
+        verify: bool | Path | None = None,
         proxies: dict[str, str] | None = None,
-        legacy_triggers: bool = False,
+        legacy_triggers: bool | None = None,
         max_retry_after: timedelta | None = None,
     ) -> int:
         """Open a connection to a Re:infer / Communications Mining tenant and make it current.
@@ -35,6 +35,11 @@ class ConnectionKeywords(LibraryComponent):
         Nothing is sent to the server until the first keyword that needs it, so a wrong
         URL or token shows up at that keyword (as an ``authentication`` or ``connection``
         error). See `Connecting` and `Secrets and pabot`.
+
+        Every argument left out inherits the library import's value, and only when the
+        import did not give it either: ``url`` and ``token`` the environment variables,
+        the others the defaults named below. An empty ``url`` or ``token`` is an error,
+        never a reason to read the environment.
 
         Args:
             url: Base URL, everything before ``/api``, such as
@@ -45,20 +50,24 @@ class ConnectionKeywords(LibraryComponent):
                 Default: the import's ``token``, then ``REINFER_TOKEN``. Plain text is
                 refused, because it would be written to the logs.
             dataset: Default dataset (``owner/name``) of the keywords that use this
-                connection, such as ``acme/retail-inbox``.
+                connection, such as ``acme/retail-inbox``. Default: the import's.
             alias: Name for `Switch Reinfer Connection`.
-            timeout: Read timeout of each HTTP call.
-            connect_timeout: Connect timeout of each HTTP call.
-            retries: Extra attempts for calls that are safe to repeat (see `Retries`).
+            timeout: Read timeout of each HTTP call (default: the import's, else 60 seconds).
+            connect_timeout: Connect timeout of each HTTP call (default: the import's,
+                else 10 seconds).
+            retries: Extra attempts for calls that are safe to repeat (see `Retries`;
+                default: the import's, else 3).
             max_retry_after: Longest wait the library accepts from a server's
-                ``Retry-After`` header before retrying (default: the import's, 60 seconds).
+                ``Retry-After`` header before retrying (default: the import's, else 60 seconds).
                 A server asking for longer fails the keyword at once with a
                 ``Technical error (rate limited)`` saying how long it asked for, instead of
                 retrying into the same refusal.
             verify: ``True`` to check TLS certificates, ``False`` not to (never in
-                production), or the path of a CA bundle file.
-            proxies: Proxy URLs by scheme, e.g. ``{"https": "http://proxy:3128"}``.
-            legacy_triggers: Use the pre-2023 ``/triggers`` routes (old tenants).
+                production), or the path of a CA bundle file (default: the import's, else ``True``).
+            proxies: Proxy URLs by scheme, e.g. ``{"https": "http://proxy:3128"}``
+                (default: the import's).
+            legacy_triggers: Use the pre-2023 ``/triggers`` routes (old tenants; default:
+                the import's, else ``False``).
 
         Returns:
             The index of the connection (1 for the first), usable with
@@ -71,24 +80,26 @@ class ConnectionKeywords(LibraryComponent):
         | Connect To Reinfer | timeout=2 min | retries=5 | verify=${CURDIR}/corporate-ca.pem |
         | Connect To Reinfer | max_retry_after=5 min | # a nightly robot may wait out a long throttle |
         """
-        settings = self.ctx.settings_for(
-            url,
-            token_value(token),
-            timeout,
-            connect_timeout,
-            retries,
-            verify,
-            proxies,
-            legacy_triggers,
-            max_retry_after,
+        options = ConnectionOptions.given(
+            url=url,
+            token=token,
+            dataset=dataset,
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            retries=retries,
+            verify=verify,
+            proxies=proxies,
+            legacy_triggers=legacy_triggers,
+            max_retry_after=max_retry_after,
         )
-        index = self.ctx.open(settings, dataset, alias)
-        details = [f"dataset {dataset}" if dataset else "no default dataset"]
+        index = self.ctx.open(options, alias)
+        connection = self.connection
+        details = [f"dataset {connection.dataset}" if connection.dataset else "no default dataset"]
         if alias:
             details.append(f"alias {alias!r}")
-        if legacy_triggers:
+        if connection.client.settings.legacy_triggers:
             details.append("legacy /triggers routes")
-        self.info(f"Connected to {safe_url(settings.base_url)} as connection {index} ({', '.join(details)}).")
+        self.info(f"Connected to {safe_url(connection.url)} as connection {index} ({', '.join(details)}).")
         return index
 
     @keyword(tags=("Connection",))
@@ -106,17 +117,7 @@ class ConnectionKeywords(LibraryComponent):
         | Connect To Reinfer | dataset=acme/claims | alias=claims |
         | Switch Reinfer Connection | inbox |
         """
-        connections = self.ctx.connections
-        try:
-            connection = connections.get_connection(alias)
-        except RuntimeError:
-            connection = None
-        if connection is None or connection.closed:
-            raise ReinferConfigurationError(
-                f"No open Reinfer connection with alias or index {alias!r}; "
-                f"open ones: {', '.join(self.ctx.open_aliases()) or 'none'}."
-            )
-        connections.switch(connection)
+        connection = self.ctx.connections.switch(alias)
         index = self.ctx.connections.current_index or 0
         self.info(f"Switched to Reinfer connection {index} ({safe_url(connection.url)}).")
         return index
@@ -133,13 +134,10 @@ class ConnectionKeywords(LibraryComponent):
         Example:
         | Close Reinfer Connection |
         """
-        connections = self.ctx.connections
-        if not connections:
+        connection = self.ctx.connections.close_current()
+        if connection is None:
             self.info("No current Reinfer connection to close.")
             return
-        connection = connections.current
-        connection.close()
-        connections.current_index = None
         self.info(f"Closed the Reinfer connection to {safe_url(connection.url)}.")
 
     @keyword(tags=("Connection",))
@@ -153,6 +151,5 @@ class ConnectionKeywords(LibraryComponent):
         Example:
         | Close All Reinfer Connections | | # e.g. as Suite Teardown |
         """
-        count = len(self.ctx.open_aliases())
-        self.ctx.connections.close_all()
+        count = self.ctx.connections.close_all()
         self.info(f"Closed {count} Reinfer connection(s).")

@@ -1,8 +1,9 @@
 """Keywords that ask Elasticsearch trained models, answering in the same item shape as a stream.
 
-The component keeps its own connection cache (one client per alias): an Elasticsearch
-cluster is another server with other credentials than the Communications Mining tenant,
-and a robot may talk to both at once.
+An Elasticsearch cluster is another server with other credentials than the Communications
+Mining tenant, and a robot may talk to both at once: its connections are kept in the shared
+context's own registry (``context.elasticsearch``), opened, switched and closed like the
+tenant's.
 """
 
 from __future__ import annotations
@@ -15,28 +16,19 @@ from typing import Any
 from robot.api import logger
 from robot.api.deco import keyword
 from robot.api.types import Secret
-from robot.utils import ConnectionCache, DotDict
+from robot.utils import DotDict
 
 from ..client.elasticsearch import ElasticsearchClient, ElasticsearchSettings
 from ..errors import ReinferConfigurationError
 from ..models.elastic import InferenceTask, Truncate
 from ..models.items import Item
-from .base import (
-    LibraryComponent,
-    LibraryContext,
-    log_attempt,
-    safe_url,
-    seconds,
-    to_robot,
-    token_value,
-    verify_setting,
-)
+from .base import ElasticsearchConnection, LibraryComponent, log_attempt, safe_url, to_robot
+from .options import seconds, token_value, verify_setting
 
 URL_ENV = "ELASTICSEARCH_URL"
 API_KEY_ENV = "ELASTICSEARCH_API_KEY"
 ALL_CLASSES = -1
 """``num_top_classes`` asking for every class (the default of `Infer With Trained Model`)."""
-_NO_CONNECTION = "No Elasticsearch connection: call Connect To Elasticsearch first."
 
 
 def _secret_value(value: Secret | str | None, name: str) -> str | None:
@@ -68,16 +60,10 @@ def _log_item(item: Item) -> None:
 class ElasticsearchKeywords(LibraryComponent):
     """Keywords of the ``Elasticsearch`` area: connect, infer with trained models (``_infer`` API)."""
 
-    def __init__(self, context: LibraryContext) -> None:
-        super().__init__(context)
-        self._es: ConnectionCache[ElasticsearchClient] = ConnectionCache(_NO_CONNECTION)
-
     @property
     def es_client(self) -> ElasticsearchClient:
         """The current Elasticsearch connection's client."""
-        if not self._es:
-            raise ReinferConfigurationError(_NO_CONNECTION)
-        return self._es.current
+        return self.ctx.elasticsearch.current.client
 
     @keyword(tags=("Elasticsearch",))
     def connect_to_elasticsearch(
@@ -142,7 +128,8 @@ class ElasticsearchKeywords(LibraryComponent):
             timeout=(min(10.0, read), read),
             verify=verify_setting(verify),
         )
-        index = self._es.register(ElasticsearchClient(settings, on_call=log_attempt), alias)
+        client = ElasticsearchClient(settings, on_call=log_attempt)
+        index = self.ctx.elasticsearch.register(ElasticsearchConnection(client, settings.base_url, alias))
         how = "an API key" if key else ("basic authentication" if username else "no authentication")
         self.info(
             f"Connected to Elasticsearch at {safe_url(settings.base_url)} with {how} "
@@ -165,15 +152,8 @@ class ElasticsearchKeywords(LibraryComponent):
         | Connect To Elasticsearch | %{TEST_ES} | api_key=${TEST_KEY} | alias=test |
         | Switch Elasticsearch Connection | prod |
         """
-        try:
-            self._es.switch(alias)
-        except RuntimeError:
-            known = [str(index) for index in range(1, len(self._es) + 1)]
-            raise ReinferConfigurationError(
-                f"No Elasticsearch connection with alias or index {alias!r}; "
-                f"open ones (by index): {', '.join(known) or 'none'}."
-            ) from None
-        return self._es.current_index or 0
+        self.ctx.elasticsearch.switch(alias)
+        return self.ctx.elasticsearch.current_index or 0
 
     @keyword(tags=("Elasticsearch",))
     def close_all_elasticsearch_connections(self) -> None:
@@ -184,7 +164,7 @@ class ElasticsearchKeywords(LibraryComponent):
         Example:
         | Close All Elasticsearch Connections |
         """
-        self._es.close_all()
+        self.ctx.elasticsearch.close_all()
 
     @keyword(tags=("Elasticsearch",))
     def infer_with_trained_model(

@@ -9,7 +9,6 @@ when it was pinned (``model.time``).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -27,7 +26,7 @@ from ..logic.labels import present_labels_text
 from ..logic.report import item_html
 from ..logic.thresholds import ThresholdRule, canonical_thresholds, threshold_rule
 from ..models import Batch, Comment, Item, ThresholdConfig
-from .base import LibraryComponent, LibraryContext, ReinferConnection
+from .base import LibraryComponent, ModelTaxonomy
 from .thresholds import describe
 
 MAX_DOCUMENTS = 4096
@@ -40,19 +39,6 @@ ThresholdArg = float | Literal["auto"] | ThresholdConfig | dict | None
 """One number 0..1, ``auto``, label -> number, or the result of `Load Thresholds`."""
 ApiThreshold = float | Literal["auto"] | None
 LabelSpec = list[tuple[str, float | None]] | None
-TaxonomyKey = tuple[int, str, int | str]
-"""(connection id, dataset, model version as asked) of a model's label names read earlier."""
-
-
-@dataclass(frozen=True)
-class ModelTaxonomy:
-    """A model version's label names, the connection they were read with and the version read."""
-
-    connection: ReinferConnection
-    labels: list[str]
-    version: int | None
-
-
 # --- request pieces (pure, tested without a server) ------------------------------------
 
 
@@ -255,32 +241,23 @@ def _chunks(values: Sequence[Any]) -> list[Sequence[Any]]:
 class PredictionKeywords(LibraryComponent):
     """Keywords of the ``Predictions`` area."""
 
-    def __init__(self, context: LibraryContext) -> None:
-        super().__init__(context)
-        self._taxonomies: dict[TaxonomyKey, ModelTaxonomy] = {}
-
-    def _taxonomy_key(self, dataset: str, version: int | str) -> TaxonomyKey:
-        return (id(self.connection), dataset, version)
-
     def _taxonomy(self, dataset: str, version: int | str) -> list[str]:
         """The label names of the model version asked for, read once per connection and version.
 
         A robot predicts many times; the dataset's taxonomy may hold labels added after the
         version was pinned, which that version does not know (the request would fail).
         """
-        connection = self.connection
-        key = self._taxonomy_key(dataset, version)
-        cached = self._taxonomies.get(key)
-        if cached is not None and cached.connection is connection:
+        cached = self.connection.taxonomies.get((dataset, version))
+        if cached is not None:
             return cached.labels
         summary = self.client.get_validation(dataset, version)
         # A summary that lists no labels (older tenants): the dataset's taxonomy is the best known.
         names = [label.name for label in summary.labels] or self.client.get_dataset(dataset).label_names
-        self._taxonomies[key] = ModelTaxonomy(connection, names, summary.version)
+        self.connection.taxonomies[(dataset, version)] = ModelTaxonomy(names, summary.version)
         return names
 
     def _forget_taxonomy(self, dataset: str, version: int | str) -> None:
-        self._taxonomies.pop(self._taxonomy_key(dataset, version), None)
+        self.connection.taxonomies.pop((dataset, version), None)
 
     def _version(self, model_version: int | str | None, threshold: Any) -> int | str:
         if model_version is None and isinstance(threshold, ThresholdConfig):
@@ -315,7 +292,7 @@ class PredictionKeywords(LibraryComponent):
                 self._forget_taxonomy(dataset, version)
             raise
         if listed:
-            cached = self._taxonomies.get(self._taxonomy_key(dataset, version))
+            cached = self.connection.taxonomies.get((dataset, version))
             answered = {item.model.version for item in items if item.model is not None}
             if cached is not None and cached.version is not None and answered - {cached.version}:
                 self.debug(

@@ -14,8 +14,9 @@ from robot.api.types import Secret
 
 from ReinferLibrary import ReinferLibrary
 from ReinferLibrary.keywords import base
-from ReinferLibrary.keywords.base import ConnectionDefaults, LibraryContext
+from ReinferLibrary.keywords.base import LibraryContext
 from ReinferLibrary.keywords.connection import ConnectionKeywords
+from ReinferLibrary.keywords.options import ConnectionOptions
 
 FAKE_TENANT = "http://reinfer.test"
 FAKE_DATASET = "acme/retail-inbox"
@@ -80,7 +81,7 @@ def lib(clean_env: None) -> Iterator[ReinferLibrary]:
 @pytest.fixture
 def context() -> Iterator[LibraryContext]:
     """Shared component state with one connection to the fake tenant (no retries); closed afterwards."""
-    ctx = LibraryContext(ConnectionDefaults())
+    ctx = LibraryContext(ConnectionOptions())
     ConnectionKeywords(ctx).connect_to_reinfer(
         url=FAKE_TENANT, token=Secret(FAKE_TOKEN), dataset=FAKE_DATASET, retries=0
     )

@@ -15,8 +15,9 @@ from robot.api.types import Secret
 from robot.utils import DotDict
 
 from ReinferLibrary.errors import ReinferConfigurationError
-from ReinferLibrary.keywords.base import ConnectionDefaults, LibraryContext
+from ReinferLibrary.keywords.base import LibraryContext
 from ReinferLibrary.keywords.elasticsearch import ElasticsearchKeywords
+from ReinferLibrary.keywords.options import ConnectionOptions
 from ReinferLibrary.models.elastic import InferenceTask
 
 URL = "http://es.test:9200"
@@ -40,7 +41,7 @@ ANSWER = {
 def component(monkeypatch: pytest.MonkeyPatch) -> Iterator[ElasticsearchKeywords]:
     monkeypatch.delenv("ELASTICSEARCH_URL", raising=False)
     monkeypatch.delenv("ELASTICSEARCH_API_KEY", raising=False)
-    keywords = ElasticsearchKeywords(LibraryContext(ConnectionDefaults()))
+    keywords = ElasticsearchKeywords(LibraryContext(ConnectionOptions()))
     yield keywords
     keywords.close_all_elasticsearch_connections()
 
@@ -160,7 +161,8 @@ def test_switching_connections_by_alias(component: ElasticsearchKeywords) -> Non
     component.infer_with_trained_model("m", "x")
     assert responses.calls[0].request.url.startswith(other)  # type: ignore[union-attr]
     with pytest.raises(
-        ReinferConfigurationError, match="No Elasticsearch connection with alias or index 'nope'"
+        ReinferConfigurationError,
+        match="No open Elasticsearch connection with alias or index 'nope'; open ones: other, main",
     ):
         component.switch_elasticsearch_connection("nope")
 

@@ -630,7 +630,8 @@ Errors Read Well
 LIBRARY = """
 from robotlibcore import DynamicCore
 
-from ReinferLibrary.keywords.base import ConnectionDefaults, LibraryContext
+from ReinferLibrary.keywords.base import LibraryContext
+from ReinferLibrary.keywords.options import ConnectionOptions
 from ReinferLibrary.keywords.elasticsearch import ElasticsearchKeywords
 
 
@@ -638,7 +639,7 @@ class EsOnly(DynamicCore):
     ROBOT_LIBRARY_SCOPE = "GLOBAL"
 
     def __init__(self) -> None:
-        super().__init__([ElasticsearchKeywords(LibraryContext(ConnectionDefaults()))])
+        super().__init__([ElasticsearchKeywords(LibraryContext(ConnectionOptions()))])
 """
 
 

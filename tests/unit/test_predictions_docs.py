@@ -21,7 +21,8 @@ KEYWORDS = {
 # A library of just these two components, as the library class will combine them.
 LIBRARY = '''
 from robotlibcore import DynamicCore
-from ReinferLibrary.keywords.base import ConnectionDefaults, LibraryContext
+from ReinferLibrary.keywords.base import LibraryContext
+from ReinferLibrary.keywords.options import ConnectionOptions
 from ReinferLibrary.keywords.models import ModelKeywords
 from ReinferLibrary.keywords.predictions import PredictionKeywords
 
@@ -30,7 +31,7 @@ class PredictionDocs(DynamicCore):
     """Prediction and model keywords."""
 
     def __init__(self) -> None:
-        context = LibraryContext(ConnectionDefaults())
+        context = LibraryContext(ConnectionOptions())
         DynamicCore.__init__(self, [PredictionKeywords(context), ModelKeywords(context)])
 '''
 
