@@ -16,20 +16,54 @@ Robots branch on the *category* that starts every API error message::
 
 *Technical* errors (rate limit, server, timeout, connection, protocol) are worth
 retrying later; *business* errors (bad request, not found, conflict, auth) are not.
+Both services (Communications Mining and Elasticsearch) raise the same classes with the
+same categories: the HTTP transport is shared, and only the words of the advice differ
+(:class:`Vocabulary`, looked up in one table, :data:`ADVICE`).
 """
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, ClassVar, Literal
 
 Category = Literal["business", "technical", "configuration"]
 
+MESSAGE_CAP = 2_000
+"""Characters of any error message; a longer one is cut, saying how much was left out."""
+LIST_CAP = 5
+"""Problems listed in one message by :func:`summarize` before ``and K more``."""
+
+
+def summarize(problems: Sequence[str], limit: int = LIST_CAP, sep: str = "; ") -> str:
+    """The first ``limit`` problems joined by ``sep``, then ``and K more`` for the rest.
+
+    Every message that lists problems (validation errors, unknown labels, bad lines)
+    uses this, so a file with 250,000 mistakes still gives a one-line error.
+    """
+    shown = sep.join(problems[:limit])
+    rest = len(problems) - limit
+    return f"{shown} and {rest} more" if rest > 0 else shown
+
+
+def cap_message(text: str, limit: int = MESSAGE_CAP) -> str:
+    """``text`` cut to ``limit`` characters, saying how many were left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... [{len(text) - limit} more characters]"
+
 
 class ReinferError(Exception):
-    """Base of every error this library raises."""
+    """Base of every error this library raises; its message is capped at :data:`MESSAGE_CAP`."""
 
     ROBOT_SUPPRESS_NAME = True
     category: ClassVar[Category] = "technical"
+
+    def __init__(self, *args: Any) -> None:
+        if len(args) == 1 and isinstance(args[0], str):
+            args = (cap_message(args[0]),)
+        super().__init__(*args)
 
 
 class ReinferConfigurationError(ReinferError):
@@ -42,16 +76,178 @@ class ThresholdFileError(ReinferConfigurationError):
     """A thresholds file could not be read or is invalid."""
 
 
-class ReinferApiError(ReinferError):
-    """A call to the API failed. Carries method, path, status and the server's message.
+class Repeat(str, Enum):
+    """Whether a call may be sent again after a failure (the retry policy of an operation)."""
 
-    ``advice`` is the class's general advice; the client passes advice that fits the
-    call instead (:meth:`advise`): whether the call is safe to repeat, and what kind of
-    failure it was.
+    SAFE = "safe"
+    """Repeating it is harmless (reads, idempotent writes): every transient failure is retried."""
+    UNSENT = "unsent"
+    """Repeating it costs (billable predictions, model inference): only failures that certainly did
+    not reach the server's processing are retried (no connection, 429, 503)."""
+    NEVER = "never"
+    """It changes data and a repeat could do it twice: never retried."""
+
+    @property
+    def retried(self) -> str:
+        """The word of the "Retried" column in the documented policy tables."""
+        return {"safe": "yes", "unsent": "unsent only", "never": "no"}[self.value]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The words one service's advice is written with (one table, :data:`ADVICE`, for both)."""
+
+    service: str
+    url: str
+    """The setting that names the server, with a hint."""
+    url_name: str
+    credentials: str
+    names: str
+    conflict: str
+    throttled: str
+    failed: str
+    its_json: str
+    connect_option: str
+    unsent_then: str
+    """What to do after a failure of a :attr:`Repeat.UNSENT` call that may have been processed."""
+
+
+REINFER = Vocabulary(
+    service="the server",
+    url="REINFER_URL (everything before /api)",
+    url_name="REINFER_URL",
+    credentials="the token (REINFER_TOKEN) and that its user has the permissions this call needs",
+    names="the names (project/dataset, stream, comment uid, model version)",
+    conflict="The resource exists or is in use; pick another name or delete it first.",
+    throttled="The tenant is throttling this user; retry later or lower the request rate (pabot processes).",
+    failed="The platform failed",
+    its_json="the API's JSON",
+    connect_option="connect_timeout=",
+    unsent_then=(
+        "the server may have processed it and predictions are billable (1 AI unit per comment), "
+        "so it was not repeated: repeat it only if paying again is acceptable"
+    ),
+)
+ELASTICSEARCH = Vocabulary(
+    service="Elasticsearch",
+    url="ELASTICSEARCH_URL (the cluster, not Kibana)",
+    url_name="ELASTICSEARCH_URL",
+    credentials=(
+        "the API key (ELASTICSEARCH_API_KEY) or username/password, and that the user has the machine "
+        "learning privileges (monitor_ml, or manage_ml to change models)"
+    ),
+    names="the model id (Get Trained Model lists what the cluster knows)",
+    conflict=(
+        "The model is not ready for inference (deployment not started or not allocated); start it and retry."
+    ),
+    throttled=(
+        "The model deployment's inference queue is full; retry later, lower the request rate "
+        "(pabot processes) or give the deployment more allocations."
+    ),
+    failed="Elasticsearch failed (is the model deployment started?)",
+    its_json="Elasticsearch's JSON",
+    connect_option="timeout=",
+    unsent_then=(
+        "the model may still be working on it, so it was not repeated (asking again adds load): "
+        "retry later, or check the deployment's allocations and queue"
+    ),
+)
+
+_THEN = {
+    Repeat.SAFE: "this call is safe to repeat, so retry later",
+    Repeat.NEVER: (
+        "this call changes data and may have taken effect, so check the result "
+        "(e.g. Get Trigger, or where the trigger now is) before repeating it"
+    ),
+}
+
+ADVICE: dict[tuple[str, str | None], str] = {
+    ("authentication", None): "Check {credentials}.",
+    ("not found", None): "Check {names} and {url}.",
+    ("conflict", None): "{conflict}",
+    (
+        "bad request",
+        None,
+    ): "Fix the request as the server's message says; retrying the same request will fail again.",
+    ("inference warning", None): (
+        "The document could not be inferred; check the text and the model's input field and task."
+    ),
+    ("rate limited", None): "{throttled}",
+    ("server", None): "{failed}; {then}.",
+    ("protocol", None): "The answer is not {its_json}; check {url} and any proxy.",
+    ("protocol", "status_error"): "The server answered with success but reported an error; {then}.",
+    ("protocol", "shape"): (
+        "The answer is JSON but not in the shape this library expects (another API version, or another "
+        "service at {url_name}); run with --loglevel DEBUG to see the body{shape_then}."
+    ),
+    ("protocol", "redirect"): (
+        "API calls do not follow redirects: if the target is the API, set {url_name} to it; "
+        "otherwise check {url} and any proxy."
+    ),
+    ("protocol", "too_large"): (
+        "Check {url} (another service can send anything); ask for less at a time (a smaller size=) "
+        "if the answer is really this large."
+    ),
+    ("protocol", "echo"): (
+        "A server that echoes credentials back is not the API (a debugging proxy?); check {url} and "
+        "any proxy, and replace the token if the answer was stored anywhere."
+    ),
+    (
+        "timeout",
+        "connect",
+    ): "Nothing was sent: check {url_name}, the network and proxies, or raise {connect_option}.",
+    ("timeout", None): "No answer in time; {then}; raise timeout= if this persists.",
+    ("timeout", "deadline"): "The answer did not complete in time; {then}; raise deadline= if this persists.",
+    ("connection", "tls"): (
+        "Nothing was sent, and retrying fails the same way until it is fixed: check verify= (the CA bundle "
+        "that signed the server's certificate), that the URL's host name is the one in the certificate, "
+        "that the port speaks HTTPS, and any TLS-inspecting proxy."
+    ),
+    ("connection", "unsent"): (
+        "Nothing was sent: check {url_name}, the network, proxies and the CA bundle, then retry."
+    ),
+    ("connection", None): (
+        "The connection failed; {then}; check {url_name}, the network, proxies and the CA bundle."
+    ),
+}
+"""(error title, kind) -> advice template, for both services; :func:`advice_for` fills it in."""
+
+
+def advice_for(
+    title: str, kind: str | None = None, repeat: Repeat = Repeat.SAFE, words: Vocabulary = REINFER
+) -> str:
+    """The advice for a failure: what to do next, in the words of the service that failed."""
+    template = ADVICE.get((title, kind)) or ADVICE.get((title, None), "")
+    then = words.unsent_then if repeat is Repeat.UNSENT else _THEN[repeat]
+    shape_then = (
+        "; the server answered with success, so check the result before repeating the call"
+        if repeat is not Repeat.SAFE
+        else ""
+    )
+    return template.format(
+        then=then,
+        shape_then=shape_then,
+        service=words.service,
+        url=words.url,
+        url_name=words.url_name,
+        credentials=words.credentials,
+        names=words.names,
+        conflict=words.conflict,
+        throttled=words.throttled,
+        failed=words.failed,
+        its_json=words.its_json,
+        connect_option=words.connect_option,
+    )
+
+
+class ReinferApiError(ReinferError):
+    """A call to an API failed. Carries method, path, status and the server's message.
+
+    ``advice`` defaults to the class's advice in the Communications Mining words; the
+    transport passes advice that fits the call and the service (:func:`advice_for`).
     """
 
     title: ClassVar[str] = "API error"
-    advice: ClassVar[str] = ""
 
     def __init__(
         self,
@@ -69,17 +265,8 @@ class ReinferApiError(ReinferError):
         self.status = status
         self.server_message = server_message
         self.attempts = attempts
-        self.given_advice = self.advice if advice is None else advice
+        self.given_advice = advice_for(self.title) if advice is None else advice
         super().__init__(self._compose(detail))
-
-    @classmethod
-    def advise(cls, *, repeatable: bool, kind: str | None = None) -> str:
-        """Advice for this failure of a call that is (or is not) ``repeatable``.
-
-        ``kind`` narrows it down where the class covers several failures (see the
-        subclasses). The base answer is the class's general advice.
-        """
-        return cls.advice
 
     def _compose(self, detail: str | None) -> str:
         prefix = "Technical" if self.category == "technical" else "Business"
@@ -97,119 +284,62 @@ class ReinferApiError(ReinferError):
         return text
 
 
-SAFE_TO_REPEAT = "this call is safe to repeat, so retry later"
-MAY_HAVE_TAKEN_EFFECT = (
-    "this call changes data and may have taken effect, so check the result "
-    "(e.g. Get Trigger, or where the trigger now is) before repeating it"
-)
-
-
-def _then(repeatable: bool) -> str:
-    """What to do next, by whether repeating the call is harmless."""
-    return SAFE_TO_REPEAT if repeatable else MAY_HAVE_TAKEN_EFFECT
-
-
 class AuthenticationError(ReinferApiError):
     title = "authentication"
     category = "business"
-    advice = "Check the token (REINFER_TOKEN) and that its user has the permissions this call needs."
 
 
 class NotFoundError(ReinferApiError):
     title = "not found"
     category = "business"
-    advice = (
-        "Check the names (project/dataset, stream, comment uid, model version) and REINFER_URL "
-        "(everything before /api)."
-    )
 
 
 class ConflictError(ReinferApiError):
     title = "conflict"
     category = "business"
-    advice = "The resource exists or is in use; pick another name or delete it first."
 
 
 class BadRequestError(ReinferApiError):
     title = "bad request"
     category = "business"
-    advice = "Fix the request as the server's message says; retrying the same request will fail again."
+
+
+class InferenceWarningError(BadRequestError):
+    """A trained model answered with a ``warning`` instead of a prediction (it could not read the text)."""
+
+    title = "inference warning"
 
 
 class RateLimitedError(ReinferApiError):
     title = "rate limited"
-    advice = "The tenant is throttling this user; retry later or lower the request rate (pabot processes)."
 
 
 class ServerError(ReinferApiError):
     title = "server"
-    advice = "The platform failed; retry later if the call is safe to repeat (see Retries)."
-
-    @classmethod
-    def advise(cls, *, repeatable: bool, kind: str | None = None) -> str:
-        return f"The platform failed; {_then(repeatable)}."
 
 
 class ProtocolError(ReinferApiError):
     """An answer that is not what the API sends.
 
-    Kinds: ``not_json`` (a proxy's page, an empty body), ``status_error`` (a success
-    status whose body says ``"status": "error"``) and ``shape`` (JSON of another shape).
+    Kinds (for the advice): ``None`` (not JSON: a proxy's page, an empty body),
+    ``status_error`` (a success status whose body says ``"status": "error"``), ``shape``
+    (JSON of another shape), ``redirect`` (a 3xx: never followed), ``too_large`` (over the
+    size limit) and ``echo`` (a successful answer that contains the credentials).
     """
 
     title = "protocol"
-    advice = "The answer is not the API's JSON; check REINFER_URL (everything before /api) and any proxy."
-
-    @classmethod
-    def advise(cls, *, repeatable: bool, kind: str | None = None) -> str:
-        if kind == "status_error":
-            return f"The server answered with success but reported an error; {_then(repeatable)}."
-        if kind == "shape":
-            text = (
-                "The answer is JSON but not in the shape this library expects (another API version, "
-                "or another service at REINFER_URL); run with --loglevel DEBUG to see the body"
-            )
-            if not repeatable:
-                text += "; the server answered with success, so check the result before repeating the call"
-            return text + "."
-        return cls.advice
 
 
 class ReinferTimeoutError(ReinferApiError):
-    """No answer in time. Kinds: ``connect`` (no connection in time) and ``read`` (no answer)."""
+    """No answer in time. Kinds: ``connect``, ``None`` (the per-read timeout) and ``deadline``."""
 
     title = "timeout"
-    advice = (
-        "No answer in time. Reads (fetch, results, get, predict) and advance are safe to retry; "
-        "for a create or sync, check the result first. Raise timeout= if this persists."
-    )
-
-    @classmethod
-    def advise(cls, *, repeatable: bool, kind: str | None = None) -> str:
-        if kind == "connect":
-            return "Nothing was sent: check REINFER_URL, the network and proxies, or raise connect_timeout=."
-        return f"No answer in time; {_then(repeatable)}; raise timeout= if this persists."
 
 
 class ReinferConnectionError(ReinferApiError):
-    """The connection failed. Kinds: ``tls`` (before anything was sent) and ``connection``."""
+    """The connection failed. Kinds: ``tls``, ``unsent`` (nothing was sent) and ``None`` (it broke)."""
 
     title = "connection"
-    advice = "Could not reach the server; check REINFER_URL, the network, proxies and the CA bundle."
-
-    @classmethod
-    def advise(cls, *, repeatable: bool, kind: str | None = None) -> str:
-        if kind == "tls":
-            return (
-                "Nothing was sent: check the CA bundle (verify=), the URL's host name and any "
-                "TLS-inspecting proxy."
-            )
-        if repeatable:
-            return cls.advice
-        return (
-            "The connection failed, and if the call was sent it may have taken effect: check the result "
-            "before repeating it; check REINFER_URL, the network and proxies."
-        )
 
 
 class ItemDataError(ReinferError):

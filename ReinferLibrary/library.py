@@ -208,6 +208,11 @@ class ReinferLibrary(DynamicCore):
     Configuration errors (bad arguments, a bad thresholds file, no URL or token) are
     neither: they mean the robot or its files must be fixed.
 
+    The Elasticsearch keywords use the same HTTP layer, so the same failure has the
+    same category and title from either service: a TLS failure (certificate not
+    trusted) is a ``Technical error (connection)`` from both, not retried by the
+    library because it fails the same way until ``verify=`` or the URL is fixed.
+
     | TRY
     |     ${batch}=    Fetch Trigger Batch    routing
     | EXCEPT    Technical error*    type=GLOB

@@ -61,7 +61,7 @@ from .envelopes import (
 )
 from .routes import PredictKind, Routes
 from .settings import CallRecord, ConnectionSettings
-from .transport import RETRY_POLICY, Transport
+from .transport import RETRY_POLICY, Transport, bearer
 
 Threshold = float | Literal["auto"] | None
 LabelSpec = Sequence[tuple[str, float | None]] | None
@@ -189,7 +189,7 @@ class ReinferClient:
     ) -> None:
         self.settings = settings
         self.routes = Routes(settings.legacy_triggers)
-        self.transport = Transport(settings, on_call)
+        self.transport = Transport(settings, on_call, auth=bearer(settings.token), secrets=(settings.token,))
 
     # --- lifecycle and hooks ---------------------------------------------------------
 

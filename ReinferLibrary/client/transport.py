@@ -1,9 +1,13 @@
 """HTTP transport: one session, a timeout on every call, retries, error mapping, redaction.
 
-Every request goes through :meth:`Transport.request`, which adds the ``(connect, read)``
-timeout, parses the answer once (``model_validate_json`` on the raw bytes), turns
-failures into the errors of :mod:`ReinferLibrary.errors` and reports each attempt to the
-``on_call`` hook with the token redacted.
+The one HTTP layer of both services: the Communications Mining client
+(:mod:`.reinfer`) and the Elasticsearch client (:mod:`.elasticsearch`) send every call
+through :meth:`Transport.request`, which adds the ``(connect, read)`` timeout, parses
+the answer once (``model_validate_json`` on the raw bytes), turns failures into the
+errors of :mod:`ReinferLibrary.errors` (the same class and category for the same failure
+from either service) and reports each attempt to the ``on_call`` hook with the
+credentials redacted. A :class:`Service` only says how that service's error bodies
+read and which words its advice uses.
 
 Retry policy
 ------------
@@ -14,7 +18,8 @@ exponential backoff and full jitter (a wait drawn from ``0 .. backoff * 2**n`` s
 (seconds or an HTTP date) replaces the drawn wait; a server asking for more than
 ``max_retry_after`` seconds fails the call at once (retrying sooner would only meet the
 same refusal). ``retries`` extra attempts at most. Only calls that are safe to repeat
-are retried:
+are retried (:class:`~ReinferLibrary.errors.Repeat`); TLS failures never are (they fail
+the same way until the CA bundle or the URL is fixed):
 
 | Operation              | Method | Route (after dataset/source path)     | Retried | Why                    |
 | ---------------------- | ------ | ------------------------------------- | ------- | ---------------------- |
@@ -48,22 +53,25 @@ same. The table is :data:`RETRY_POLICY` in code (a unit test keeps the two in st
 Error mapping
 -------------
 
-* ``{"status": "error", "message": ...}`` with 4xx/5xx: the class for the status
-  (:func:`~ReinferLibrary.errors.error_for_status`) with the server's message.
+* A JSON error body with 4xx/5xx: the class for the status
+  (:func:`~ReinferLibrary.errors.error_for_status`, refined by the service's classifier:
+  Elasticsearch's ``403 status_exception`` is a bad request, its inference timeouts are
+  timeouts) with the server's message (``message``, or Elasticsearch's ``type: reason``).
 * A body that is not JSON (a proxy's HTML page): :class:`~ReinferLibrary.errors.ProtocolError`,
   except with 429/5xx where the status class is kept (a gateway's error page) and the
   detail says what was received.
 * 2xx with ``"status": "error"``, or JSON that does not have the expected shape: ProtocolError.
 * No answer in time: ReinferTimeoutError; no connection: ReinferConnectionError (status ``None``).
 
-The advice at the end of a technical error fits the call (``advise`` on the error
-class): a call that is safe to repeat is told to retry later, one that changes data
+The advice at the end of an error fits the call and the service
+(:func:`~ReinferLibrary.errors.advice_for`, one table for both services): a call that
+is safe to repeat is told to retry later, one that changes data
 (create, update, reset, sync) to check whether it took effect before repeating it.
 
 Redaction
 ---------
 
-The token is replaced by ``***`` in everything the client hands on: call records, error
+The credentials are replaced by ``***`` in everything the client hands on: call records, error
 messages, and successful answers too (a server that echoes the token back in a field the
 models keep would otherwise put it in a robot's return values, which Robot Framework logs).
 """
@@ -76,50 +84,60 @@ import math
 import random
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlencode
 
 import requests
-from pydantic import ValidationError
+import urllib3.exceptions
+from pydantic import BaseModel, ValidationError
 from requests.auth import AuthBase
 
 from ..errors import (
+    REINFER,
     ProtocolError,
     ReinferApiError,
     ReinferConnectionError,
     ReinferTimeoutError,
+    Repeat,
+    Vocabulary,
+    advice_for,
     error_for_status,
+    summarize,
 )
 from .envelopes import Envelope
-from .settings import CallRecord, ConnectionSettings, url_userinfo
+from .settings import CallRecord, url_userinfo
 
-RETRY_POLICY: dict[str, bool] = {
-    "list_streams": True,
-    "get_stream": True,
-    "create_stream": False,
-    "update_stream": False,
-    "delete_stream": True,
-    "fetch": True,
-    "results": True,
-    "advance": True,
-    "reset": False,
-    "tag_exceptions": True,
-    "untag_exceptions": True,
-    "get_dataset": True,
-    "get_comment": True,
-    "sync_comments": False,
-    "predict": True,
-    "predict_comments": True,
-    "predict_raw_emails": True,
-    "get_model_tags": True,
-    "get_validation": True,
-    "get_label_validation": True,
+RETRY_POLICY: dict[str, Repeat] = {
+    "list_streams": Repeat.SAFE,
+    "get_stream": Repeat.SAFE,
+    "create_stream": Repeat.NEVER,
+    "update_stream": Repeat.NEVER,
+    "delete_stream": Repeat.SAFE,
+    "fetch": Repeat.SAFE,
+    "results": Repeat.SAFE,
+    "advance": Repeat.SAFE,
+    "reset": Repeat.NEVER,
+    "tag_exceptions": Repeat.SAFE,
+    "untag_exceptions": Repeat.SAFE,
+    "get_dataset": Repeat.SAFE,
+    "get_comment": Repeat.SAFE,
+    "sync_comments": Repeat.NEVER,
+    "predict": Repeat.SAFE,
+    "predict_comments": Repeat.SAFE,
+    "predict_raw_emails": Repeat.SAFE,
+    "get_model_tags": Repeat.SAFE,
+    "get_validation": Repeat.SAFE,
+    "get_label_validation": Repeat.SAFE,
 }
-"""Operation name -> whether a failed attempt may be repeated (the table above)."""
+"""Operation name -> whether and when a failed attempt may be repeated (the table above)."""
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+"""Statuses retried for a :attr:`~ReinferLibrary.errors.Repeat.SAFE` call."""
+UNSENT_STATUSES = frozenset({429, 503})
+"""Statuses retried for a :attr:`~ReinferLibrary.errors.Repeat.UNSENT` call: refused before processing."""
 MAX_BACKOFF = 30.0
 """Upper bound, in seconds, of one drawn backoff wait."""
 BODY_LIMIT = 10_000
@@ -137,7 +155,47 @@ _JSON_HEADERS = {"Content-Type": "application/json"}
 USER_AGENT = "robotframework-reinfer (ReinferLibrary client)"
 
 Params = Sequence[tuple[str, str | int]]
-M = TypeVar("M", bound=Envelope)
+M = TypeVar("M", bound=BaseModel)
+
+
+class HttpSettings(Protocol):
+    """What the transport needs from a service's connection settings (either service's)."""
+
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def timeout(self) -> tuple[float, float]: ...
+    @property
+    def retries(self) -> int: ...
+    @property
+    def backoff(self) -> float: ...
+    @property
+    def max_retry_after(self) -> float: ...
+    @property
+    def verify(self) -> bool | str: ...
+    @property
+    def proxies(self) -> Mapping[str, str] | None: ...
+
+
+Classifier = Callable[[int, Any], "tuple[type[ReinferApiError], str | None]"]
+"""(status, parsed JSON error body) -> (error class, the server's sentence)."""
+
+
+def reinfer_classify(status: int, payload: Any) -> tuple[type[ReinferApiError], str | None]:
+    """The Communications Mining error body: ``{"status": "error", "message": ...}``."""
+    return error_for_status(status), _server_message(payload)
+
+
+@dataclass(frozen=True)
+class Service:
+    """What differs between the services on one transport: how errors read, and their words."""
+
+    words: Vocabulary
+    classify: Classifier
+    user_agent: str = USER_AGENT
+
+
+REINFER_SERVICE = Service(words=REINFER, classify=reinfer_classify)
 
 
 # --- small pure helpers (unit-tested directly) ---------------------------------------
@@ -201,42 +259,70 @@ def _body_text(response: requests.Response) -> str:
     return response.content.decode("utf-8", errors="replace")
 
 
-class _BearerAuth(AuthBase):
-    """``Authorization: Bearer <token>`` on every request; the repr never shows the token."""
+class _HeaderAuth(AuthBase):
+    """``Authorization: <scheme> <credential>`` on every request; the repr never shows it.
 
-    def __init__(self, token: str) -> None:
-        self._header = f"Bearer {token}"
+    An auth object rather than a session header: requests fills in ``~/.netrc`` credentials
+    for the host whenever no auth object is set, and they would replace the header.
+    """
+
+    def __init__(self, scheme: str, credential: str) -> None:
+        self._scheme = scheme
+        self._header = f"{scheme} {credential}"
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         request.headers["Authorization"] = self._header
         return request
 
     def __repr__(self) -> str:
-        return "_BearerAuth(***)"
+        return f"_HeaderAuth({self._scheme} ***)"
+
+
+def bearer(token: str) -> AuthBase:
+    """``Authorization: Bearer <token>`` (Communications Mining, Elasticsearch bearer tokens)."""
+    return _HeaderAuth("Bearer", token)
+
+
+def api_key(key: str) -> AuthBase:
+    """``Authorization: ApiKey <key>`` (Elasticsearch API keys)."""
+    return _HeaderAuth("ApiKey", key)
 
 
 class Transport:
-    """One ``requests.Session`` with the token, the timeout and the retry loop.
+    """One ``requests.Session`` with the credentials, the timeouts and the one retry loop.
+
+    Both services' clients send every call through :meth:`request` (or :meth:`send`), so a
+    failure reads the same, with the same category, whichever service it came from; the
+    :class:`Service` only supplies how its error bodies read and the words of the advice.
+    ``secrets`` are every form of the credentials that could appear in text (redacted).
 
     ``sleep`` (default :func:`time.sleep`) and ``uniform`` (default :func:`random.uniform`)
     are plain attributes so tests can replace them and never wait.
     """
 
     def __init__(
-        self, settings: ConnectionSettings, on_call: Callable[[CallRecord], None] | None = None
+        self,
+        settings: HttpSettings,
+        on_call: Callable[[CallRecord], None] | None = None,
+        *,
+        auth: AuthBase | None = None,
+        secrets: Sequence[str] = (),
+        service: Service = REINFER_SERVICE,
     ) -> None:
         self.settings = settings
         self.on_call = on_call
+        self.service = service
         self.sleep: Callable[[float], None] = time.sleep
         self.uniform: Callable[[float, float], float] = random.uniform
         self._base = settings.base_url
-        self._token = settings.token
-        self._token_bytes = settings.token.encode("utf-8")
+        # Longest first, so a secret containing another is replaced whole.
+        self._secrets = sorted({secret for secret in secrets if secret}, key=len, reverse=True)
+        self._secret_bytes = [secret.encode("utf-8") for secret in self._secrets]
         self._userinfo = url_userinfo(settings.base_url)
         self.session = requests.Session()
         # As session auth (not a plain header) so requests never swaps in ~/.netrc credentials.
-        self.session.auth = _BearerAuth(settings.token)
-        self.session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
+        self.session.auth = auth
+        self.session.headers.update({"Accept": "application/json", "User-Agent": service.user_agent})
         # verify/proxies go on every request, not the session: requests lets REQUESTS_CA_BUNDLE and
         # *_PROXY variables override session attributes, and explicit settings must win.
         self._verify = settings.verify
@@ -245,7 +331,7 @@ class Transport:
     def close(self) -> None:
         self.session.close()
 
-    # --- the one request method ------------------------------------------------------
+    # --- the one request loop --------------------------------------------------------
 
     def request(
         self,
@@ -253,19 +339,52 @@ class Transport:
         path: str,
         model: type[M],
         *,
-        retry: bool,
+        retry: Repeat | bool,
         body: str | None = None,
         params: Params | None = None,
+        read_timeout: float | None = None,
     ) -> M:
-        """Send one API call (repeating it when ``retry`` and the failure is transient).
+        """Send one API call and parse its answer into ``model``.
 
-        ``path`` starts at ``/api``; ``body`` is the already-serialised JSON text.
+        ``path`` starts after the base URL; ``body`` is the already-serialised JSON text;
+        ``retry`` is the call's :class:`~ReinferLibrary.errors.Repeat` policy (``True`` /
+        ``False`` mean ``SAFE`` / ``NEVER``); ``read_timeout`` raises the read timeout of this
+        call (never lowers it).
         """
+        repeat = _as_repeat(retry)
+        response, attempt = self._send(method, path, repeat, body, params, read_timeout)
+        return self._parse(method, path, response, model, attempt, repeat)
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        retry: Repeat | bool,
+        body: str | None = None,
+        params: Params | None = None,
+        read_timeout: float | None = None,
+    ) -> bytes:
+        """Like :meth:`request`, but return the successful answer's bytes unparsed."""
+        return self._send(method, path, _as_repeat(retry), body, params, read_timeout)[0].content
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        repeat: Repeat,
+        body: str | None,
+        params: Params | None,
+        read_timeout: float | None,
+    ) -> tuple[requests.Response, int]:
         url = self._base + path
         shown = f"{path}?{urlencode(params)}" if params else path
         data = body.encode("utf-8") if body is not None else None
         headers = _JSON_HEADERS if body is not None else None
-        attempts = 1 + self.settings.retries if retry else 1
+        connect, read = self.settings.timeout
+        if read_timeout is not None:
+            read = max(read, read_timeout)
+        attempts = 1 if repeat is Repeat.NEVER else 1 + self.settings.retries
         attempt = 0
         while True:
             attempt += 1
@@ -279,7 +398,7 @@ class Transport:
                     params=params,
                     data=data,
                     headers=headers,
-                    timeout=self.settings.timeout,
+                    timeout=(connect, read),
                     verify=self._verify,
                     proxies=self._proxies,
                 )
@@ -289,9 +408,14 @@ class Transport:
 
             if response is not None and 200 <= response.status_code < 300:
                 self._record(method, shown, response.status_code, elapsed_ms, attempt, body, response, None)
-                return self._parse(method, path, response, model, attempt, retry)
+                return response, attempt
 
-            transient = _transient(failure) if response is None else response.status_code in RETRY_STATUSES
+            if response is None:
+                transient = _transient(failure, repeat)
+            else:
+                transient = response.status_code in (
+                    UNSENT_STATUSES if repeat is Repeat.UNSENT else RETRY_STATUSES
+                )
             asked = parse_retry_after(response.headers.get("Retry-After")) if response is not None else None
             # A wait longer than the cap would only meet the same refusal sooner: fail at once.
             too_long = asked is not None and asked > self.settings.max_retry_after
@@ -304,8 +428,8 @@ class Transport:
             if delay is None:
                 if response is not None:
                     wait = asked if may_retry and too_long else None
-                    raise self._status_error(method, path, response, attempt, retry, wait)
-                raise self._failure_error(method, path, failure, attempt, retry)
+                    raise self._status_error(method, shown, response, attempt, repeat, wait)
+                raise self._failure_error(method, shown, failure, attempt, repeat, (connect, read))
             self.sleep(delay)
 
     # --- retry timing ----------------------------------------------------------------
@@ -341,13 +465,54 @@ class Transport:
             )
         )
 
-    def _redact(self, text: str) -> str:
-        return redact(text, self._token)
+    def redact(self, text: str) -> str:
+        """``text`` with every secret of this connection replaced by ``***``."""
+        for secret in self._secrets:
+            text = redact(text, secret)
+        return text
+
+    _redact = redact
 
     def _line(self, text: str, limit: int = MESSAGE_LIMIT) -> str:
         return one_line(self._redact(text), limit)
 
+    def _advice(self, title: str, kind: str | None, repeat: Repeat) -> str:
+        return advice_for(title, kind, repeat, self.service.words)
+
     # --- parsing and errors ----------------------------------------------------------
+
+    def protocol_error(
+        self,
+        method: str,
+        path: str,
+        detail: str,
+        *,
+        kind: str | None = "shape",
+        repeat: Repeat = Repeat.SAFE,
+        status: int | None = 200,
+        attempts: int = 1,
+    ) -> ProtocolError:
+        """A protocol error about an answer the client could not use (redacted, with the advice)."""
+        return ProtocolError(
+            method,
+            self._redact(path),
+            status,
+            detail=self._line(detail),
+            attempts=attempts,
+            advice=self._advice(ProtocolError.title, kind, repeat),
+        )
+
+    def api_error(
+        self, cls: type[ReinferApiError], method: str, path: str, detail: str, *, status: int | None = 200
+    ) -> ReinferApiError:
+        """An error of class ``cls`` found in a successful answer, in this service's words."""
+        return cls(
+            method,
+            self._redact(path),
+            status,
+            detail=self._line(detail),
+            advice=self._advice(cls.title, None, Repeat.SAFE),
+        )
 
     def _parse(
         self,
@@ -356,13 +521,14 @@ class Transport:
         response: requests.Response,
         model: type[M],
         attempts: int,
-        repeatable: bool,
+        repeat: Repeat,
     ) -> M:
         content = response.content
         # A bytes search is cheap; the models keep unknown fields, so an echoed token would
         # otherwise reach the robot's data (and Robot Framework logs return values).
-        if self._token_bytes in content:
-            content = content.replace(self._token_bytes, REDACTED.encode())
+        for secret in self._secret_bytes:
+            if secret in content:
+                content = content.replace(secret, REDACTED.encode())
         try:
             # An empty 2xx body (a 204 from a proxy) is fine where nothing is expected back.
             parsed = model.model_validate_json(content) if content.strip() else model.model_validate({})
@@ -374,9 +540,9 @@ class Transport:
                 response.status_code,
                 detail=detail,
                 attempts=attempts,
-                advice=ProtocolError.advise(repeatable=repeatable, kind=kind),
+                advice=self._advice(ProtocolError.title, kind, repeat),
             ) from exc
-        if parsed.status == "error":
+        if isinstance(parsed, Envelope) and parsed.status == "error":
             message = (parsed.model_extra or {}).get("message")
             raise ProtocolError(
                 method,
@@ -386,35 +552,40 @@ class Transport:
                     f"the answer says status 'error' with HTTP {response.status_code}: {message}"
                 ),
                 attempts=attempts,
-                advice=ProtocolError.advise(repeatable=repeatable, kind="status_error"),
+                advice=self._advice(ProtocolError.title, "status_error", repeat),
             )
         return parsed
 
     def _not_json(self, response: requests.Response) -> str:
         text = _body_text(response)
         if not text.strip():
-            return f"expected the API's JSON but got an empty body ({_content_type(response)})"
+            return f"expected {self.service.words.its_json} but got an empty body ({_content_type(response)})"
         snippet = self._line(text, SNIPPET)
-        return f"expected the API's JSON but got {_content_type(response)} (first {SNIPPET} chars: {snippet})"
+        return (
+            f"expected {self.service.words.its_json} but got {_content_type(response)} "
+            f"(first {SNIPPET} chars: {snippet})"
+        )
 
     def _shape_detail(
         self, response: requests.Response, content: bytes, exc: ValidationError
-    ) -> tuple[str, str]:
+    ) -> tuple[str, str | None]:
         """(detail, protocol error kind) of a 2xx answer the model could not read."""
         errors = exc.errors(include_url=False, include_input=False)
         if not content.strip() or errors[0]["type"] == "json_invalid":
-            return self._not_json(response), "not_json"
+            return self._not_json(response), None
         payload = _json_or_none(content)
         if isinstance(payload, dict) and payload.get("status") == "error":
             message = payload.get("message")
             detail = f"the answer says status 'error' with HTTP {response.status_code}: {message}"
             return self._line(detail), "status_error"
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc']) or 'top level'}: {error['msg']}"
-            for error in errors[:3]
+        problems = summarize(
+            [
+                f"{'.'.join(str(part) for part in error['loc']) or 'top level'}: {error['msg']}"
+                for error in errors
+            ],
+            limit=3,
         )
-        more = f" and {len(errors) - 3} more" if len(errors) > 3 else ""
-        return self._line(f"the JSON does not have the expected shape ({problems}{more})"), "shape"
+        return self._line(f"the JSON does not have the expected shape ({problems})"), "shape"
 
     def _status_error(
         self,
@@ -422,24 +593,25 @@ class Transport:
         path: str,
         response: requests.Response,
         attempts: int,
-        repeatable: bool,
+        repeat: Repeat,
         wait: float | None = None,
     ) -> ReinferApiError:
         """The error of a failed status; ``wait`` is a Retry-After above the cap, which ended the retries."""
         status = response.status_code
-        cls = error_for_status(status)
         payload = _json_or_none(response.content)
+        kind: str | None = None
         if payload is None:
+            cls = error_for_status(status)
             # A gateway's page on 429/5xx is still that failure; elsewhere HTML means a wrong URL/proxy.
             if status != 429 and status < 500:
                 cls = ProtocolError
             detail: str | None = self._not_json(response)
             message = None
         else:
-            said = _server_message(payload)
+            cls, said = self.service.classify(status, payload)
             message = self._line(said) if said else None
             detail = None
-        advice = cls.advise(repeatable=repeatable, kind="not_json" if payload is None else None)
+        advice = self._advice(cls.title, kind, repeat)
         if wait is not None:
             cap = self.settings.max_retry_after
             waited = (
@@ -457,9 +629,10 @@ class Transport:
         path: str,
         failure: requests.RequestException | None,
         attempts: int,
-        repeatable: bool,
+        repeat: Repeat,
+        timeout: tuple[float, float],
     ) -> ReinferApiError:
-        connect, read = self.settings.timeout
+        connect, read = timeout
         safe_path = self._redact(path)
         if isinstance(failure, requests.ConnectTimeout):
             return ReinferTimeoutError(
@@ -468,7 +641,7 @@ class Transport:
                 None,
                 detail=f"could not connect within {connect:g} s",
                 attempts=attempts,
-                advice=ReinferTimeoutError.advise(repeatable=repeatable, kind="connect"),
+                advice=self._advice(ReinferTimeoutError.title, "connect", repeat),
             )
         if isinstance(failure, requests.Timeout):
             return ReinferTimeoutError(
@@ -477,14 +650,19 @@ class Transport:
                 None,
                 detail=f"no answer within {read:g} s",
                 attempts=attempts,
-                advice=ReinferTimeoutError.advise(repeatable=repeatable, kind="read"),
+                advice=self._advice(ReinferTimeoutError.title, None, repeat),
             )
+        kind: str | None
         if isinstance(failure, requests.exceptions.SSLError):
             kind, words = "tls", "TLS/SSL failed"
-        elif isinstance(failure, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
-            kind, words = "connection", "no connection"
+        elif _unsent(failure):
+            kind, words = "unsent", "no connection"
+        elif _broken(failure):
+            kind, words = None, "the connection broke"
+        elif isinstance(failure, requests.ConnectionError):
+            kind, words = None, "no connection"
         else:
-            kind, words = "connection", "request failed"
+            kind, words = None, "request failed"
         reason = self._line(self._without_userinfo(_reason(failure)), 300)
         host = self._without_userinfo(self._base.split("://", 1)[-1].split("/", 1)[0])
         return ReinferConnectionError(
@@ -493,7 +671,7 @@ class Transport:
             None,
             detail=f"{words} to {host}: {reason}",
             attempts=attempts,
-            advice=ReinferConnectionError.advise(repeatable=repeatable, kind=kind),
+            advice=self._advice(ReinferConnectionError.title, kind, repeat),
         )
 
     def _without_userinfo(self, text: str) -> str:
@@ -501,23 +679,75 @@ class Transport:
         return text.replace(f"{self._userinfo}@", "") if self._userinfo else text
 
 
-def _transient(failure: requests.RequestException | None) -> bool:
-    """Timeouts and dropped connections are worth another try; bad TLS or a bad URL are not."""
+def _as_repeat(retry: Repeat | bool) -> Repeat:
+    if isinstance(retry, Repeat):
+        return retry
+    return Repeat.SAFE if retry else Repeat.NEVER
+
+
+def _causes(failure: BaseException | None) -> Iterator[BaseException]:
+    """``failure`` and what it wraps: args, urllib3's ``reason``, ``__cause__``/``__context__``."""
+    seen: set[int] = set()
+    todo: list[BaseException] = [failure] if failure is not None else []
+    while todo:
+        error = todo.pop()
+        if id(error) in seen:
+            continue
+        seen.add(id(error))
+        yield error
+        inner = [getattr(error, "reason", None), error.__cause__, error.__context__, *error.args]
+        todo.extend(entry for entry in inner if isinstance(entry, BaseException))
+
+
+_NOT_CONNECTED = (
+    urllib3.exceptions.NewConnectionError,  # refused, unreachable, name not resolved
+    urllib3.exceptions.ConnectTimeoutError,
+    ConnectionRefusedError,
+)
+
+
+def _unsent(failure: BaseException | None) -> bool:
+    """True when the request certainly never reached the server (no connection was made)."""
+    if isinstance(failure, requests.ConnectTimeout):
+        return True
+    return any(isinstance(error, _NOT_CONNECTED) for error in _causes(failure))
+
+
+def _broken(failure: BaseException | None) -> bool:
+    """True when a connection was made and broke (the request may have reached the server)."""
+    if isinstance(failure, requests.exceptions.ChunkedEncodingError):
+        return True
+    return any(isinstance(error, urllib3.exceptions.ProtocolError) for error in _causes(failure))
+
+
+def _transient(failure: requests.RequestException | None, repeat: Repeat) -> bool:
+    """Worth another try: for costly calls only what never reached the server; TLS never."""
     if isinstance(failure, requests.exceptions.SSLError):
         return False
+    if repeat is Repeat.UNSENT:
+        return _unsent(failure)
     return isinstance(
         failure, (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
     )
 
 
 def _reason(failure: requests.RequestException | None) -> str:
-    """The useful end of a requests/urllib3 error chain, without object addresses."""
+    """The useful end of a requests/urllib3 error chain, without object addresses.
+
+    For TLS, the SSL reason (e.g. ``certificate verify failed: self-signed certificate``),
+    which urllib3 puts at the end of a long line.
+    """
+    if isinstance(failure, requests.exceptions.SSLError):
+        found = _SSL_REASON.search(str(failure))
+        if found:
+            return found.group(1).rstrip(" ,")
     inner: Any = failure.args[0] if failure is not None and failure.args else failure
     inner = getattr(inner, "reason", None) or inner  # urllib3's MaxRetryError wraps the cause
     text = str(inner) or type(failure).__name__
     return _OBJECT_REPR.sub("", text)
 
 
+_SSL_REASON = re.compile(r"\[SSL[^\]]*\]\s*([^()]+?)\s*\(_ssl\.c")
 _OBJECT_REPR = re.compile(r"<[^<>]* object at 0x[0-9a-fA-F]+>:?\s*")
 
 

@@ -18,7 +18,7 @@ from robot.running.context import EXECUTION_CONTEXTS
 from robot.utils import DotDict
 
 from ..client import CallRecord, ConnectionSettings, ReinferClient, safe_url
-from ..client.elasticsearch import ElasticsearchClient, EsCallRecord
+from ..client.elasticsearch import ElasticsearchClient
 from ..errors import ReinferConfigurationError
 from ..models import Item
 from .options import ConnectionOptions
@@ -69,7 +69,7 @@ def debug_enabled() -> bool:
         return True
 
 
-def log_attempt(record: CallRecord | EsCallRecord) -> None:
+def log_attempt(record: CallRecord) -> None:
     """The ``on_call`` hook of either client: one INFO line per HTTP attempt, WARN when a retry follows."""
     status = record.status if record.status is not None else "no answer"
     line = f"{record.method} {record.path} -> {status} in {record.elapsed_ms:.0f} ms"

@@ -240,8 +240,8 @@ class ElasticsearchKeywords(LibraryComponent):
             Business error (inference warning): a result carried a ``warning`` (the model could
             not read the document). Technical error (rate limited): the deployment's queue is
             full (429). Technical error (timeout): the model did not answer in time.
-            Business error (TLS certificate): the cluster's certificate is not trusted (check
-            ``verify=`` and the CA bundle); not retried, as it fails the same way until fixed.
+            Technical error (connection): no connection, or the cluster's certificate is not
+            trusted (check ``verify=`` and the CA bundle; a TLS failure is not retried).
 
         Example:
         | ${item} = | Infer With Trained Model | retail-inbox-v1 | My parcel never arrived |

@@ -22,12 +22,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from robot import run as run_robot
 
-from ReinferLibrary.client.elasticsearch import (
-    ElasticsearchBadRequestError,
-    ElasticsearchClient,
-    ElasticsearchNotFoundError,
-    ElasticsearchSettings,
-)
+from ReinferLibrary.client.elasticsearch import ElasticsearchClient, ElasticsearchSettings
+from ReinferLibrary.errors import BadRequestError, NotFoundError
 from ReinferLibrary.models.elastic import InferenceTask
 from ReinferLibrary.sandbox.elastic import ElasticBackend, create_elastic_router
 from ReinferLibrary.sandbox.elastic_backend import SandboxElasticBackend
@@ -583,10 +579,10 @@ def test_library_client_round_trip(server_url: str) -> None:
         assert (entity.name, entity.formatted_value) == ("order_number", "12345678")
         assert text[span.char_start : span.char_end] == "12345678"  # type: ignore[misc]
         assert (span.utf16_byte_start, span.utf16_byte_end) == (18, 34)
-        with pytest.raises(ElasticsearchNotFoundError, match=r"Could not find trained model \[nope\]"):
+        with pytest.raises(NotFoundError, match=r"Could not find trained model \[nope\]"):
             client.infer_items("nope", ["x"])
         with pytest.raises(
-            ElasticsearchBadRequestError, match="called with task \\[zero_shot_classification\\]"
+            BadRequestError, match="called with task \\[zero_shot_classification\\]"
         ):
             client.infer_items("retail-inbox-v1", ["x"], InferenceTask.zero_shot_classification, labels=["a"])
         assert client.get_trained_model("retail-inbox-ner").task == "ner"
