@@ -24,7 +24,6 @@ from ReinferLibrary.client import (
 from ReinferLibrary.client import transport as transport_module
 from ReinferLibrary.client.transport import MAX_BACKOFF, clip, one_line
 from ReinferLibrary.errors import (
-    Repeat,
     AuthenticationError,
     BadRequestError,
     ConflictError,
@@ -34,6 +33,7 @@ from ReinferLibrary.errors import (
     ReinferApiError,
     ReinferConnectionError,
     ReinferTimeoutError,
+    Repeat,
     ServerError,
 )
 from ReinferLibrary.models.streams import StreamNew
@@ -562,7 +562,9 @@ def test_connection_advice_fits_the_call_and_the_kind(api: responses.RequestsMoc
     with pytest.raises(ReinferConnectionError) as tls:
         harness.client.get_stream(DATASET, "routing")
     assert "may have taken effect" in str(write.value)
-    assert "Nothing was sent, and retrying fails the same way until it is fixed: check verify=" in str(tls.value)
+    assert "Nothing was sent, and retrying fails the same way until it is fixed: check verify=" in str(
+        tls.value
+    )
 
 
 def test_not_found_advice_mentions_the_url(api: responses.RequestsMock, h: Harness) -> None:

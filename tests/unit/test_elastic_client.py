@@ -276,7 +276,7 @@ def test_inference_timeouts_become_timeout_errors(
 @responses.activate
 def test_read_timeout_is_a_timeout_error_not_retried(client: ElasticsearchClient) -> None:
     responses.post(INFER, body=requests.ReadTimeout("read timed out"))
-    with pytest.raises(ReinferTimeoutError, match="no answer within 30 s. .*so it was not repeated"):
+    with pytest.raises(ReinferTimeoutError, match=r"no answer within 30 s\. .*so it was not repeated"):
         client.infer_items("retail-inbox-v1", ["x"])
     assert len(responses.calls) == 1
 
@@ -372,7 +372,9 @@ def test_html_answer_is_a_protocol_error(client: ElasticsearchClient) -> None:
 def test_html_error_page_is_quoted_briefly(client: ElasticsearchClient) -> None:
     # A gateway's 502 may come after the model did the work: inference is not repeated on it.
     responses.post(INFER, body="<html>\n  Bad   gateway\n</html>", status=502)
-    with pytest.raises(ServerError, match=r"returned 502: .*\(first 80 chars: <html> Bad gateway </html>\)\. "):
+    with pytest.raises(
+        ServerError, match=r"returned 502: .*\(first 80 chars: <html> Bad gateway </html>\)\. "
+    ):
         client.infer_items("retail-inbox-v1", ["x"])
     assert len(responses.calls) == 1
 
@@ -442,9 +444,7 @@ def test_password_never_appears_in_errors() -> None:
 def test_unreadable_class_name_is_a_protocol_error(client: ElasticsearchClient) -> None:
     body = {"inference_results": [{"predicted_value": ">", "prediction_probability": 0.9}]}
     responses.post(INFER, json=body)
-    with pytest.raises(
-        ProtocolError, match="the answer cannot be read: Label name '>' is empty"
-    ):
+    with pytest.raises(ProtocolError, match="the answer cannot be read: Label name '>' is empty"):
         client.infer_items("retail-inbox-v1", ["x"])
 
 
@@ -609,6 +609,8 @@ def test_a_real_self_signed_cluster(https_cluster: tuple[str, Path], monkeypatch
     strict = ElasticsearchClient(
         ElasticsearchSettings(url=url, retries=2), on_call=calls.append, sleep=sleeps.append
     )
-    with pytest.raises(ReinferConnectionError, match=r"TLS/SSL failed to 127.0.0.1:\d+: certificate verify failed"):
+    with pytest.raises(
+        ReinferConnectionError, match=r"TLS/SSL failed to 127.0.0.1:\d+: certificate verify failed"
+    ):
         strict.info()
     assert (len(calls), sleeps) == (1, [])

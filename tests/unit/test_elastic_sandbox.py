@@ -581,9 +581,7 @@ def test_library_client_round_trip(server_url: str) -> None:
         assert (span.utf16_byte_start, span.utf16_byte_end) == (18, 34)
         with pytest.raises(NotFoundError, match=r"Could not find trained model \[nope\]"):
             client.infer_items("nope", ["x"])
-        with pytest.raises(
-            BadRequestError, match="called with task \\[zero_shot_classification\\]"
-        ):
+        with pytest.raises(BadRequestError, match="called with task \\[zero_shot_classification\\]"):
             client.infer_items("retail-inbox-v1", ["x"], InferenceTask.zero_shot_classification, labels=["a"])
         assert client.get_trained_model("retail-inbox-ner").task == "ner"
     finally:
