@@ -190,7 +190,7 @@ ADVICE: dict[tuple[str, str | None], str] = {
     ),
     ("protocol", "echo"): (
         "A server that echoes credentials back is not the API (a debugging proxy?); check {url} and "
-        "any proxy, and replace the token if the answer was stored anywhere."
+        "any proxy, and replace the token if the answer was stored anywhere{shape_then}."
     ),
     (
         "timeout",

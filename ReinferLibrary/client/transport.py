@@ -71,9 +71,13 @@ is safe to repeat is told to retry later, one that changes data
 Redaction
 ---------
 
-The credentials are replaced by ``***`` in everything the client hands on: call records, error
-messages, and successful answers too (a server that echoes the token back in a field the
-models keep would otherwise put it in a robot's return values, which Robot Framework logs).
+The credentials are replaced by ``***`` in text about to be logged or raised: call records
+(bodies and paths) and error messages, after parsing. Data is never changed: an answer is
+parsed exactly as received, so a short token (one letter, or a word that also occurs in
+the payload) cannot corrupt it. A successful answer that contains a credential of at
+least ``ECHO_MIN`` (12) characters, which does not happen by chance, is a server or proxy
+echoing it back: it is refused as a protocol error rather than handed to the robot (whose
+return values Robot Framework logs at TRACE).
 """
 
 from __future__ import annotations
@@ -148,6 +152,8 @@ MESSAGE_LIMIT = 500
 """Characters of a server message quoted in an error message."""
 
 REDACTED = "***"
+ECHO_MIN = 12
+"""Characters a secret needs before a successful answer containing it counts as an echo."""
 RETRY_AFTER_ADVICE = (
     "Retry after that wait, or raise max_retry_after= (Connect To Reinfer) to let the library wait."
 )
@@ -317,7 +323,8 @@ class Transport:
         self._base = settings.base_url
         # Longest first, so a secret containing another is replaced whole.
         self._secrets = sorted({secret for secret in secrets if secret}, key=len, reverse=True)
-        self._secret_bytes = [secret.encode("utf-8") for secret in self._secrets]
+        # Only a secret long enough not to occur by chance is looked for in successful answers.
+        self._echo_bytes = [secret.encode("utf-8") for secret in self._secrets if len(secret) >= ECHO_MIN]
         self._userinfo = url_userinfo(settings.base_url)
         self.session = requests.Session()
         # As session auth (not a plain header) so requests never swaps in ~/.netrc credentials.
@@ -523,12 +530,9 @@ class Transport:
         attempts: int,
         repeat: Repeat,
     ) -> M:
+        # The answer is parsed exactly as received: redaction is for text about to be logged or
+        # raised, never for data (a short token would otherwise corrupt the JSON).
         content = response.content
-        # A bytes search is cheap; the models keep unknown fields, so an echoed token would
-        # otherwise reach the robot's data (and Robot Framework logs return values).
-        for secret in self._secret_bytes:
-            if secret in content:
-                content = content.replace(secret, REDACTED.encode())
         try:
             # An empty 2xx body (a 204 from a proxy) is fine where nothing is expected back.
             parsed = model.model_validate_json(content) if content.strip() else model.model_validate({})
@@ -542,6 +546,19 @@ class Transport:
                 attempts=attempts,
                 advice=self._advice(ProtocolError.title, kind, repeat),
             ) from exc
+        if any(secret in content for secret in self._echo_bytes):
+            # Handing it on would put the credentials in the robot's data, which Robot Framework
+            # logs at TRACE; changing the data is no option, so the answer is refused.
+            raise self.protocol_error(
+                method,
+                path,
+                "the answer contains the credentials of this connection (the server echoed them back), "
+                "so it is not handed on",
+                kind="echo",
+                repeat=repeat,
+                status=response.status_code,
+                attempts=attempts,
+            )
         if isinstance(parsed, Envelope) and parsed.status == "error":
             message = (parsed.model_extra or {}).get("message")
             raise ProtocolError(

@@ -458,16 +458,63 @@ def test_token_never_appears_in_protocol_error(api: responses.RequestsMock, h: H
     assert "***" in str(caught.value)
 
 
-def test_token_echoed_in_a_successful_answer_never_reaches_the_result(
+def test_token_echoed_in_a_successful_answer_is_refused_not_changed(
     api: responses.RequestsMock, h: Harness
 ) -> None:
     echoed = {**STREAM, "description": f"made with {TOKEN}", "debug": {"auth": f"Bearer {TOKEN}"}}
     api.get(STREAM_URL, json={"status": "ok", "stream": echoed})
-    stream = h.client.get_stream(DATASET, "routing")
-    assert stream.description == "made with ***"
-    assert stream.model_extra == {"debug": {"auth": "Bearer ***"}}
-    assert TOKEN not in stream.model_dump_json()
+    with pytest.raises(ProtocolError) as caught:
+        h.client.get_stream(DATASET, "routing")
+    message = str(caught.value)
+    assert message.startswith(f"Technical error (protocol): GET {STREAM_PATH} returned 200: the answer contains")
+    assert "echoes credentials back is not the API" in message
+    assert TOKEN not in message
     assert TOKEN not in (h.records[0].response_body or "")
+    assert "made with ***" in (h.records[0].response_body or "")
+
+
+ANSWER = {
+    "status": "ok",
+    "sequence_id": "SEQ-a",
+    "is_end_sequence": True,
+    "filtered": 0,
+    "results": [
+        {
+            "comment": {"id": "c1", "uid": "s.c1", "messages": [{"body": {"text": "a parcel, ACM-104233"}}]},
+            "sequence_id": "SEQ-a",
+            "labels": [{"name": ["Order", "Missing"], "probability": 0.9}],
+            "entities": [{"name": "order_number", "formatted_value": "ACM-104233"}],
+        }
+    ],
+}
+
+
+@pytest.mark.parametrize("token", ["a", "0", "Missing", "ACM-104233", '"', "}"])
+def test_a_token_that_occurs_in_the_payload_never_changes_the_data(
+    api: responses.RequestsMock, token: str
+) -> None:
+    records: list[CallRecord] = []
+    client = ReinferClient(ConnectionSettings(url=BASE, token=token), on_call=records.append)
+    api.post(STREAM_URL + "/fetch", json=ANSWER)
+    batch = client.fetch(DATASET, "routing")
+    item = batch.results[0]
+    assert batch.sequence_id == "SEQ-a"
+    assert item.comment.messages[0].body.text == "a parcel, ACM-104233"
+    assert item.labels[0].name == "Order > Missing"
+    assert item.entities[0].formatted_value == "ACM-104233"
+    # What is logged is redacted: the token never appears in the record of the call.
+    assert token not in (records[0].response_body or "").replace("***", "")
+
+
+@pytest.mark.parametrize("token", ["a", "Missing"])
+def test_a_short_token_is_still_redacted_from_error_messages(api: responses.RequestsMock, token: str) -> None:
+    client = ReinferClient(ConnectionSettings(url=BASE, token=token, retries=0))
+    api.post(STREAM_URL + "/fetch", status=400, json=error(f"label Missing is unknown to {token}"))
+    with pytest.raises(BadRequestError) as caught:
+        client.fetch(DATASET, "routing")
+    said = caught.value.server_message or ""
+    assert token not in said.replace("***", "")
+    assert said.endswith("to ***")
 
 
 def test_token_echoed_in_a_badly_shaped_answer_stays_out_of_the_error(
@@ -600,7 +647,8 @@ def test_call_records_are_redacted(api: responses.RequestsMock, h: Harness) -> N
         json={"status": "ok", "new": 1, "updated": 0, "unchanged": 0, "echo": TOKEN},
     )
     comment = {"id": "c1", "messages": [{"body": {"text": f"my token is {TOKEN}"}}]}
-    h.client.sync_comments("acme/retail-inbox", [comment])
+    with pytest.raises(ProtocolError, match="check the result before repeating"):
+        h.client.sync_comments("acme/retail-inbox", [comment])  # the answer echoes the token
     record = h.records[0]
     assert record.method == "POST"
     assert record.path == "/api/v1/sources/acme/retail-inbox/sync"
