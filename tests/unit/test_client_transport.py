@@ -466,7 +466,9 @@ def test_token_echoed_in_a_successful_answer_is_refused_not_changed(
     with pytest.raises(ProtocolError) as caught:
         h.client.get_stream(DATASET, "routing")
     message = str(caught.value)
-    assert message.startswith(f"Technical error (protocol): GET {STREAM_PATH} returned 200: the answer contains")
+    assert message.startswith(
+        f"Technical error (protocol): GET {STREAM_PATH} returned 200: the answer contains"
+    )
     assert "echoes credentials back is not the API" in message
     assert TOKEN not in message
     assert TOKEN not in (h.records[0].response_body or "")
