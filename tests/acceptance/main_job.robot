@@ -45,7 +45,7 @@ ${ENV_TRIGGER}          main-job-env-${SUFFIX}
 @{TRIGGERS}
 ...                     ${TRIGGER}    ${CRASH_TRIGGER}    ${KILL_TRIGGER}    ${REFUSED_TRIGGER}
 ...                     ${FAILING_TRIGGER}    ${NO_QUEUE_TRIGGER}    ${ENV_TRIGGER}
-${WORK}                 ${OUTPUT_DIR}/main_job_${SUFFIX}
+${WORK}                 %{ACCEPTANCE_WORK_DIR=${OUTPUT_DIR}}/main_job_${SUFFIX}
 ${NO_QUEUE_REASON}
 ...                     Business error (no queue): no queue for label 'Praise' in QUEUE_FOR_LABEL (routing.resource); add one or give the label no threshold.
 

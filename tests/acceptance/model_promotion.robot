@@ -26,7 +26,7 @@ ${SUITE}                ${ROOT}/robots/tests/model_promotion.robot
 ${KNOWN_EMAILS}         ${ROOT}/robots/tests/known_emails.yaml
 # One low threshold for every label: more labels clear, so the two demo models differ.
 ${LOW_THRESHOLDS}       ${WORK}/low-thresholds.yaml
-${WORK}                 ${OUTPUT_DIR}/model_promotion_${{ uuid.uuid4().hex[:8] }}
+${WORK}                 %{ACCEPTANCE_WORK_DIR=${OUTPUT_DIR}}/model_promotion_${{ uuid.uuid4().hex[:8] }}
 ${FIRST_EMAIL}          Parcel marked delivered but never arrived
 
 

@@ -35,6 +35,12 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str], list[str]]:
     parser.add_argument("--outputdir", default=str(DEFAULT_OUTPUT), help="robot's output folder")
     parser.add_argument("--loglevel", default="DEBUG", help="robot's log level (default DEBUG)")
     parser.add_argument("--faults", default=None, help="sandbox fault spec, e.g. for chaos runs")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=default_processes(),
+        help="suites run in parallel with pabot in this many processes (1 = plain robot; default: CPU count)",
+    )
     own, passthrough = parser.parse_known_args(argv)
     sources: list[str] = []
     while passthrough and Path(passthrough[-1]).exists() and not passthrough[-1].startswith("-"):
@@ -42,10 +48,28 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str], list[str]]:
     return own, passthrough, sources or [str(HERE)]
 
 
-def robot_environment(url: str, token: str) -> dict[str, str]:
+def default_processes() -> int:
+    """One pabot process per CPU (at least 2): the suites mostly wait on HTTP and subprocesses."""
+    return max(2, os.cpu_count() or 1)
+
+
+def robot_command(processes: int) -> list[str]:
+    """``robot``, or ``pabot`` running whole suites in parallel (users run pabot: the suites must be safe)."""
+    if processes <= 1:
+        return [sys.executable, "-m", "robot"]
+    return [
+        *(sys.executable, "-m", "pabot.pabot", "--processes", str(processes), "--no-pabotlib"),
+        *("--command", sys.executable, "-m", "robot", "--end-command"),  # this Python's robot, not PATH's
+    ]
+
+
+def robot_environment(url: str, token: str, outputdir: str) -> dict[str, str]:
     env = dict(os.environ)
     env["REINFER_URL"] = url
     env["REINFER_TOKEN"] = token
+    # Robots that suites start write their outputs here, outside pabot's own result folders
+    # (pabot merges every output.xml it finds there, also a killed robot's truncated one).
+    env["ACCEPTANCE_WORK_DIR"] = str(Path(outputdir).resolve() / "work")
     # Importable without installing the project (a fresh clone before `make venv`).
     paths = [str(ROOT), *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]]
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
@@ -62,9 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Sandbox ready at {url} (data in {server.data_dir})", flush=True)
     try:
         command = [
-            sys.executable,
-            "-m",
-            "robot",
+            *robot_command(own.processes),
             "--outputdir",
             own.outputdir,
             "--loglevel",
@@ -73,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             *sources,
         ]
         return subprocess.run(
-            command, env=robot_environment(url, server.token), cwd=ROOT, check=False
+            command, env=robot_environment(url, server.token, own.outputdir), cwd=ROOT, check=False
         ).returncode
     finally:
         server.stop()

@@ -18,7 +18,7 @@ Test Tags           sandbox-library
 *** Variables ***
 ${DATASET}              acme/retail-inbox
 ${SUFFIX}               ${{ uuid.uuid4().hex[:8] }}
-${DATA}                 ${OUTPUT_DIR}/sandbox_library_${SUFFIX}
+${DATA}                 %{ACCEPTANCE_WORK_DIR=${OUTPUT_DIR}}/sandbox_library_${SUFFIX}
 ${TRIGGER}              sandbox-library-${SUFFIX}
 # The shared sandbox's, read before this suite's sandbox replaces them in the environment.
 ${SHARED_URL}           %{REINFER_URL}

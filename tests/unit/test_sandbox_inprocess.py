@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 from ReinferLibrary.sandbox.inprocess import InProcessSandbox
 
 
+@pytest.mark.slow
 def test_in_process_sandbox_serves_the_demo_tenant_and_keeps_positions(tmp_path) -> None:
     sandbox = InProcessSandbox(data_dir=tmp_path / "data")
     with sandbox:

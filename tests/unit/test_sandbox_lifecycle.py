@@ -21,7 +21,7 @@ from ReinferLibrary.sandbox import SandboxLibrary, SandboxServer
 from ReinferLibrary.sandbox.runner import SandboxStartError
 from ReinferLibrary.sandbox.seed import demo_available
 
-pytestmark = pytest.mark.sandbox
+pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
 DATASET = "/api/v1/datasets/acme/retail-inbox"
 ROUTING = f"{DATASET}/streams/routing"

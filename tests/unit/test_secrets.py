@@ -130,6 +130,7 @@ Token From The Environment
 """
 
 
+@pytest.mark.slow
 def test_token_never_reaches_any_output(server_url: str, tmp_path: Path) -> None:
     suite = tmp_path / "secrets.robot"
     suite.write_text(SUITE, encoding="utf-8")
