@@ -164,3 +164,15 @@ def test_max_retry_after_is_documented_where_it_can_be_set(documentation: Librar
     assert "max_retry_after" in [arg.name for arg in connect.args]
     assert "max_retry_after" in [arg.name for arg in documentation.inits[0].args]
     assert "max_retry_after" in documentation.doc
+
+
+def test_html_docs_link_only_to_keywords_and_keep_no_stray_backticks() -> None:
+    """``code`` next to a brace once rendered as broken keyword links: check what libdoc shows."""
+    library = LibraryDocumentation("ReinferLibrary")
+    library.convert_docs_to_html()
+    for kw in library.keywords:
+        texts = {"doc": kw.doc, "return": kw.args.return_doc}
+        texts.update({f"argument {arg.name}": arg.doc for arg in kw.args})
+        for where, html in texts.items():
+            assert '<span class="name">' not in html, f"{kw.name} {where}: a link to no keyword: {html}"
+            assert "`" not in re.sub(r"<[^>]+>", "", html), f"{kw.name} {where}: a stray backtick: {html}"
