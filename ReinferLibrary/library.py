@@ -22,6 +22,7 @@ from .keywords import (
     TriggerKeywords,
 )
 from .keywords.options import ConnectionOptions
+from .keywords.recording import RecordingKeywords
 from .version import __version__
 
 __all__ = ["ReinferLibrary"]
@@ -352,4 +353,5 @@ class ReinferLibrary(DynamicCore):
             PredictionKeywords(self.context),
             ModelKeywords(self.context),
             ElasticsearchKeywords(self.context),
+            RecordingKeywords(self.context),
         ]

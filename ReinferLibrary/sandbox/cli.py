@@ -5,6 +5,12 @@ known), seeds the demo tenant on the first start of an empty data directory, the
 ``ready at http://HOST:PORT`` once uvicorn accepts connections. Everything persists in
 ``--data-dir``. A port that is taken (or a host that cannot be bound) ends the command at
 once with one line on stderr and exit code 2, as a bad ``--faults`` spec does.
+
+``serve --replay CASSETTE`` serves a recorded stream (:mod:`.replay`) instead of the demo;
+``import`` trains the sandbox on a labelled file (:mod:`.importer`); ``record`` writes a
+cassette from a live stream. ``record`` is a client of a real tenant, so it lives outside
+the sandbox (:mod:`ReinferLibrary.recording`, on the library's client) and is imported only
+when that command runs: the server itself never loads the library's client.
 """
 
 from __future__ import annotations
@@ -20,8 +26,11 @@ import uvicorn
 
 from . import faults
 from .app import create_app
+from .cassette import DEFAULT_MAX_COMMENTS, DEFAULT_SINCE, CassetteError
 from .context import Sandbox
 from .faults import FaultSpecError
+from .importer import LabelledFileError, import_labelled
+from .replay import load_replay
 from .runner import TOKEN_ENV
 from .seed import SeedError, demo_available, seed_demo
 
@@ -69,6 +78,64 @@ def build_parser() -> argparse.ArgumentParser:
         help="uvicorn log level",
     )
     serve.add_argument("--access-log", action="store_true", help="log every request (off by default)")
+    serve.add_argument(
+        "--replay",
+        type=Path,
+        default=None,
+        metavar="CASSETTE",
+        help="serve a recorded stream (from 'record') instead of the demo tenant; needs an empty --data-dir",
+    )
+    record = commands.add_parser(
+        "record",
+        help="record a live stream into a cassette without moving it",
+        description="Record a stream's comments and predictions into a cassette for 'serve --replay'. "
+        "The stream is never moved: a throwaway copy is read and deleted. Token from REINFER_TOKEN.",
+    )
+    record.add_argument("--url", default=None, help="base URL, everything before /api (default: REINFER_URL)")
+    record.add_argument("--dataset", required=True, help="owner/name of the dataset")
+    record.add_argument("--trigger", "--stream", dest="trigger", required=True, help="the stream to record")
+    record.add_argument("--out", type=Path, required=True, help="the cassette file to write (JSON lines)")
+    record.add_argument(
+        "--max-comments",
+        type=int,
+        default=DEFAULT_MAX_COMMENTS,
+        help=f"stop after this many comments (default {DEFAULT_MAX_COMMENTS})",
+    )
+    record.add_argument(
+        "--since", default=DEFAULT_SINCE, help="first comment creation time (ISO 8601; default: the oldest)"
+    )
+    record.add_argument(
+        "--no-mask", action="store_true", help="record personal data as it is (masking is on)"
+    )
+    record.add_argument("--keep-emails", action="store_true", help="do not mask e-mail addresses")
+    record.add_argument("--keep-phones", action="store_true", help="do not mask phone numbers")
+    record.add_argument(
+        "--mask-property",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a user property whose whole value is masked (repeat; the 'string:' prefix is optional)",
+    )
+    importer = commands.add_parser(
+        "import",
+        help="train the sandbox on your own labelled comments",
+        description="Import labelled comments ('re get comments' JSON lines, or CSV with text and label "
+        "columns) into a dataset and train a model version on them.",
+    )
+    importer.add_argument("file", type=Path, help="the labelled file (.csv, or JSON lines)")
+    importer.add_argument("--data-dir", type=Path, required=True, help="the sandbox data directory")
+    importer.add_argument("--dataset", required=True, help="owner/name of the dataset to create or add to")
+    importer.add_argument(
+        "--labels", type=Path, default=None, help="taxonomy file: labels allowed, one a line"
+    )
+    importer.add_argument(
+        "--stream", default="routing", help="stream to create on the new version (default routing)"
+    )
+    importer.add_argument("--tag", action="append", default=None, help="model tag(s) to set (default: live)")
+    importer.add_argument("--seed", type=int, default=0, help="training seed (default 0)")
+    importer.add_argument(
+        "--thresholds-out", type=Path, default=None, help="write a thresholds file (balanced thresholds) here"
+    )
     return parser
 
 
@@ -129,7 +196,14 @@ def serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         )
         return 2
     try:
-        if args.seed == "demo" and sandbox.store.is_empty():
+        if args.replay is not None:
+            try:
+                print(load_replay(sandbox, args.data_dir, args.replay).summary(), flush=True)
+            except CassetteError as error:
+                sock.close()
+                print(f"reinfer-sandbox: {error}", file=sys.stderr, flush=True)
+                return 2
+        elif args.seed == "demo" and sandbox.store.is_empty():
             if not demo_available():
                 print("demo data not found; starting empty", flush=True)
             else:
@@ -154,10 +228,40 @@ def serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return 0
 
 
+def import_file(args: argparse.Namespace) -> int:
+    sandbox = Sandbox.open(args.data_dir)
+    try:
+        report = import_labelled(
+            sandbox,
+            args.file,
+            args.dataset,
+            taxonomy_file=args.labels,
+            stream=args.stream or None,
+            tags=args.tag if args.tag is not None else ["live"],
+            seed=args.seed,
+            thresholds_out=args.thresholds_out,
+        )
+    except (LabelledFileError, OSError) as error:
+        print(f"reinfer-sandbox import: {error}", file=sys.stderr, flush=True)
+        return 2
+    finally:
+        sandbox.store.close()
+    for warning in report.warnings:
+        print(f"reinfer-sandbox import: warning: {warning}", file=sys.stderr, flush=True)
+    print(report.summary(), flush=True)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serve(args, parser)
+    if args.command == "import":
+        return import_file(args)
+    if args.command == "record":
+        from ..recording import main as record
+
+        return record(args)
     parser.error(f"unknown command {args.command}")
     return 2

@@ -20,6 +20,7 @@ import uvicorn
 from .app import create_app
 from .cli import bind
 from .context import Sandbox
+from .replay import load_replay
 from .runner import SandboxBase, SandboxStartError
 from .seed import demo_available, seed_demo
 
@@ -41,7 +42,9 @@ class InProcessSandbox(SandboxBase):
         if self.running:
             raise SandboxStartError(f"the sandbox is already running at {self.url}")
         sandbox = Sandbox.open(self.data_dir, self.faults or "")
-        if self.seed == "demo" and sandbox.store.is_empty() and demo_available():
+        if self.replay is not None:
+            load_replay(sandbox, self.data_dir, self.replay)
+        elif self.seed == "demo" and sandbox.store.is_empty() and demo_available():
             seed_demo(sandbox)
         sock = bind(self.host, self.port)
         self.port = sock.getsockname()[1]

@@ -83,6 +83,7 @@ class SandboxLibrary:
         token: Secret | None = None,
         set_environment: bool = True,
         timeout: timedelta = timedelta(seconds=90),
+        replay: Path | None = None,
     ) -> str:
         """Start a sandbox server and return its base URL (``http://127.0.0.1:PORT``).
 
@@ -99,9 +100,13 @@ class SandboxLibrary:
                 ``${TOKEN: Secret}    %{MY_TOKEN}``); random when not given.
             set_environment: set ``REINFER_URL`` and ``REINFER_TOKEN`` for this process.
             timeout: how long to wait for the server to become ready.
+            replay: a cassette from ``reinfer-sandbox record`` or ``Record Trigger Batches``
+                to serve instead of the demo tenant: the recorded stream, with exactly the
+                recorded predictions (give an empty or no ``data_dir``).
 
         Example:
         | ${url}=    Start Reinfer Sandbox
+        | ${url}=    Start Reinfer Sandbox    replay=${CURDIR}/routing.jsonl
         | ${url}=    Start Reinfer Sandbox    data_dir=${TEMPDIR}/sandbox    faults=fetch:503@0.2,seed=1
         """
         if self._server is not None and self._server.running:
@@ -113,6 +118,7 @@ class SandboxLibrary:
             seed=seed,
             faults=faults,
             startup_timeout=timeout.total_seconds(),
+            replay=replay,
         )
         url = server.start()
         self._server = server

@@ -44,6 +44,8 @@ class SandboxBase(ABC):
         seed: ``"demo"`` loads the demo tenant into an empty data directory, ``"none"`` does not.
         faults: a fault spec (see ``ReinferLibrary.sandbox.faults``), None for none.
         startup_timeout: seconds to wait for the ready line (seeding trains two models).
+        replay: a cassette to serve instead of the demo tenant (``serve --replay``); the data
+            directory must be empty or loaded from the same cassette before.
     """
 
     def __init__(
@@ -56,6 +58,7 @@ class SandboxBase(ABC):
         host: str = "127.0.0.1",
         startup_timeout: float = 90.0,
         log_level: str = "warning",
+        replay: str | Path | None = None,
     ) -> None:
         self.token = token or secrets.token_urlsafe(24)
         self.port = port
@@ -64,6 +67,7 @@ class SandboxBase(ABC):
         self.host = host
         self.startup_timeout = startup_timeout
         self.log_level = log_level
+        self.replay = Path(replay) if replay is not None else None
         self._owned_dir = data_dir is None
         self.data_dir = (
             Path(data_dir) if data_dir is not None else Path(tempfile.mkdtemp(prefix="reinfer-sandbox-"))
@@ -131,6 +135,8 @@ class SandboxServer(SandboxBase):
         args += ["--log-level", self.log_level]
         if self.faults:
             args += ["--faults", self.faults]
+        if self.replay is not None:
+            args += ["--replay", str(self.replay)]
         return args
 
     def _environment(self) -> dict[str, str]:

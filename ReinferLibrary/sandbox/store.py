@@ -483,10 +483,21 @@ class Store:
 
     # --- models and tags ------------------------------------------------------------------
 
-    def add_model(self, dataset_id: str, data: bytes, trained_at: str, validation: dict[str, Any]) -> int:
+    def add_model(
+        self,
+        dataset_id: str,
+        data: bytes,
+        trained_at: str,
+        validation: dict[str, Any],
+        version: int | None = None,
+    ) -> int:
+        """Store a model as the next version, or as ``version`` (a replayed recording's number)."""
         with self.transaction() as db:
-            row = db.execute("SELECT MAX(version) FROM models WHERE dataset_id = ?", (dataset_id,)).fetchone()
-            version = int(row[0] or 0) + 1
+            if version is None:
+                row = db.execute(
+                    "SELECT MAX(version) FROM models WHERE dataset_id = ?", (dataset_id,)
+                ).fetchone()
+                version = int(row[0] or 0) + 1
             db.execute(
                 "INSERT INTO models (dataset_id, version, bytes, trained_at, pinned, validation_json)"
                 " VALUES (?, ?, ?, ?, 1, ?)",
