@@ -179,6 +179,7 @@ def test_unknown_labels_duplicates_and_other_formats(tmp_path: Path) -> None:
         sandbox.store.close()
 
 
+@pytest.mark.slow
 def test_the_command_prints_one_line_and_exits_2_on_a_bad_file(tmp_path: Path) -> None:
     path = _csv(tmp_path / "one.csv", [("My car was hit", "Motor"), ("Another", "Motor")])
     command = [

@@ -20,7 +20,7 @@ from ReinferLibrary.sandbox.replay import load_replay
 
 DATASET = "acme/retail-inbox"
 
-pytestmark = pytest.mark.sandbox
+pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
 
 def _client(sandbox: InProcessSandbox, token: str | None = None) -> ReinferClient:
