@@ -101,6 +101,7 @@ class Vocabulary:
     url: str
     """The setting that names the server, with a hint."""
     url_name: str
+    url_example: str
     credentials: str
     names: str
     conflict: str
@@ -116,6 +117,7 @@ REINFER = Vocabulary(
     service="the server",
     url="REINFER_URL (everything before /api)",
     url_name="REINFER_URL",
+    url_example="https://cloud.uipath.com/org/tenant/reinfer_ (everything before /api)",
     credentials="the token (REINFER_TOKEN) and that its user has the permissions this call needs",
     names="the names (project/dataset, stream, comment uid, model version)",
     conflict="The resource exists or is in use; pick another name or delete it first.",
@@ -132,6 +134,7 @@ ELASTICSEARCH = Vocabulary(
     service="Elasticsearch",
     url="ELASTICSEARCH_URL (the cluster, not Kibana)",
     url_name="ELASTICSEARCH_URL",
+    url_example="https://es.example.com:9200",
     credentials=(
         "the API key (ELASTICSEARCH_API_KEY) or username/password, and that the user has the machine "
         "learning privileges (monitor_ml, or manage_ml to change models)"

@@ -286,6 +286,22 @@ class ReinferLibrary(DynamicCore):
     A call that still fails says how many times it was tried, and its advice fits the
     call: one that is safe to repeat is told to retry later; one that changes data
     (create, reset, sync) that it may have taken effect, so check before repeating it.
+
+    Hard limits, whatever the server does:
+
+    - ``timeout`` bounds each wait for data; ``deadline`` (default 3 x ``timeout``)
+      bounds one attempt as a whole, connecting and reading the entire answer, so a
+      server that trickles its answer byte by byte cannot hold a keyword. The error
+      says which of the two was exceeded.
+    - Redirects are never followed: a 3xx answer is a ``Technical error (protocol)``
+      naming the target (set ``url`` to it if it really is the API).
+    - An answer larger than 64 MiB is refused (``Technical error (protocol)``), and
+      an answer without the fields the API always sends (a fetch without ``results``)
+      is a protocol error, never taken for the end of the stream.
+    - A URL that cannot be used (``http://[::1``, ``http://`` with no host) or a CA
+      bundle that cannot be read is a configuration error, not a failed call.
+    - Error messages are capped at 2,000 characters; lists of problems name the
+      first few, then how many more.
     """
 
     def __init__(
@@ -301,6 +317,7 @@ class ReinferLibrary(DynamicCore):
         proxies: dict[str, str] | None = None,
         legacy_triggers: bool | None = None,
         max_retry_after: timedelta | None = None,
+        deadline: timedelta | None = None,
     ) -> None:
         """Every import argument is optional: ``Library    ReinferLibrary`` works.
 
@@ -321,6 +338,7 @@ class ReinferLibrary(DynamicCore):
         | verify | ``True``, ``False`` or a CA bundle path, for TLS. |
         | proxies | Proxy URLs by scheme, e.g. ``{"https": "http://proxy:3128"}``. |
         | legacy_triggers | Use the pre-2023 ``/triggers`` routes. |
+        | deadline | Longest time one call may take in all, answer included (default 3 x ``timeout``). |
 
         Example:
         | Library | ReinferLibrary | dataset=acme/retail-inbox | timeout=2 min | retries=5 |
@@ -338,6 +356,7 @@ class ReinferLibrary(DynamicCore):
                 verify=verify,
                 proxies=proxies,
                 legacy_triggers=legacy_triggers,
+                deadline=deadline,
             )
         )
         DynamicCore.__init__(self, self.components())

@@ -60,7 +60,8 @@ from ..models.elastic import (
     items_from_infer,
 )
 from ..models.items import Item
-from .settings import CallRecord
+from .routes import check_base_url
+from .settings import CallRecord, safe_url
 from .transport import Service, Transport, api_key
 
 # --- how Elasticsearch's error bodies read ----------------------------------------------
@@ -125,6 +126,8 @@ class ElasticsearchSettings:
     max_retry_after: float = 30.0
     """Longest ``Retry-After`` wait honoured; a server asking for more fails the call at once."""
     proxies: Mapping[str, str] | None = None
+    deadline: float | None = None
+    """Seconds one HTTP attempt may take in all; ``None``: 3 x the call's read timeout."""
 
     def __post_init__(self) -> None:
         if isinstance(self.verify, str) and not Path(self.verify).exists():
@@ -133,11 +136,7 @@ class ElasticsearchSettings:
                 f"The CA bundle {self.verify!r} given as verify= does not exist; give the path of a "
                 "PEM file (or folder) of trusted CA certificates, or verify=True for the system's."
             )
-        if not self.url.startswith(("http://", "https://")):
-            raise ReinferConfigurationError(
-                f"Elasticsearch URL {self.url!r} must start with http:// or https:// "
-                "(e.g. https://es.example.com:9200)."
-            )
+        check_base_url(self.url, "Elasticsearch URL", "https://es.example.com:9200", safe_url(self.url))
         if self.api_key is not None and self.username is not None:
             raise ReinferConfigurationError(
                 "Give either an API key or a username and password for Elasticsearch, not both."

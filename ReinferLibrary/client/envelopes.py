@@ -13,7 +13,7 @@ from pydantic import AliasChoices, Field
 from ..models.base import ApiModel
 from ..models.comments import Comment
 from ..models.datasets import Dataset, SyncResult
-from ..models.items import Batch, ResultsResponse
+from ..models.items import Batch, Item, ResultsResponse, StreamResult
 from ..models.predict import PredictCommentsResponse, PredictRawEmailsResponse, PredictResponse
 from ..models.streams import Stream
 from ..models.validation import LabelValidation, ModelTag, ValidationSummary
@@ -40,11 +40,13 @@ class ResetEnvelope(Envelope):
 
 
 class FetchEnvelope(Batch, Envelope):
-    pass
+    # Required here though the model defaults it: an answer without ``results`` (a proxy's
+    # ``{"status": "ok"}``) is a protocol error, never an empty batch at the end of the stream.
+    results: list[Item]
 
 
 class ResultsEnvelope(ResultsResponse, Envelope):
-    pass
+    results: list[StreamResult]
 
 
 class DatasetEnvelope(Envelope):

@@ -8,7 +8,7 @@ separator (the normal form; the CLI's ``owner%2Fname`` form is never sent).
 from __future__ import annotations
 
 from typing import Literal
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from ..errors import ReinferConfigurationError
 
@@ -16,6 +16,25 @@ API = "/api/v1"
 PRIVATE_API = "/api/_private"
 
 PredictKind = Literal["predict", "predict-comments", "predict-raw-emails"]
+
+
+def check_base_url(url: str, what: str, example: str, shown: str) -> None:
+    """Refuse a base URL requests could not use, as a configuration error naming it.
+
+    ``http://[::1`` (urllib raises a bare ``ValueError``), ``http://`` or ``https:///x`` with no
+    host (requests would fail every call as if the network were down), a bad port, and a
+    scheme other than http(s). ``shown`` is the URL as an error may quote it (no password).
+    """
+    advice = f"give the base URL, e.g. {example}"
+    if not url.startswith(("http://", "https://")):
+        raise ReinferConfigurationError(f"{what} {shown!r} must start with http:// or https:// ({advice}).")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  # raises ValueError for a port that is not a number 0-65535
+    except ValueError as exc:
+        raise ReinferConfigurationError(f"{what} {shown!r} is not a valid URL ({exc}): {advice}.") from None
+    if not parts.hostname:
+        raise ReinferConfigurationError(f"{what} {shown!r} has no host name: {advice}.")
 
 
 def _segment(value: str) -> str:

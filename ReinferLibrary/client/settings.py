@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import ReinferConfigurationError
+from .routes import check_base_url
 
 _API_SUFFIX = re.compile(r"/api(/v1|/_private)?/*$", re.IGNORECASE)
 
@@ -55,15 +56,14 @@ class ConnectionSettings:
     proxies: Mapping[str, str] | None = None
     legacy_triggers: bool = False
     """Use the pre-2023 ``/triggers`` routes and ``trigger`` body keys instead of streams."""
+    deadline: float | None = None
+    """Seconds one HTTP attempt may take in all (connect and the whole answer), however
+    steadily the server trickles it; ``None``: 3 x the call's read timeout."""
 
     def __post_init__(self) -> None:
         # Fail at connect time with a sentence, not at the first call with a requests traceback.
         shown = safe_url(self.url)
-        if not self.url.startswith(("http://", "https://")):
-            raise ReinferConfigurationError(
-                f"Reinfer URL {shown!r} must start with http:// or https:// "
-                "(give everything before /api, e.g. https://cloud.uipath.com/org/tenant/reinfer_)."
-            )
+        check_base_url(self.url, "Reinfer URL", "https://cloud.uipath.com/org/tenant/reinfer_", shown)
         suffix = _API_SUFFIX.search(urlsplit(self.url).path)
         if suffix:
             raise ReinferConfigurationError(
@@ -76,6 +76,8 @@ class ConnectionSettings:
             raise ReinferConfigurationError(
                 f"Timeout {self.timeout!r} must be two positive numbers of seconds (connect, read)."
             )
+        if self.deadline is not None and self.deadline <= 0:
+            raise ReinferConfigurationError(f"Deadline must be more than 0 seconds, got {self.deadline:g}.")
         if self.retries < 0:
             raise ReinferConfigurationError(f"Retries must be 0 or more, got {self.retries}.")
         if self.backoff < 0 or self.max_retry_after < 0:
@@ -89,7 +91,8 @@ class ConnectionSettings:
         return (
             f"ConnectionSettings(url={safe_url(self.url)!r}, timeout={self.timeout!r}, "
             f"retries={self.retries!r}, backoff={self.backoff!r}, max_retry_after={self.max_retry_after!r}, "
-            f"verify={self.verify!r}, proxies={proxies!r}, legacy_triggers={self.legacy_triggers!r})"
+            f"verify={self.verify!r}, proxies={proxies!r}, legacy_triggers={self.legacy_triggers!r}, "
+            f"deadline={self.deadline!r})"
         )
 
     @property

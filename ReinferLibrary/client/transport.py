@@ -92,7 +92,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Protocol, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urljoin
 
 import requests
 import urllib3.exceptions
@@ -103,6 +103,7 @@ from ..errors import (
     REINFER,
     ProtocolError,
     ReinferApiError,
+    ReinferConfigurationError,
     ReinferConnectionError,
     ReinferTimeoutError,
     Repeat,
@@ -112,7 +113,7 @@ from ..errors import (
     summarize,
 )
 from .envelopes import Envelope
-from .settings import CallRecord, url_userinfo
+from .settings import CallRecord, safe_url, url_userinfo
 
 RETRY_POLICY: dict[str, Repeat] = {
     "list_streams": Repeat.SAFE,
@@ -142,6 +143,11 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 """Statuses retried for a :attr:`~ReinferLibrary.errors.Repeat.SAFE` call."""
 UNSENT_STATUSES = frozenset({429, 503})
 """Statuses retried for a :attr:`~ReinferLibrary.errors.Repeat.UNSENT` call: refused before processing."""
+DEADLINE_FACTOR = 3.0
+"""Default deadline of one attempt, as a multiple of its read timeout (60 s timeout: 180 s)."""
+MAX_BODY = 64 * 1024 * 1024
+"""Bytes of one answer the transport reads at most (64 MiB, after decompression); more is refused."""
+_CHUNK = 64 * 1024
 MAX_BACKOFF = 30.0
 """Upper bound, in seconds, of one drawn backoff wait."""
 BODY_LIMIT = 10_000
@@ -334,6 +340,8 @@ class Transport:
         # *_PROXY variables override session attributes, and explicit settings must win.
         self._verify = settings.verify
         self._proxies = dict(settings.proxies) if settings.proxies else None
+        self.max_body = MAX_BODY
+        """Largest answer read, in bytes; a larger one is refused with a protocol error."""
 
     def close(self) -> None:
         self.session.close()
@@ -391,6 +399,7 @@ class Transport:
         connect, read = self.settings.timeout
         if read_timeout is not None:
             read = max(read, read_timeout)
+        deadline = self.deadline(read)
         attempts = 1 if repeat is Repeat.NEVER else 1 + self.settings.retries
         attempt = 0
         while True:
@@ -399,23 +408,22 @@ class Transport:
             response: requests.Response | None = None
             failure: requests.RequestException | None = None
             try:
-                response = self.session.request(
-                    method,
-                    url,
-                    params=params,
-                    data=data,
-                    headers=headers,
-                    timeout=(connect, read),
-                    verify=self._verify,
-                    proxies=self._proxies,
-                )
+                response = self._attempt(method, url, params, data, headers, (connect, read), deadline)
+            except _TooLargeError as exc:
+                self._record(method, shown, exc.status, _ms(started), attempt, body, None, None)
+                raise self.protocol_error(
+                    method, shown, exc.detail(), kind="too_large", repeat=repeat, status=exc.status
+                ) from None
             except requests.RequestException as exc:
                 failure = exc
-            elapsed_ms = (time.perf_counter() - started) * 1000.0
+            elapsed_ms = _ms(started)
 
             if response is not None and 200 <= response.status_code < 300:
                 self._record(method, shown, response.status_code, elapsed_ms, attempt, body, response, None)
                 return response, attempt
+            if response is not None and 300 <= response.status_code < 400:
+                self._record(method, shown, response.status_code, elapsed_ms, attempt, body, response, None)
+                raise self._redirect_error(method, shown, response, url, repeat)
 
             if response is None:
                 transient = _transient(failure, repeat)
@@ -436,8 +444,116 @@ class Transport:
                 if response is not None:
                     wait = asked if may_retry and too_long else None
                     raise self._status_error(method, shown, response, attempt, repeat, wait)
-                raise self._failure_error(method, shown, failure, attempt, repeat, (connect, read))
+                raise self._failure_error(method, shown, failure, attempt, repeat, (connect, read, deadline))
             self.sleep(delay)
+
+    def deadline(self, read: float) -> float:
+        """Seconds one attempt may take in all (connect and the whole answer), for a read timeout."""
+        given: float | None = getattr(self.settings, "deadline", None)
+        return given if given is not None else DEADLINE_FACTOR * read
+
+    def _attempt(
+        self,
+        method: str,
+        url: str,
+        params: Params | None,
+        data: bytes | None,
+        headers: Mapping[str, str] | None,
+        timeout: tuple[float, float],
+        deadline: float,
+    ) -> requests.Response:
+        """One HTTP attempt whose whole answer is read within ``deadline`` and the size limit.
+
+        Redirects are never followed (the caller refuses them). A URL requests cannot use
+        or a CA bundle it cannot read is a configuration error, not a failed call.
+        """
+        started = time.monotonic()
+        try:
+            response = self.session.request(
+                method,
+                url,
+                params=params,
+                data=data,
+                headers=headers,
+                timeout=timeout,
+                verify=self._verify,
+                proxies=self._proxies,
+                allow_redirects=False,
+                stream=True,
+            )
+        except _UNUSABLE_URL as exc:
+            raise ReinferConfigurationError(
+                f"{self.service.words.url_name} {safe_url(self._base)!r} cannot be used: "
+                f"{self._line(self._without_userinfo(str(exc)), 200)}. Give a URL such as "
+                f"{self.service.words.url_example}."
+            ) from None
+        except requests.RequestException:
+            raise
+        except OSError as exc:  # requests' "Could not find a suitable TLS CA certificate bundle"
+            raise ReinferConfigurationError(
+                f"The CA bundle cannot be read ({self._line(str(exc), 200)}): give verify= the path of a PEM "
+                "file (or folder) of trusted CA certificates that exists, or check REQUESTS_CA_BUNDLE."
+            ) from None
+        try:
+            content = self._read_body(response, started, timeout[1], deadline)
+        except BaseException:
+            response.close()  # a body read part way: the connection is not reused
+            raise
+        response._content = content
+        response._content_consumed = True  # type: ignore[attr-defined]
+        response.close()  # read to the end: gives the connection back to the pool, still open
+        return response
+
+    def _read_body(self, response: requests.Response, started: float, read: float, deadline: float) -> bytes:
+        """The whole body, refused over :attr:`max_body` bytes or after ``deadline`` seconds.
+
+        Each read returns what has arrived (``read1``), with the socket timeout lowered to the
+        time left, so a server that trickles its answer byte by byte cannot outlast the deadline.
+        """
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.max_body:
+            raise _TooLargeError(response.status_code, int(declared), self.max_body, declared=True)
+        raw = response.raw
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            left = deadline - (time.monotonic() - started)
+            if left <= 0:
+                raise _DeadlineError(deadline, size)
+            _socket_timeout(raw, min(read, left))
+            try:
+                chunk = raw.read1(_CHUNK, decode_content=True)
+            except urllib3.exceptions.ReadTimeoutError as exc:
+                if time.monotonic() - started >= deadline:
+                    raise _DeadlineError(deadline, size) from None
+                raise requests.ReadTimeout(exc) from None
+            except urllib3.exceptions.DecodeError as exc:
+                raise requests.exceptions.ContentDecodingError(exc) from None
+            except (urllib3.exceptions.ProtocolError, OSError) as exc:
+                raise requests.ConnectionError(
+                    urllib3.exceptions.ProtocolError("Connection broken", exc)
+                ) from None
+            if not chunk:
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > self.max_body:
+                raise _TooLargeError(response.status_code, size, self.max_body, declared=False)
+            chunks.append(chunk)
+
+    def _redirect_error(
+        self, method: str, path: str, response: requests.Response, url: str, repeat: Repeat
+    ) -> ProtocolError:
+        target = response.headers.get("Location")
+        where = (
+            f"to {safe_url(urljoin(url, target))}" if target else "without saying where (no Location header)"
+        )
+        detail = (
+            f"the server answered {response.status_code} and redirects {where}; "
+            "redirects are not followed for API calls"
+        )
+        return self.protocol_error(
+            method, path, detail, kind="redirect", repeat=repeat, status=response.status_code
+        )
 
     # --- retry timing ----------------------------------------------------------------
 
@@ -647,10 +763,23 @@ class Transport:
         failure: requests.RequestException | None,
         attempts: int,
         repeat: Repeat,
-        timeout: tuple[float, float],
+        timeout: tuple[float, float, float],
     ) -> ReinferApiError:
-        connect, read = timeout
+        """The error of an attempt without a usable answer; ``timeout`` is (connect, read, deadline)."""
+        connect, read, deadline = timeout
         safe_path = self._redact(path)
+        if isinstance(failure, _DeadlineError):
+            return ReinferTimeoutError(
+                method,
+                safe_path,
+                None,
+                detail=(
+                    f"the whole answer did not arrive within the deadline of {deadline:g} s (deadline=); "
+                    f"{failure.received:,} bytes had arrived, each within the per-read timeout of {read:g} s"
+                ),
+                attempts=attempts,
+                advice=self._advice(ReinferTimeoutError.title, "deadline", repeat),
+            )
         if isinstance(failure, requests.ConnectTimeout):
             return ReinferTimeoutError(
                 method,
@@ -665,7 +794,7 @@ class Transport:
                 method,
                 safe_path,
                 None,
-                detail=f"no answer within {read:g} s",
+                detail=f"no answer within {read:g} s (the per-read timeout=)",
                 attempts=attempts,
                 advice=self._advice(ReinferTimeoutError.title, None, repeat),
             )
@@ -694,6 +823,52 @@ class Transport:
     def _without_userinfo(self, text: str) -> str:
         """``text`` without the URL's ``user:password`` (requests may quote the URL in its errors)."""
         return text.replace(f"{self._userinfo}@", "") if self._userinfo else text
+
+
+class _DeadlineError(requests.Timeout):
+    """The answer kept coming, but not all of it within the deadline."""
+
+    def __init__(self, deadline: float, received: int) -> None:
+        super().__init__(f"deadline of {deadline:g} s exceeded")
+        self.received = received
+
+
+class _TooLargeError(Exception):
+    """The answer is larger than the transport accepts."""
+
+    def __init__(self, status: int, size: int, limit: int, *, declared: bool) -> None:
+        super().__init__(size)
+        self.status = status
+        self.size = size
+        self.limit = limit
+        self.declared = declared
+
+    def detail(self) -> str:
+        said = f"announces {self.size:,} bytes" if self.declared else f"went past {self.size:,} bytes"
+        return (
+            f"the answer {said}, more than the {self.limit:,} bytes the library accepts in one answer "
+            "(Transport.max_body); it was not read"
+        )
+
+
+def _socket_timeout(raw: Any, seconds: float) -> None:
+    """Lower the socket timeout of a streamed response (no-op where there is no socket, as in tests)."""
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
+    if sock is not None:
+        sock.settimeout(max(seconds, 0.001))
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000.0
+
+
+_UNUSABLE_URL = (
+    requests.exceptions.InvalidURL,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.InvalidProxyURL,
+    requests.exceptions.URLRequired,
+)
 
 
 def _as_repeat(retry: Repeat | bool) -> Repeat:

@@ -29,6 +29,7 @@ class ConnectionKeywords(LibraryComponent):
         proxies: dict[str, str] | None = None,
         legacy_triggers: bool | None = None,
         max_retry_after: timedelta | None = None,
+        deadline: timedelta | None = None,
     ) -> int:
         """Open a connection to a Re:infer / Communications Mining tenant and make it current.
 
@@ -68,6 +69,10 @@ class ConnectionKeywords(LibraryComponent):
                 (default: the import's).
             legacy_triggers: Use the pre-2023 ``/triggers`` routes (old tenants; default:
                 the import's, else ``False``).
+            deadline: How long one HTTP attempt may take in all, connecting and reading
+                the whole answer, however steadily a server trickles it (``timeout`` only
+                bounds each wait for data). Default: the import's, else 3 x ``timeout``.
+                Exceeding it is a ``Technical error (timeout)`` that names the deadline.
 
         Returns:
             The index of the connection (1 for the first), usable with
@@ -79,6 +84,7 @@ class ConnectionKeywords(LibraryComponent):
         | Connect To Reinfer | dataset=acme/retail-inbox | alias=prod | # URL and token from the environment |
         | Connect To Reinfer | timeout=2 min | retries=5 | verify=${CURDIR}/corporate-ca.pem |
         | Connect To Reinfer | max_retry_after=5 min | # a nightly robot may wait out a long throttle |
+        | Connect To Reinfer | timeout=30 s | deadline=2 min | # no call lasts longer than 2 minutes |
         """
         options = ConnectionOptions.given(
             url=url,
@@ -91,6 +97,7 @@ class ConnectionKeywords(LibraryComponent):
             proxies=proxies,
             legacy_triggers=legacy_triggers,
             max_retry_after=max_retry_after,
+            deadline=deadline,
         )
         index = self.ctx.open(options, alias)
         connection = self.connection

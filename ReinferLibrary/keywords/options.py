@@ -77,6 +77,7 @@ class ConnectionOptions:
     verify: bool | Path | None = None
     proxies: dict[str, str] | None = None
     legacy_triggers: bool | None = None
+    deadline: timedelta | None = None
 
     @classmethod
     def given(
@@ -110,7 +111,9 @@ class ConnectionOptions:
         assert resolved.verify is not None
         if resolved.retries < 0:
             raise ReinferConfigurationError(f"retries must be 0 or more, got {resolved.retries}.")
-        for name in ("timeout", "connect_timeout", "max_retry_after"):
+        for name in ("timeout", "connect_timeout", "max_retry_after", "deadline"):
+            if getattr(resolved, name) is None:  # deadline: None means 3 x the read timeout
+                continue
             value = seconds(getattr(resolved, name))
             zero_allowed = name == "max_retry_after"
             if value < 0 or (value == 0 and not zero_allowed):
@@ -125,6 +128,7 @@ class ConnectionOptions:
             verify=verify_setting(resolved.verify),
             proxies=dict(resolved.proxies) if resolved.proxies else None,
             legacy_triggers=bool(resolved.legacy_triggers),
+            deadline=seconds(resolved.deadline) if resolved.deadline is not None else None,
         )
 
 

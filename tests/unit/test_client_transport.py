@@ -254,7 +254,7 @@ def test_read_timeout_is_retried_then_raises_timeout_error(api: responses.Reques
         h.client.get_stream(DATASET, "routing")
     assert len(api.calls) == 4
     assert caught.value.status is None
-    assert f"GET {STREAM_PATH} failed: no answer within 60 s." in str(caught.value)
+    assert f"GET {STREAM_PATH} failed: no answer within 60 s (the per-read timeout=)." in str(caught.value)
 
 
 def test_timeout_then_success(api: responses.RequestsMock, h: Harness) -> None:

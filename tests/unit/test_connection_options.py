@@ -66,6 +66,7 @@ CASES: dict[str, tuple[Any, Any, Any, Any]] = {
         {},
     ),
     "legacy_triggers": (True, False, lambda lib: settings_of(lib).legacy_triggers, False),
+    "deadline": (timedelta(seconds=90), timedelta(seconds=20), lambda lib: settings_of(lib).deadline, None),
 }
 
 
