@@ -276,7 +276,10 @@ def test_inference_timeouts_become_timeout_errors(
 @responses.activate
 def test_read_timeout_is_a_timeout_error_not_retried(client: ElasticsearchClient) -> None:
     responses.post(INFER, body=requests.ReadTimeout("read timed out"))
-    with pytest.raises(ReinferTimeoutError, match=r"no answer within 30 s \(the per-read timeout=\)\. .*so it was not repeated"):
+    with pytest.raises(
+        ReinferTimeoutError,
+        match=r"no answer within 30 s \(the per-read timeout=\)\. .*so it was not repeated",
+    ):
         client.infer_items("retail-inbox-v1", ["x"])
     assert len(responses.calls) == 1
 

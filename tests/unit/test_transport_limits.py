@@ -194,7 +194,9 @@ def test_an_answer_over_the_size_limit_is_refused(serve: Callable[[Handler], Ser
 @pytest.mark.parametrize("status", [301, 302, 307, 308])
 def test_a_redirect_is_never_followed_and_the_error_names_the_target(status: int) -> None:
     base = "https://tenant.example/reinfer_"
-    responses.post(base + STREAM + "/fetch", status=status, headers={"Location": "https://evil.example/batch"})
+    responses.post(
+        base + STREAM + "/fetch", status=status, headers={"Location": "https://evil.example/batch"}
+    )
     responses.get("https://evil.example/batch", body=BATCH)
     with pytest.raises(ProtocolError) as caught:
         client(base).fetch(DATASET, "routing")
@@ -280,7 +282,9 @@ def test_every_error_message_is_capped() -> None:
 @responses.activate
 def test_a_huge_server_message_is_capped_in_the_error() -> None:
     base = "https://tenant.example/reinfer_"
-    responses.post(base + STREAM + "/fetch", status=400, json={"status": "error", "message": "bad " * 100_000})
+    responses.post(
+        base + STREAM + "/fetch", status=400, json={"status": "error", "message": "bad " * 100_000}
+    )
     with pytest.raises(ReinferError) as caught:
         client(base).fetch(DATASET, "routing")
     assert len(str(caught.value)) < MESSAGE_CAP + 50
