@@ -412,7 +412,7 @@ class Transport:
             except _TooLargeError as exc:
                 self._record(method, shown, exc.status, _ms(started), attempt, body, None, None)
                 raise self.protocol_error(
-                    method, shown, exc.detail(), kind="too_large", repeat=repeat, status=exc.status
+                    method, path, exc.detail(), kind="too_large", repeat=repeat, status=exc.status
                 ) from None
             except requests.RequestException as exc:
                 failure = exc
@@ -423,7 +423,7 @@ class Transport:
                 return response, attempt
             if response is not None and 300 <= response.status_code < 400:
                 self._record(method, shown, response.status_code, elapsed_ms, attempt, body, response, None)
-                raise self._redirect_error(method, shown, response, url, repeat)
+                raise self._redirect_error(method, path, response, url, repeat)
 
             if response is None:
                 transient = _transient(failure, repeat)
@@ -443,8 +443,8 @@ class Transport:
             if delay is None:
                 if response is not None:
                     wait = asked if may_retry and too_long else None
-                    raise self._status_error(method, shown, response, attempt, repeat, wait)
-                raise self._failure_error(method, shown, failure, attempt, repeat, (connect, read, deadline))
+                    raise self._status_error(method, path, response, attempt, repeat, wait)
+                raise self._failure_error(method, path, failure, attempt, repeat, (connect, read, deadline))
             self.sleep(delay)
 
     def deadline(self, read: float) -> float:
