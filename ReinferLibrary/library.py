@@ -21,6 +21,7 @@ from .keywords import (
     ThresholdKeywords,
     TriggerKeywords,
 )
+from .keywords.arguments import CONVERTERS
 from .keywords.options import ConnectionOptions
 from .keywords.recording import RecordingKeywords
 from .version import __version__
@@ -28,7 +29,7 @@ from .version import __version__
 __all__ = ["ReinferLibrary"]
 
 
-@library(scope="GLOBAL", version=__version__, doc_format="ROBOT")
+@library(scope="GLOBAL", version=__version__, doc_format="ROBOT", converters=CONVERTERS)
 class ReinferLibrary(DynamicCore):
     """ReinferLibrary lets robots consume Re:infer / UiPath Communications Mining streams.
 

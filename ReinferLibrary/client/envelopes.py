@@ -14,7 +14,7 @@ from ..models.base import ApiModel
 from ..models.comments import Comment
 from ..models.datasets import Dataset, SyncResult
 from ..models.items import Batch, Item, ResultsResponse, StreamResult
-from ..models.predict import PredictCommentsResponse, PredictRawEmailsResponse, PredictResponse
+from ..models.predict_api import PredictCommentsResponse, PredictRawEmailsResponse, PredictResponse
 from ..models.streams import Stream
 from ..models.validation import LabelValidation, ModelTag, ValidationSummary
 

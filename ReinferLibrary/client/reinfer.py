@@ -8,21 +8,21 @@ is retried is looked up in :data:`~ReinferLibrary.client.transport.RETRY_POLICY`
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Literal, TypeVar
 
 from pydantic import ValidationError
 
 from ..errors import NotFoundError, ReinferConfigurationError
-from ..models.base import RequestModel
+from ..models.base import RequestModel, validation_problems
 from ..models.comments import Comment
 from ..models.datasets import Dataset, SyncResult
 from ..models.items import Batch, Item, batch_from_results
+from ..models.moments import iso_utc, parse_moment
 from ..models.names import label_name
-from ..models.predict import (
+from ..models.predict_api import (
     PredictCommentsRequest,
     PredictRawEmailsRequest,
     PredictRequest,
@@ -98,13 +98,7 @@ def _request_json(model: type[RequestModel], what: str, **fields: Any) -> str:
 def _validation_summary(exc: Exception) -> str:
     if not isinstance(exc, ValidationError):
         return " ".join(str(exc).split())
-    errors = exc.errors(include_url=False)
-    parts = []
-    for error in errors[:3]:
-        where = ".".join(str(part) for part in error["loc"]) or "value"
-        parts.append(f"{where}: {error['msg']} (got {error.get('input')!r:.60})")
-    more = f" and {len(errors) - 3} more" if len(errors) > 3 else ""
-    return "; ".join(parts) + more
+    return validation_problems(exc, inputs=True)
 
 
 def _mappings(values: Sequence[Mapping[str, Any]], what: str) -> list[dict[str, Any]]:
@@ -121,52 +115,6 @@ def _mappings(values: Sequence[Mapping[str, Any]], what: str) -> list[dict[str, 
             )
         result.append(dict(value))
     return result
-
-
-def iso_utc(moment: datetime) -> str:
-    """RFC 3339 in UTC with ``Z``; a naive datetime is taken as UTC already."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-_ISO_8601 = re.compile(
-    r"(?P<date>\d{4}-\d{2}-\d{2})"
-    r"(?:[Tt ](?P<hm>\d{2}:\d{2})(?::(?P<s>\d{2})(?:[.,](?P<frac>\d{1,6}))?)?"
-    r"(?P<zone>[Zz]|[+-]\d{2}:?\d{2})?)?"
-)
-ISO_EXAMPLES = "2025-09-01T08:00:00+02:00, 2025-09-01T06:00:00Z, 2025-09-01 06:00:00 (UTC) or 2025-09-01"
-
-
-def parse_moment(value: str | datetime) -> datetime:
-    """An aware datetime from an ISO 8601 string (or a datetime); no time zone means UTC.
-
-    Accepted: ``2025-09-01``, ``2025-09-01 08:00``, ``2025-09-01T08:00:00.5``, each with an
-    optional ``Z`` or ``+02:00`` / ``+0200`` offset. Parsed the same way on every Python
-    version (3.10's ``fromisoformat`` knows neither ``Z`` nor short fractions), and anything
-    else is refused rather than guessed.
-    """
-    if isinstance(value, datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-    text = str(value).strip()
-    match = _ISO_8601.fullmatch(text)
-    if match is None:
-        raise ReinferConfigurationError(
-            f"Time {text[:60]!r} is not an ISO 8601 date and time: give e.g. {ISO_EXAMPLES}."
-        )
-    zone = match["zone"] or "+00:00"
-    if zone in ("Z", "z"):
-        zone = "+00:00"
-    elif ":" not in zone:
-        zone = f"{zone[:3]}:{zone[3:]}"
-    normal = (
-        f"{match['date']}T{match['hm'] or '00:00'}:{match['s'] or '00'}"
-        f".{(match['frac'] or '0').ljust(6, '0')}{zone}"
-    )
-    try:
-        return datetime.fromisoformat(normal)
-    except ValueError as exc:  # the right form, impossible values (month 13, 25:00)
-        raise ReinferConfigurationError(f"Time {text!r} is not a valid date and time: {exc}.") from None
 
 
 def _end_of_stream(batch: Batch, size: int) -> bool:

@@ -11,6 +11,7 @@ from typing import Literal
 from urllib.parse import quote, urlsplit
 
 from ..errors import ReinferConfigurationError
+from ..models.versions import parse_model_version
 
 API = "/api/v1"
 PRIVATE_API = "/api/_private"
@@ -64,15 +65,8 @@ def plain_name(value: str, kind: str) -> str:
 
 
 def model_version(value: int | str) -> str:
-    """A model version path segment: a pinned number or a tag such as ``live``/``staging``."""
-    if isinstance(value, bool) or (isinstance(value, int) and value < 0):
-        raise ReinferConfigurationError(
-            f"Model version {value!r} must be a number (0 or more) or a tag name."
-        )
-    text = str(value).strip()
-    if not text:
-        raise ReinferConfigurationError("Model version is empty; give a pinned number or 'live'/'staging'.")
-    return text
+    """A model version path segment: a pinned number, ``live`` or ``staging`` (one reader for all)."""
+    return str(parse_model_version(value))
 
 
 class Routes:

@@ -110,8 +110,8 @@ from ..errors import (
     Vocabulary,
     advice_for,
     error_for_status,
-    summarize,
 )
+from ..models.base import validation_problems
 from .envelopes import Envelope
 from .settings import CallRecord, safe_url, url_userinfo
 
@@ -711,13 +711,7 @@ class Transport:
             message = payload.get("message")
             detail = f"the answer says status 'error' with HTTP {response.status_code}: {message}"
             return self._line(detail), "status_error"
-        problems = summarize(
-            [
-                f"{'.'.join(str(part) for part in error['loc']) or 'top level'}: {error['msg']}"
-                for error in errors
-            ],
-            limit=3,
-        )
+        problems = validation_problems(exc, top="top level")
         return self._line(f"the JSON does not have the expected shape ({problems})"), "shape"
 
     def _status_error(

@@ -9,7 +9,7 @@ from .connection import ConnectionKeywords
 from .elasticsearch import ElasticsearchKeywords
 from .entities import EntityKeywords
 from .labels import LabelKeywords
-from .models import ModelKeywords
+from .model_versions import ModelKeywords
 from .predictions import PredictionKeywords
 from .thresholds import ThresholdKeywords
 from .triggers import TriggerKeywords

@@ -20,7 +20,6 @@ from robot.utils import DotDict
 from ..client import CallRecord, ConnectionSettings, ReinferClient, safe_url
 from ..client.elasticsearch import ElasticsearchClient
 from ..errors import ReinferConfigurationError
-from ..models import Item
 from .options import ConnectionOptions
 from .registry import ConnectionRegistry
 
@@ -250,7 +249,3 @@ class LibraryComponent:
     @staticmethod
     def to_robot(value: Any) -> Any:
         return to_robot(value)
-
-
-ItemArg = dict | Item
-"""What keywords accept as an item: one of ``${batch.results}``, any dictionary, or an Item."""

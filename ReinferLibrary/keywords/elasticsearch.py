@@ -236,12 +236,13 @@ class ElasticsearchKeywords(LibraryComponent):
         Returns:
             One item for a text, a list of items for a list of texts.
 
-        Raises:
-            Business error (inference warning): a result carried a ``warning`` (the model could
-            not read the document). Technical error (rate limited): the deployment's queue is
-            full (429). Technical error (timeout): the model did not answer in time.
-            Technical error (connection): no connection, or the cluster's certificate is not
-            trusted (check ``verify=`` and the CA bundle; a TLS failure is not retried).
+        Failures worth telling apart, by how the message starts (see `Errors`):
+
+        | = Message = | = When = |
+        | ``Business error (inference warning)`` | the model could not read a text (a ``warning``) |
+        | ``Technical error (rate limited)`` | the deployment's queue is full (429) |
+        | ``Technical error (timeout)`` | the model did not answer in time |
+        | ``Technical error (connection)`` | no connection, or an untrusted certificate (not retried) |
 
         Example:
         | ${item} = | Infer With Trained Model | retail-inbox-v1 | My parcel never arrived |

@@ -9,7 +9,8 @@ from robot.utils import DotDict
 
 from .. import logic
 from ..logic.items import check_item, item_uid
-from .base import ItemArg, LibraryComponent, to_robot
+from ..models import Item
+from .base import LibraryComponent, to_robot
 
 
 def _entity_dicts(entities: list[Any]) -> list[DotDict]:
@@ -20,7 +21,7 @@ class EntityKeywords(LibraryComponent):
     """Keywords of the ``Entities`` area."""
 
     @keyword(tags=("Entities",))
-    def get_entities_by_capture_group(self, item: ItemArg) -> list[DotDict]:
+    def get_entities_by_capture_group(self, item: Item) -> list[DotDict]:
         """Return the item's entities grouped by capture id: one dictionary per table row.
 
         When a comment contains a table, the entities found in one row share a capture
@@ -63,7 +64,7 @@ class EntityKeywords(LibraryComponent):
         return [to_robot(group) for group in groups]
 
     @keyword(tags=("Entities",))
-    def get_entities(self, item: ItemArg, name: str | None = None) -> list[DotDict]:
+    def get_entities(self, item: Item, name: str | None = None) -> list[DotDict]:
         """Return the item's entities, all or those of one name, in text order.
 
         Args:
@@ -83,7 +84,7 @@ class EntityKeywords(LibraryComponent):
         return _entity_dicts(logic.entities_named(check_item(item), name))
 
     @keyword(tags=("Entities",))
-    def get_entity_value(self, item: ItemArg, name: str, default: str | None = None) -> str:
+    def get_entity_value(self, item: Item, name: str, default: str | None = None) -> str:
         """Return the formatted value of the first entity of one name, in text order.
 
         Formatted values are normalised: dates as ``2025-08-21 00:00 UTC``, money as

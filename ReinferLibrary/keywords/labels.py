@@ -8,11 +8,9 @@ from robot.api.deco import keyword
 
 from .. import logic
 from ..logic.items import check_item, item_uid
-from ..logic.labels import canonical_label
 from ..logic.report import kept_text
-from ..models import AutoThreshold, ThresholdConfig
-from .base import ItemArg, LibraryComponent
-from .thresholds import as_thresholds
+from ..models import AutoThreshold, Item, ThresholdConfig
+from .base import LibraryComponent
 
 
 class LabelKeywords(LibraryComponent):
@@ -21,8 +19,8 @@ class LabelKeywords(LibraryComponent):
     @keyword(tags=("Labels",))
     def labels_above_threshold(
         self,
-        item: ItemArg,
-        thresholds: ThresholdConfig | dict | None = None,
+        item: Item,
+        thresholds: ThresholdConfig | None = None,
         default: float | None = None,
         auto: AutoThreshold | None = None,
         level: Literal["all", "leaves", "parents"] = "all",
@@ -80,17 +78,17 @@ class LabelKeywords(LibraryComponent):
         | IF | 'Order > Missing' in ${labels} | Route To Warehouse | ${item} |
         """
         checked = check_item(item)
-        selection = logic.select_labels(checked, as_thresholds(thresholds), default, auto, level)
+        selection = logic.select_labels(checked, thresholds, default, auto, level)
         self.info(kept_text(selection, item_uid(checked), level))
         return selection.names
 
     @keyword(tags=("Labels",))
     def has_label(
         self,
-        item: ItemArg,
+        item: Item,
         label: str | list[str],
         threshold: float | None = None,
-        thresholds: ThresholdConfig | dict | None = None,
+        thresholds: ThresholdConfig | None = None,
         default: float | None = None,
         auto: AutoThreshold | None = None,
     ) -> bool:
@@ -117,15 +115,15 @@ class LabelKeywords(LibraryComponent):
         | ${missing} = | Has Label | ${item} | Order > Missing | threshold=0.6 |
         | IF | ${missing} | Open Claim | ${item} |
         """
-        return logic.has_label(check_item(item), label, threshold, as_thresholds(thresholds), default, auto)
+        return logic.has_label(check_item(item), label, threshold, thresholds, default, auto)
 
     @keyword(tags=("Labels",))
     def label_should_be_present(
         self,
-        item: ItemArg,
+        item: Item,
         label: str | list[str],
         threshold: float | None = None,
-        thresholds: ThresholdConfig | dict | None = None,
+        thresholds: ThresholdConfig | None = None,
         default: float | None = None,
         auto: AutoThreshold | None = None,
         msg: str | None = None,
@@ -152,7 +150,7 @@ class LabelKeywords(LibraryComponent):
             return
         if msg:
             raise AssertionError(msg)
-        name = canonical_label(label)
+        name = logic.canonical_name(label)
         confidence = logic.find_label(checked, name)
         if confidence is None:
             problem = "is not present"
@@ -166,7 +164,7 @@ class LabelKeywords(LibraryComponent):
         )
 
     @keyword(tags=("Labels",))
-    def get_label_confidence(self, item: ItemArg, label: str | list[str]) -> float:
+    def get_label_confidence(self, item: Item, label: str | list[str]) -> float:
         """Return the confidence (0..1) of one label on the item, ``0.0`` when absent.
 
         Args:
@@ -183,7 +181,7 @@ class LabelKeywords(LibraryComponent):
         return logic.label_confidence(check_item(item), label)
 
     @keyword(tags=("Labels",))
-    def get_label_property(self, item: ItemArg, name: str, default: float | None = None) -> float:
+    def get_label_property(self, item: Item, name: str, default: float | None = None) -> float:
         """Return a label property of the item, such as ``tone`` or ``quality_of_service``.
 
         Label properties score the whole comment from -10 to 10 when the dataset has

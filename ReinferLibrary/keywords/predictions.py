@@ -3,236 +3,43 @@
 Every answer is a list of items in the same shape as a fetched batch's items (origin
 ``predict``), so `Labels Above Threshold`, `Has Label` and the entity keywords work on
 them unchanged. Each item says which model version answered (``model.version``) and
-when it was pinned (``model.time``).
+when it was pinned (``model.time``). The requests are built in :mod:`ReinferLibrary.logic.predict_requests`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import ValidationError
 from robot.api.deco import keyword
 from robot.utils import DotDict
 
-from ..client.reinfer import iso_utc
 from ..errors import ReinferConfigurationError, ReinferError
-from ..logic.drift import parse_model_version
 from ..logic.emails import raw_email_document, read_raw_email
-from ..logic.items import check_item, field, item_uid
+from ..logic.items import item_uid
 from ..logic.labels import present_labels_text
+from ..logic.predict_requests import (
+    ApiThreshold,
+    LabelSpec,
+    chunks,
+    needs_taxonomy,
+    text_document,
+    threshold_request,
+    threshold_text,
+    typed_user_properties,
+    uids_and_comments,
+)
 from ..logic.report import item_html
-from ..logic.thresholds import ThresholdRule, canonical_thresholds, threshold_rule
-from ..models import Batch, Comment, Item, ThresholdConfig
+from ..logic.thresholds import ThresholdRule, threshold_rule
+from ..models import Comment, Item, ThresholdConfig, parse_model_version
 from .base import LibraryComponent, ModelTaxonomy
-from .thresholds import describe
-
-MAX_DOCUMENTS = 4096
-"""The API's limit of documents or uids in one predict request; longer lists are split."""
 
 DEFAULT_VERSION = "live"
-USER_PROPERTY_TYPES = ("string", "number")
 
-ThresholdArg = float | Literal["auto"] | ThresholdConfig | dict | None
-"""One number 0..1, ``auto``, label -> number, or the result of `Load Thresholds`."""
-ApiThreshold = float | Literal["auto"] | None
-LabelSpec = list[tuple[str, float | None]] | None
-# --- request pieces (pure, tested without a server) ------------------------------------
-
-
-def typed_user_properties(properties: Mapping[Any, Any] | None) -> dict[str, Any] | None:
-    """User properties with the API's type prefixes: ``Country=UK`` -> ``string:Country``.
-
-    Keys already written ``string:Name`` or ``number:Name`` keep their prefix (a
-    ``number:`` value given as text is converted); other keys get ``string:`` for text
-    and ``number:`` for numbers.
-    """
-    if not properties:
-        return None
-    typed: dict[str, Any] = {}
-    for raw_key, value in properties.items():
-        key = str(raw_key).strip()
-        kind, _, name = key.partition(":")
-        if name and kind in USER_PROPERTY_TYPES:
-            typed[key] = _property_value(key, kind, value)
-        elif isinstance(value, str):
-            typed[f"string:{key}"] = value
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            typed[f"number:{key}"] = value
-        else:
-            raise ReinferConfigurationError(
-                f"User property {key!r} must be text or a number, got {type(value).__name__} {value!r:.40}."
-            )
-    return typed
-
-
-def _property_value(key: str, kind: str, value: Any) -> Any:
-    if kind == "string":
-        if isinstance(value, str):
-            return value
-        raise ReinferConfigurationError(f"User property {key!r} must be text, got {value!r:.40}.")
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value
-    try:
-        return float(value) if "." in str(value) else int(str(value))
-    except (TypeError, ValueError):
-        raise ReinferConfigurationError(
-            f"User property {key!r} must be a number, got {value!r:.40}."
-        ) from None
-
-
-def text_document(
-    text: str,
-    subject: str | None = None,
-    sender: str | None = None,
-    timestamp: datetime | None = None,
-    user_properties: Mapping[Any, Any] | None = None,
-) -> dict[str, Any]:
-    """A ``/predict`` document (API reference 5.1): one message, optional metadata."""
-    if not str(text).strip() and not (subject and subject.strip()):
-        raise ReinferConfigurationError("Nothing to predict on: the text and the subject are both empty.")
-    message: dict[str, Any] = {"body": {"text": str(text)}}
-    if subject:
-        message["subject"] = {"text": subject}
-    if sender:
-        message["from"] = sender
-    document: dict[str, Any] = {"messages": [message]}
-    if timestamp is not None:
-        moment = iso_utc(timestamp)
-        message["sent_at"] = moment
-        document["timestamp"] = moment
-    typed = typed_user_properties(user_properties)
-    if typed:
-        document["user_properties"] = typed
-    return document
-
-
-def threshold_request(
-    threshold: Any, taxonomy: Sequence[str] | None = None
-) -> tuple[ApiThreshold, LabelSpec]:
-    """``(threshold, labels)`` of a predict request from the keyword's ``threshold``.
-
-    - ``None``: neither (the server's default, 0.25).
-    - a number 0..1 or ``auto``: that ``threshold``.
-    - label -> number: ``labels`` with those thresholds (only those labels come back).
-    - a `Load Thresholds` config: its labels; when it also has a ``default`` or ``auto``,
-      every other label of ``taxonomy`` is listed too, with the default (or with no number
-      under ``threshold: auto``; with 0 under both), so the answer holds what the config's
-      rule can choose.
-    """
-    if threshold is None:
-        return None, None
-    if isinstance(threshold, ThresholdConfig):
-        return _config_request(threshold, taxonomy)
-    if isinstance(threshold, Mapping):
-        named = canonical_thresholds(threshold)
-        if not named:
-            raise ReinferConfigurationError("threshold= is an empty dictionary: name at least one label.")
-        return None, list(named.items())
-    return _single_threshold(threshold), None
-
-
-def _single_threshold(value: Any) -> float | Literal["auto"]:
-    if isinstance(value, str):
-        text = value.strip().lower()
-        if text == "auto":
-            return "auto"
-        try:
-            value = float(text)
-        except ValueError:
-            raise ReinferConfigurationError(
-                f"threshold={value!r} is not valid: give a number from 0 to 1, auto, a dictionary of "
-                "label -> number, or the result of Load Thresholds."
-            ) from None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ReinferConfigurationError(
-            f"threshold= must be a number from 0 to 1, auto, a dictionary or a Load Thresholds result, "
-            f"got {type(value).__name__}."
-        )
-    if not 0.0 <= float(value) <= 1.0:
-        raise ReinferConfigurationError(f"threshold={value:g} is outside 0..1.")
-    return float(value)
-
-
-def _config_request(
-    config: ThresholdConfig, taxonomy: Sequence[str] | None
-) -> tuple[ApiThreshold, LabelSpec]:
-    """The request for a config, so the answer holds every label the config's rule can keep.
-
-    Named labels carry their numbers. The others are decided by ``default`` (at or above
-    it), by ``auto`` (when their auto-threshold names include it), or with both by either
-    one: the answer must then hold them at any confidence, with their auto-threshold names.
-    """
-    named = canonical_thresholds(config)
-    both = config.default is not None and config.auto is not None
-    rest: float | None
-    if both:
-        fallback: ApiThreshold = "auto"
-        rest = 0.0  # no single number serves "at or above the default, or clears auto"
-    elif config.default is not None:
-        fallback = rest = float(config.default)
-    elif config.auto is not None:
-        fallback, rest = "auto", None
-    else:
-        return None, list(named.items()) or None
-    if not named and not both:
-        return fallback, None
-    if taxonomy is None:
-        raise ReinferConfigurationError("The taxonomy is needed to send a config with a default or auto.")
-    labels: list[tuple[str, float | None]] = list(named.items())
-    labels += [(name, rest) for name in taxonomy if name not in named]
-    return fallback, labels
-
-
-def needs_taxonomy(threshold: Any) -> bool:
-    """True when :func:`threshold_request` must list the model's labels other than the named ones."""
-    if not isinstance(threshold, ThresholdConfig):
-        return False
-    if threshold.default is not None and threshold.auto is not None:
-        return True
-    return bool(threshold.thresholds) and (threshold.default is not None or threshold.auto is not None)
-
-
-def threshold_text(threshold: Any) -> str:
-    """How the thresholds were given, for the log line."""
-    if threshold is None:
-        return "the server's default threshold (0.25)"
-    if isinstance(threshold, ThresholdConfig):
-        return f"thresholds from {threshold.source or 'a config'} ({describe(threshold)})"
-    if isinstance(threshold, Mapping):
-        return f"{len(threshold)} per-label threshold(s)"
-    return f"threshold {threshold}"
-
-
-def uids_and_comments(values: Any) -> list[tuple[str, Any]]:
-    """``(uid, comment or None)`` for uids, items, a batch, or a list of any of them."""
-    if isinstance(values, Batch):
-        values = values.results
-    elif isinstance(values, Mapping) and "results" in values and "uid" not in values:
-        values = values["results"]
-    if isinstance(values, (str, Mapping, Item)):
-        values = [values]
-    if not isinstance(values, Sequence):
-        raise ReinferConfigurationError(
-            f"Expected comment uids, items or a batch, got {type(values).__name__}."
-        )
-    pairs: list[tuple[str, Any]] = []
-    for value in values:
-        if isinstance(value, str):
-            uid, comment = value.strip(), None
-        else:
-            item = check_item(value)
-            uid, comment = item_uid(item), field(item, "comment")
-        if not uid:
-            raise ReinferConfigurationError(f"Cannot find a comment uid in {str(value)[:80]!r}.")
-        pairs.append((uid, comment))
-    return pairs
-
-
-def _chunks(values: Sequence[Any]) -> list[Sequence[Any]]:
-    return [values[start : start + MAX_DOCUMENTS] for start in range(0, len(values), MAX_DOCUMENTS)]
+ThresholdArg = float | Literal["auto"] | ThresholdConfig | None
+"""One number 0..1, ``auto``, or thresholds (label -> number, or the result of `Load Thresholds`)."""
 
 
 # --- the keywords -----------------------------------------------------------------------
@@ -277,11 +84,6 @@ class PredictionKeywords(LibraryComponent):
         answer from another version than the one read (a tag was moved), drops what was
         read, so the next prediction reads the taxonomy again.
         """
-        if isinstance(threshold, Path):
-            raise ReinferConfigurationError(
-                f"threshold= got the path {str(threshold)!r}: load the file once with Load Thresholds "
-                "and pass its result."
-            )
         listed = needs_taxonomy(threshold)
         taxonomy = self._taxonomy(dataset, version) if listed else None
         api_threshold, labels = threshold_request(threshold, taxonomy)
@@ -468,7 +270,7 @@ class PredictionKeywords(LibraryComponent):
 
         def send(api_threshold: ApiThreshold, labels: LabelSpec) -> list[Item]:
             items: list[Item] = []
-            for chunk in _chunks(unique):
+            for chunk in chunks(unique):
                 items += self.client.predict_comments(
                     dataset, version, chunk, threshold=api_threshold, labels=labels
                 )
@@ -538,7 +340,7 @@ class PredictionKeywords(LibraryComponent):
 
         def send(api_threshold: ApiThreshold, labels: LabelSpec) -> list[Item]:
             items: list[Item] = []
-            for chunk in _chunks(documents):
+            for chunk in chunks(documents):
                 items += self.client.predict_raw_emails(
                     dataset, version, chunk, threshold=api_threshold, labels=labels, include_comments=True
                 )

@@ -1,46 +1,33 @@
-"""Loading the thresholds file the business edits."""
+"""The thresholds the business owns: load them from a file or a model, save them for review."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, TypeVar
 
 from robot.api.deco import keyword
 
 from ..errors import ReinferConfigurationError
-from ..logic.thresholds_file import load_thresholds
+from ..logic.model_versions import left_out_message
+from ..logic.thresholds import as_config, config_text
+from ..logic.thresholds_file import load_thresholds, save_thresholds
 from ..models import AutoThreshold, ThresholdConfig
 from .base import LibraryComponent
-
-T = TypeVar("T")
-
-
-def reject_path(value: T, argument: str) -> T:
-    """Refuse a file path where loaded thresholds are expected, saying what to do instead.
-
-    Robot Framework passes text through unchanged for this argument; reading the file on
-    every comment would be slow, so the file is loaded once with ``Load Thresholds``.
-    """
-    if isinstance(value, (str, Path)):
-        raise ReinferConfigurationError(
-            f"{argument}= got the text {str(value)[:80]!r}: load a thresholds file once with "
-            f"`${{config}} =  Load Thresholds  path` and pass {argument}=${{config}}, or pass a dictionary."
-        )
-    return value
-
-
-def describe(config: ThresholdConfig) -> str:
-    """One line about a loaded config, for the log."""
-    version = config.model_version if config.model_version is not None else "not set"
-    default = f"{config.default:g}" if config.default is not None else "none"
-    return (
-        f"model version {version}, {len(config.thresholds)} label threshold(s), "
-        f"default {default}, auto {config.auto or 'none'}"
-    )
+from .model_reads import thresholds_from_model
 
 
 class ThresholdKeywords(LibraryComponent):
     """Keywords of the ``Thresholds`` area."""
+
+    def _from_model(
+        self, model_version: int | str, optimal: str, dataset: str | None, labels: list | None = None
+    ) -> ThresholdConfig:
+        """The body of `Thresholds From Model` and of `Load Thresholds` with ``from_model=``."""
+        chosen = self.dataset(dataset)
+        config, skipped = thresholds_from_model(self.client, chosen, model_version, optimal, labels)
+        if skipped:
+            self.warn(left_out_message(chosen, config, optimal, skipped))
+        self.info(f"Thresholds from {config.source}: {config_text(config)}.")
+        return config
 
     @keyword(tags=("Thresholds",))
     def load_thresholds(
@@ -105,21 +92,70 @@ class ThresholdKeywords(LibraryComponent):
                 "Load Thresholds needs exactly one of a file path or from_model=<version|live|staging>."
             )
         if from_model is not None:
-            # Imported here: keywords/models.py imports this module for `describe`.
-            from .models import left_out_message, thresholds_from_model
-
-            chosen = self.dataset(dataset)
-            config, skipped = thresholds_from_model(self.client, chosen, from_model, optimal)
-            if skipped:
-                self.warn(left_out_message(chosen, config, optimal, skipped))
-            self.info(f"Thresholds from {config.source}: {describe(config)}.")
-            return config
+            return self._from_model(from_model, optimal, dataset)
         assert path is not None  # for mypy: exactly one of the two is set
         config = load_thresholds(path)
-        self.info(f"Loaded thresholds from {path}: {describe(config)}.")
+        self.info(f"Loaded thresholds from {path}: {config_text(config)}.")
         return config
 
+    @keyword(tags=("Thresholds",))
+    def thresholds_from_model(
+        self,
+        model_version: int | str = "live",
+        optimal: AutoThreshold = "balanced",
+        dataset: str | None = None,
+        labels: list | None = None,
+    ) -> ThresholdConfig:
+        """Take each label's optimal threshold from a pinned model's validation.
 
-def as_thresholds(value: Any) -> Any:
-    """Thresholds argument as given, with text paths refused (see :func:`reject_path`)."""
-    return reject_path(value, "thresholds")
+        The platform computes three thresholds per label from its validation:
+        ``high_recall``, ``balanced`` and ``high_precision`` (increasing confidence).
+        A starting point where nobody has picked numbers yet: save it with
+        `Save Thresholds` for the business to review. Labels whose validation is not
+        reliable (no such threshold, health not good or average) are left out, with a
+        warning naming them.
+
+        Args:
+            model_version: A pinned version number, ``live`` or ``staging``; the result
+                names the number, so it does not move with the tag.
+            optimal: ``high_recall``, ``balanced`` or ``high_precision``.
+            dataset: ``owner/name``; default: the connection's dataset.
+            labels: Only these labels; default: every label of the model.
+
+        Returns:
+            A thresholds config, as `Load Thresholds` returns one.
+
+        Example:
+        | ${config} = | Thresholds From Model | live | optimal=high_precision |
+        | ${labels} = | Labels Above Threshold | ${item} | thresholds=${config} |
+        | Save Thresholds | ${config} | ${OUTPUT_DIR}/thresholds.yaml |
+        """
+        return self._from_model(model_version, optimal, dataset, labels)
+
+    @keyword(tags=("Thresholds",))
+    def save_thresholds(self, config: ThresholdConfig, path: Path) -> str:
+        """Write thresholds to a YAML or JSON file that `Load Thresholds` reads back.
+
+        For the business to review and edit (see `Thresholds`). YAML files start with a
+        comment saying when and from what they were written. The file is replaced in one
+        step, so a robot loading it at the same moment reads the old or the new file,
+        never a half-written one. Folders are created as needed.
+
+        Args:
+            config: The result of `Load Thresholds` or `Thresholds From Model`, a
+                dictionary of label -> 0..1, or such a result written out as data (read
+                back from JSON): every form ``thresholds=`` takes elsewhere.
+            path: ``.yaml``, ``.yml`` or ``.json`` file.
+
+        Returns:
+            The path written.
+
+        Example:
+        | ${config} = | Thresholds From Model | live |
+        | Save Thresholds | ${config} | ${CURDIR}/thresholds.yaml |
+        | ${again} = | Load Thresholds | ${CURDIR}/thresholds.yaml |
+        """
+        chosen = as_config(config)
+        written = save_thresholds(chosen, path)
+        self.info(f"Saved thresholds to {written}: {config_text(chosen)}.")
+        return str(written)

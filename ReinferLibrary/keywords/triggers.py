@@ -10,23 +10,16 @@ from pydantic import ValidationError
 from robot.api.deco import keyword
 from robot.utils import DotDict
 
-from ..client.reinfer import iso_utc, parse_moment
 from ..errors import NotFoundError, ReinferConfigurationError
 from ..logic.items import check_item, item_uid
+from ..logic.model_versions import tag_version
 from ..logic.report import item_html
-from ..logic.thresholds import ThresholdRule, canonical_thresholds, threshold_rule
-from ..models import Batch, Item, ThresholdConfig
+from ..logic.thresholds import ThresholdRule, as_config, canonical_thresholds, check_threshold, threshold_rule
+from ..models import Batch, Item, ThresholdConfig, parse_model_version
+from ..models.base import validation_problems
+from ..models.moments import iso_utc, parse_moment
 from ..models.streams import MAX_BATCH, LabelThresholdNew, StreamModelNew, StreamNew
 from .base import LibraryComponent
-from .thresholds import reject_path
-
-
-def _validation_text(error: ValidationError) -> str:
-    problems = []
-    for problem in error.errors()[:3]:
-        where = ".".join(str(part) for part in problem["loc"])
-        problems.append(f"{where}: {problem['msg']}")
-    return "; ".join(problems)
 
 
 def _sequence_id(position: Any, trigger: str) -> tuple[str, str]:
@@ -88,20 +81,15 @@ class TriggerKeywords(LibraryComponent):
     # --- definitions ---------------------------------------------------------------
 
     def _model_version(self, dataset: str, version: int | str | None) -> int | None:
-        if version is None or isinstance(version, int):
-            return version
-        text = str(version).strip().lower()
-        if text.isdigit():
-            return int(text)
-        tags = self.client.get_model_tags(dataset)
-        for tag in tags:
-            if tag.name.lower() == text:
-                self.info(f"Model tag {text!r} of {dataset} points at pinned version {tag.version}.")
-                return tag.version
-        known = ", ".join(f"{tag.name}={tag.version}" for tag in tags) or "none"
-        raise ReinferConfigurationError(
-            f"Model version {version!r} is neither a number nor a model tag of {dataset} (tags: {known})."
-        )
+        """A pinned number; a tag is resolved to the version it points at now."""
+        if version is None:
+            return None
+        parsed = parse_model_version(version)
+        if isinstance(parsed, int):
+            return parsed
+        number = tag_version(parsed, self.client.get_model_tags(dataset), dataset)
+        self.info(f"Model tag {parsed!r} of {dataset} points at pinned version {number}.")
+        return number
 
     def _label_thresholds(
         self,
@@ -109,14 +97,15 @@ class TriggerKeywords(LibraryComponent):
         thresholds: ThresholdConfig | Mapping[Any, Any] | Sequence[Any] | None,
         default: float | None,
     ) -> dict[str, float]:
-        named = canonical_thresholds(thresholds) if thresholds is not None else {}
-        if isinstance(thresholds, ThresholdConfig) and default is None:
-            default = thresholds.default
+        config = as_config(thresholds) if thresholds is not None else None
+        named = canonical_thresholds(config) if config is not None else {}
+        if config is not None and default is None:
+            default = config.default
         if default is None:
             return named
         # A stream only returns labels it has a number for, so a default is spelled out
         # for every other label of the taxonomy.
-        checked = threshold_rule(named, default).default  # validates 0..1
+        checked = check_threshold(default, "default")
         merged = dict.fromkeys(self.client.get_dataset(dataset).label_names, checked)
         merged.update(named)
         return {name: value for name, value in merged.items() if value is not None}
@@ -126,7 +115,7 @@ class TriggerKeywords(LibraryComponent):
         self,
         name: str,
         model_version: int | str | None = None,
-        thresholds: ThresholdConfig | dict | list | None = None,
+        thresholds: ThresholdConfig | None = None,
         comment_filter: dict | None = None,
         title: str | None = None,
         description: str | None = None,
@@ -164,7 +153,6 @@ class TriggerKeywords(LibraryComponent):
         | ${routing} = | Get Trigger | routing |
         | Create Trigger | routing-copy | ${routing.model.version} | ${routing.model.label_thresholds} |
         """
-        thresholds = reject_path(thresholds, "thresholds")
         dataset, stream = self.stream(name, dataset)
         version = model_version
         if version is None and isinstance(thresholds, ThresholdConfig):
@@ -191,7 +179,7 @@ class TriggerKeywords(LibraryComponent):
             )
         except ValidationError as error:
             raise ReinferConfigurationError(
-                f"Cannot create trigger {stream!r}: {_validation_text(error)}."
+                f"Cannot create trigger {stream!r}: {validation_problems(error)}."
             ) from None
         if pinned is not None and not label_thresholds:
             self.warn(
@@ -281,7 +269,7 @@ class TriggerKeywords(LibraryComponent):
         dataset: str | None = None,
         api: Literal["fetch", "results"] = "fetch",
         log_items: bool = True,
-        thresholds: ThresholdConfig | dict | None = None,
+        thresholds: ThresholdConfig | None = None,
     ) -> DotDict:
         """Read the next batch of comments from a trigger, without moving it.
 
@@ -327,7 +315,8 @@ class TriggerKeywords(LibraryComponent):
         | END |
         | Advance Trigger | routing | ${batch} |
         """
-        thresholds = reject_path(thresholds, "thresholds")
+        # Checked before the call, and shown in the log's tables.
+        rule: ThresholdRule | None = threshold_rule(thresholds) if thresholds is not None else None
         for value, what in ((size, "size"), (max_filtered, "max_filtered")):
             if value is not None and not 1 <= value <= MAX_BATCH:
                 raise ReinferConfigurationError(f"{what} must be from 1 to {MAX_BATCH}, got {value}.")
@@ -343,7 +332,6 @@ class TriggerKeywords(LibraryComponent):
             f"({batch.filtered} filtered, {end}); batch sequence id {batch.sequence_id}."
         )
         if log_items and result.results:
-            rule: ThresholdRule | None = threshold_rule(thresholds) if thresholds is not None else None
             for item in result.results:
                 self.info(item_html(item, rule), html=True)
         return result

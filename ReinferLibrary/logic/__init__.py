@@ -6,7 +6,6 @@ or as the mapping the keywords return (``model_dump(mode="json")`` made into a D
 """
 
 from .entities import entities_by_capture_group, entities_named, entity_value
-from .item_errors import ItemDataError
 from .labels import (
     find_label,
     has_label,
@@ -14,6 +13,7 @@ from .labels import (
     label_property,
     present_labels_text,
 )
+from .names import canonical_name
 from .thresholds import (
     Level,
     Selection,
@@ -26,10 +26,10 @@ from .thresholds import (
 from .thresholds_file import load_thresholds
 
 __all__ = [
-    "ItemDataError",
     "Level",
     "Selection",
     "ThresholdRule",
+    "canonical_name",
     "canonical_thresholds",
     "entities_by_capture_group",
     "entities_named",

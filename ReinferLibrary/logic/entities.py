@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .item_errors import ItemDataError
+from ..errors import ItemDataError
 from .items import field, item_entities, item_uid
 
 CAPTURE_ID = "capture_id"

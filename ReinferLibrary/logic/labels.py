@@ -5,18 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..errors import ItemDataError
 from ..models import Item, ThresholdConfig
-from .item_errors import ItemDataError
 from .items import field, item_labels, item_uid, label_fields
-from .thresholds import ThresholdRule, canonical_name, check_auto_names, check_number, threshold_rule
-
-
-def canonical_label(name: str | Sequence[str]) -> str:
-    """``"A > B"`` form of a label name given as ``A > B``, ``[A, B]`` text or a list of levels.
-
-    Fails with a clear ``ReinferConfigurationError`` when the name is empty or not a name.
-    """
-    return canonical_name(name)
+from .names import canonical_name
+from .thresholds import ThresholdRule, check_auto_names, check_threshold, threshold_rule
 
 
 def _find(item: Any, wanted: str) -> tuple[float, Sequence[str], bool] | None:
@@ -34,7 +27,7 @@ def _find(item: Any, wanted: str) -> tuple[float, Sequence[str], bool] | None:
 
 def find_label(item: Any, label: str | Sequence[str]) -> tuple[float, Sequence[str]] | None:
     """(confidence, auto-thresholds) of ``label`` on the item, or ``None`` when absent."""
-    found = _find(item, canonical_label(label))
+    found = _find(item, canonical_name(label))
     return None if found is None else (found[0], found[1])
 
 
@@ -58,9 +51,9 @@ def has_label(
     as in ``labels_above_threshold`` (and ``auto`` alone fails on items without
     auto-threshold names the same way); with none of them, being present at all is enough.
     """
-    limit = None if threshold is None else check_number(threshold, "threshold")
+    limit = None if threshold is None else check_threshold(threshold, "threshold")
     rule = None if limit is not None else threshold_rule(thresholds, default, auto)
-    wanted = canonical_label(label)
+    wanted = canonical_name(label)
     found = _find(item, wanted)
     if found is None:
         return False

@@ -27,15 +27,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, Literal
+from pathlib import PurePath
+from typing import Any, Generic, Literal, TypeVar
 
 from ..errors import ReinferConfigurationError
-from ..models import AUTO_THRESHOLDS, Item, ThresholdConfig, label_name
-from ..models.names import SEPARATOR
+from ..models import AUTO_THRESHOLDS, SEPARATOR, Item, ThresholdConfig, parse_model_version
 from .items import field as item_field
 from .items import item_labels, label_fields
+from .names import did_you_mean, parse_name, spelling
 
+T = TypeVar("T")
 Level = Literal["all", "leaves", "parents"]
 LEVELS: tuple[str, ...] = ("all", "leaves", "parents")
 
@@ -123,7 +124,7 @@ class ThresholdRule:
         return f"{name} {probability:.3f}"
 
 
-class _Cache:
+class _Cache(Generic[T]):
     """Remembers the canonical form of the last few thresholds mappings.
 
     A robot passes the same dictionary (or loaded config) for every comment; normalising
@@ -136,91 +137,53 @@ class _Cache:
     """
 
     def __init__(self) -> None:
-        self._entries: dict[tuple[int, Any, Any], tuple[object, Any, ThresholdRule]] = {}
+        self._entries: dict[tuple[int, Any, Any], tuple[object, Any, T]] = {}
 
-    def get(self, key: tuple[int, Any, Any], obj: object, snapshot: Any) -> ThresholdRule | None:
+    def get(self, key: tuple[int, Any, Any], obj: object, snapshot: Any) -> T | None:
         entry = self._entries.get(key)
         if entry is None or entry[0] is not obj or entry[1] != snapshot:
             return None
         return entry[2]
 
-    def put(self, key: tuple[int, Any, Any], obj: object, snapshot: Any, rule: ThresholdRule) -> None:
+    def put(self, key: tuple[int, Any, Any], obj: object, snapshot: Any, value: T) -> None:
         self._entries.pop(key, None)
         if len(self._entries) >= _CACHE_SIZE:
             self._entries.pop(next(iter(self._entries)))
-        self._entries[key] = (obj, snapshot, rule)
+        self._entries[key] = (obj, snapshot, value)
 
 
-_cache = _Cache()
+_cache: _Cache[ThresholdRule] = _Cache()
+_configs: _Cache[ThresholdConfig] = _Cache()
 
 
-def check_number(value: Any, what: str) -> float:
-    """``value`` as a number from 0 to 1, or a one-line error starting with ``what``."""
-    if isinstance(value, bool):
-        raise ReinferConfigurationError(f"{what} must be a number from 0 to 1, got {value!r}.")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ReinferConfigurationError(f"{what} must be a number from 0 to 1, got {value!r}.") from None
-    if not 0.0 <= number <= 1.0:
-        raise ReinferConfigurationError(f"{what} is {number:g}, outside 0..1.")
-    return number
+NOT_A_THRESHOLD = "must be a number from 0 to 1"
 
 
-def _number(value: Any, where: str) -> float:
-    return check_number(value, f"Threshold for {where}")
+def read_threshold(value: Any) -> float:
+    """``value`` as a threshold: a number from 0 to 1 (text such as ``"0.5"`` too).
 
-
-def label_text_parts(text: str) -> str | list[str]:
-    """``"[Order, Missing]"`` as ``["Order", "Missing"]``; any other text unchanged.
-
-    A robot cannot write a list as a dictionary key or a plain argument, so the list form
-    of a name arrives as text. Quotes around a level (``['Order', 'Missing']``) are removed.
+    The one check of a threshold number, used by every keyword, the thresholds file and
+    the drift guard. Raises ``ValueError`` whose text is the problem, to follow a subject:
+    ``must be a number from 0 to 1, got 'high'`` (``True``, NaN and 1.5 are refused too).
     """
-    stripped = text.strip()
-    if len(stripped) < 2 or stripped[0] != "[" or stripped[-1] != "]":
-        return text
-    parts = []
-    for part in stripped[1:-1].split(","):
-        part = part.strip()
-        if len(part) >= 2 and part[0] == part[-1] and part[0] in "'\"":
-            part = part[1:-1]
-        parts.append(part)
-    return parts
+    if not isinstance(value, bool):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            pass
+        else:
+            if 0.0 <= number <= 1.0:
+                return number
+            raise ValueError(f"{NOT_A_THRESHOLD}, got {number:g}")
+    raise ValueError(f"{NOT_A_THRESHOLD}, got {value!r}")
 
 
-@lru_cache(maxsize=4096)
-def _canonical_text(name: str) -> str:
-    return label_name(label_text_parts(name))
-
-
-def _canonical(name: Any) -> str:
-    """``"A > B"`` from text (``A > B`` or ``[A, B]``) or a list of levels; ValueError otherwise."""
-    if isinstance(name, str):
-        return _canonical_text(name)
-    if isinstance(name, (list, tuple)) and all(isinstance(part, str) for part in name):
-        return label_name(name)
-    raise ValueError("a label name is text (A > B or [A, B]) or a list of text levels")
-
-
-def _canonical_plain(name: Any) -> str:
-    """Like :func:`_canonical`, but text is never read as ``[A, B]`` (names already canonical)."""
-    if isinstance(name, str):
-        return label_name(name)
-    return _canonical(name)
-
-
-def canonical_name(name: Any) -> str:
-    """``"A > B"`` form of a label name given in any form, with a clear error when invalid."""
+def check_threshold(value: Any, what: str) -> float:
+    """:func:`read_threshold`, failing with one line that starts with ``what``."""
     try:
-        return _canonical(name)
-    except ValueError as error:
-        raise ReinferConfigurationError(f"Label name {name!r} is not valid: {error}") from None
-
-
-def spelling(name: Any) -> str:
-    """How a label name was written, for messages: ``'Order > Missing'`` or ``['Order', 'Missing']``."""
-    return repr(list(name)) if isinstance(name, (list, tuple)) else repr(name)
+        return read_threshold(value)
+    except ValueError as problem:
+        raise ReinferConfigurationError(f"{what} {problem}.") from None
 
 
 def _pairs(thresholds: Mapping[Any, Any] | Sequence[Any]) -> Iterable[tuple[Any, Any]]:
@@ -242,20 +205,29 @@ def _pairs(thresholds: Mapping[Any, Any] | Sequence[Any]) -> Iterable[tuple[Any,
 
 
 def _normalise(thresholds: Mapping[Any, Any] | Sequence[Any], text_lists: bool = True) -> dict[str, float]:
+    """Canonical names -> numbers; every bad name, number or repeat is listed in one error."""
     result: dict[str, float] = {}
     originals: dict[str, Any] = {}
+    problems: list[str] = []
     for key, value in _pairs(thresholds):
         try:
-            name = _canonical(key) if text_lists else _canonical_plain(key)
+            name = parse_name(key, text_lists)
         except ValueError as error:
-            raise ReinferConfigurationError(f"Threshold label name {key!r} is not valid: {error}") from None
-        if name in result:
-            raise ReinferConfigurationError(
+            problems.append(f"Threshold label name {key!r} is not valid: {error}")
+            continue
+        if name in originals:
+            problems.append(
                 f"Label {name!r} is given twice in the thresholds, as {spelling(originals[name])} and "
-                f"{spelling(key)}; keep one."
+                f"{spelling(key)}; keep one"
             )
+            continue
         originals[name] = key
-        result[name] = _number(value, repr(name))
+        try:
+            result[name] = read_threshold(value)
+        except ValueError as problem:
+            problems.append(f"Threshold for {name!r} {problem}")
+    if problems:
+        raise ReinferConfigurationError("; ".join(problem.rstrip(".") for problem in problems) + ".")
     return result
 
 
@@ -277,12 +249,110 @@ def canonical_thresholds(thresholds: Mapping[Any, Any] | Sequence[Any] | Thresho
     return _normalise(thresholds)
 
 
-def _check_auto(auto: str | None) -> str | None:
+def threshold_problems(thresholds: Mapping[Any, Any], known: Sequence[str] | None) -> list[str]:
+    """Every problem of a label -> threshold mapping, one phrase each, in the mapping's order.
+
+    Checks each name is a valid label name and (when ``known`` is given) a label of the
+    taxonomy, and each threshold a number from 0 to 1, so all of them are listed at once.
+    """
+    problems: list[str] = []
+    present = set(known) if known is not None else None
+    for key, value in thresholds.items():
+        try:
+            name = parse_name(key, text_lists=False)
+        except ValueError:
+            problems.append(f"label name {key!r} is empty or has an empty level")
+            continue
+        if present is not None and name not in present:
+            problems.append(f"unknown label '{name}'{did_you_mean(name, known or ())}")
+        try:
+            read_threshold(value)
+        except ValueError as problem:
+            problems.append(f"threshold of '{name}' {problem}")
+    return problems
+
+
+def config_text(config: ThresholdConfig) -> str:
+    """One line about a config, for the log: version, how many labels, default, auto."""
+    version = config.model_version if config.model_version is not None else "not set"
+    default = f"{config.default:g}" if config.default is not None else "none"
+    return (
+        f"model version {version}, {len(config.thresholds)} label threshold(s), "
+        f"default {default}, auto {config.auto or 'none'}"
+    )
+
+
+def check_auto(auto: Any, what: str = "Auto-threshold") -> Any:
+    """``auto`` when it is ``None`` or one of the platform's auto-threshold names; else one line."""
     if auto is None or auto in AUTO_THRESHOLDS:
         return auto
     raise ReinferConfigurationError(
-        f"Auto-threshold {auto!r} is not one of {', '.join(AUTO_THRESHOLDS)} (lowest to highest precision)."
+        f"{what} {auto!r} is not one of {', '.join(AUTO_THRESHOLDS)} (lowest to highest precision)."
     )
+
+
+CONFIG_KEYS = frozenset({"model_version", "thresholds", "default", "auto", "source"})
+"""The fields of a `Load Thresholds` result, for a config that became a dictionary (JSON, a hand-off)."""
+
+
+def _config_shaped(value: Mapping[Any, Any]) -> bool:
+    """True for ``{thresholds: {...}, default: ...}``: a config as data, not label -> number."""
+    return (
+        "thresholds" in value
+        and isinstance(value["thresholds"], (Mapping, list))
+        and all(isinstance(key, str) and key in CONFIG_KEYS for key in value)
+    )
+
+
+def _config_from_data(value: Mapping[Any, Any]) -> ThresholdConfig:
+    version = value.get("model_version")
+    default = value.get("default")
+    source = value.get("source")
+    return ThresholdConfig(
+        model_version=parse_model_version(version) if version is not None else None,
+        thresholds=canonical_thresholds(value["thresholds"]),
+        default=check_threshold(default, "The default") if default is not None else None,
+        auto=check_auto(value.get("auto")),
+        source=str(source) if source is not None else None,
+    )
+
+
+def as_config(thresholds: Mapping[Any, Any] | Sequence[Any] | ThresholdConfig) -> ThresholdConfig:
+    """A thresholds argument as a :class:`ThresholdConfig`: what every keyword's ``thresholds=`` takes.
+
+    - a config (`Load Thresholds`, `Thresholds From Model`): as it is;
+    - label name -> 0..1 (names in any form): a config naming those labels only;
+    - the API's list of ``{name, threshold}`` entries (``${trigger.model.label_thresholds}``);
+    - a config written out as data (``{thresholds: {...}, default: 0.5, ...}``, e.g. read back
+      from JSON): the same config again.
+
+    A label -> number dictionary is converted once and reused while it is unchanged (see
+    :class:`_Cache`), so passing the same dictionary for every comment costs a lookup.
+    Raises ``ReinferConfigurationError`` for anything else, naming what to pass instead.
+    """
+    if isinstance(thresholds, ThresholdConfig):
+        return thresholds
+    if isinstance(thresholds, Mapping):
+        if _config_shaped(thresholds):
+            return _config_from_data(thresholds)  # nested, so not cached: edits inside would go unseen
+        key = (id(thresholds), None, None)
+        config = _configs.get(key, thresholds, thresholds)
+        if config is None:
+            config = ThresholdConfig(thresholds=canonical_thresholds(thresholds))
+            _configs.put(key, thresholds, dict(thresholds), config)
+        return config
+    if isinstance(thresholds, (str, PurePath)):
+        # Reading a file for every comment would be slow: the file is loaded once.
+        raise ReinferConfigurationError(
+            f"Thresholds got the text {str(thresholds)[:80]!r}: load a thresholds file once with "
+            "`${config} =  Load Thresholds  path` and pass thresholds=${config}, or pass a dictionary."
+        )
+    if not isinstance(thresholds, Sequence):
+        raise ReinferConfigurationError(
+            "Thresholds must be the result of Load Thresholds, a dictionary of label -> 0..1 or a list of "
+            f"{{name, threshold}} entries, got {type(thresholds).__name__}."
+        )
+    return ThresholdConfig(thresholds=canonical_thresholds(thresholds))
 
 
 def _build_rule(
@@ -295,18 +365,12 @@ def _build_rule(
         named, base_default, base_auto = {}, None, None
     elif isinstance(thresholds, ThresholdRule):
         named, base_default, base_auto = thresholds.thresholds, thresholds.default, thresholds.auto
-    elif isinstance(thresholds, ThresholdConfig):
-        named, base_default, base_auto = canonical_thresholds(thresholds), thresholds.default, thresholds.auto
-    elif isinstance(thresholds, Mapping):
-        named, base_default, base_auto = canonical_thresholds(thresholds), None, None
     else:
-        raise ReinferConfigurationError(
-            "Thresholds must be a dictionary (label name -> 0..1) or the result of Load Thresholds, "
-            f"got {type(thresholds).__name__}."
-        )
-    chosen_default = base_default if default is None else _number(default, "the default")
+        config = as_config(thresholds)
+        named, base_default, base_auto = canonical_thresholds(config), config.default, config.auto
+    chosen_default = base_default if default is None else check_threshold(default, "The default")
     given = thresholds is not None and not (isinstance(thresholds, ThresholdRule) and not thresholds.given)
-    return ThresholdRule(named, chosen_default, _check_auto(base_auto if auto is None else auto), given)
+    return ThresholdRule(named, chosen_default, check_auto(base_auto if auto is None else auto), given)
 
 
 def _snapshot(thresholds: Any) -> Any:

@@ -1,4 +1,4 @@
-"""Read the thresholds file the business edits: YAML (``.yaml``/``.yml``) or JSON.
+"""Read and write the thresholds file the business edits: YAML (``.yaml``/``.yml``) or JSON.
 
 Shape (every key optional, but at least one of ``thresholds``/``default``/``auto``)::
 
@@ -12,12 +12,20 @@ Shape (every key optional, but at least one of ``thresholds``/``default``/``auto
 ``thresholds`` may also be a list of ``{name: ..., threshold: ...}`` entries, the shape the
 API uses for stream label thresholds. Any problem fails with one line naming the file, the
 key and what is wrong, because the person fixing it is usually not the robot's author.
+
+``save_thresholds`` writes exactly what ``load_thresholds`` reads back (YAML with a header
+comment saying where the numbers came from, or JSON), replacing the file atomically so a
+robot reading it at the same moment sees the old file or the new one, never half of one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import tempfile
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +33,17 @@ import yaml
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node
 
-from ..errors import ThresholdFileError
-from ..models import AUTO_THRESHOLDS, ThresholdConfig, label_name
-from .thresholds import spelling
+from ..errors import ReinferConfigurationError, ThresholdFileError
+from ..models import ThresholdConfig, label_name
+from ..models.versions import parse_model_version
+from .names import spelling
+from .thresholds import check_auto, read_threshold
 
 KEYS = ("model_version", "thresholds", "default", "auto")
 ENTRY_KEYS = ("name", "threshold")
-MODEL_TAGS = ("live", "staging")
+YAML_SUFFIXES = (".yaml", ".yml")
+JSON_SUFFIX = ".json"
+NEW_FILE_MODE = 0o644
 
 
 class _DuplicateKeyError(Exception):
@@ -106,9 +118,9 @@ class _Reader:
             raise self.fail(None, f"cannot be read: {error}.") from None
         suffix = self.path.suffix.lower()
         try:
-            if suffix in (".yaml", ".yml"):
+            if suffix in YAML_SUFFIXES:
                 return yaml.load(text, Loader=_Loader)  # noqa: S506  # _Loader is a SafeLoader
-            if suffix == ".json":
+            if suffix == JSON_SUFFIX:
                 return json.loads(text, object_pairs_hook=_json_pairs)
         except _DuplicateKeyError as error:
             line = f" (line {error.line})" if error.line else ""
@@ -126,26 +138,18 @@ class _Reader:
         raise self.fail(None, f"unsupported file type {suffix or '(none)'!r}; use .yaml, .yml or .json.")
 
     def number(self, key: str, value: Any) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.fail(key, f"must be a number from 0 to 1, got {_show(value)}.")
-        if not 0.0 <= float(value) <= 1.0:
-            raise self.fail(key, f"{value} is outside 0..1.")
-        return float(value)
+        try:
+            return read_threshold(value)
+        except ValueError as problem:
+            raise self.fail(key, f"{problem}.") from None
 
     def model_version(self, value: Any) -> int | str | None:
         if value is None:
             return None
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-            return value
-        if isinstance(value, str):
-            text = value.strip().lower()
-            if text in MODEL_TAGS:
-                return text
-            if text.isdigit():
-                return int(text)
-        raise self.fail(
-            "model_version", f"must be a pinned version number or live/staging, got {_show(value)}."
-        )
+        try:
+            return parse_model_version(value)
+        except ReinferConfigurationError as error:
+            raise self.fail("model_version", str(error)) from None
 
     def label(self, key: str, value: Any) -> str:
         if isinstance(value, (list, tuple)) and not all(isinstance(part, str) for part in value):
@@ -208,8 +212,10 @@ class _Reader:
         if default is not None:
             default = self.number("default", default)
         auto = data.get("auto")
-        if auto is not None and auto not in AUTO_THRESHOLDS:
-            raise self.fail("auto", f"must be one of {', '.join(AUTO_THRESHOLDS)}, got {_show(auto)}.")
+        try:
+            check_auto(auto, "auto")
+        except ReinferConfigurationError as error:
+            raise self.fail("auto", str(error)) from None
         if not thresholds and default is None and auto is None:
             raise self.fail(None, "sets no thresholds, default or auto, so no label would ever be chosen.")
         return ThresholdConfig(
@@ -239,3 +245,94 @@ def load_thresholds(path: str | Path) -> ThresholdConfig:
     comment without further work. Raises ``ThresholdFileError`` (one line) on any problem.
     """
     return _Reader(Path(path)).read()
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+def config_document(config: ThresholdConfig) -> dict[str, Any]:
+    """The file's content as plain data, in the order ``Load Thresholds`` documents it.
+
+    Keys without a value are left out, so the file holds only what was configured.
+    """
+    document: dict[str, Any] = {}
+    if config.model_version is not None:
+        document["model_version"] = config.model_version
+    if config.thresholds:
+        document["thresholds"] = {label_name(name): float(value) for name, value in config.thresholds.items()}
+    if config.default is not None:
+        document["default"] = float(config.default)
+    if config.auto is not None:
+        document["auto"] = config.auto
+    return document
+
+
+def _header(config: ThresholdConfig, written_at: datetime) -> str:
+    source = " ".join((config.source or "a configuration built by a robot").split())
+    stamp = written_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (
+        "# Label thresholds, read by ReinferLibrary's `Load Thresholds`.\n"
+        f"# Written by `Save Thresholds` at {stamp} from: {source}.\n"
+        "# A label counts when its confidence is at or above its threshold (0..1). Review and edit freely.\n"
+    )
+
+
+def render_thresholds(config: ThresholdConfig, suffix: str, written_at: datetime | None = None) -> str:
+    """The text of a thresholds file for a ``.yaml``/``.yml`` or ``.json`` suffix."""
+    document = config_document(config)
+    if not any(key in document for key in ("thresholds", "default", "auto")):
+        raise ReinferConfigurationError(
+            "Cannot save thresholds that set no label thresholds, default or auto: Load Thresholds would "
+            "refuse the file, because no label would ever be chosen."
+        )
+    suffix = suffix.lower()
+    if suffix in YAML_SUFFIXES:
+        body = yaml.safe_dump(
+            document, sort_keys=False, allow_unicode=True, default_flow_style=False, width=1000
+        )
+        return _header(config, written_at or datetime.now(timezone.utc)) + body
+    if suffix == JSON_SUFFIX:
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    raise ReinferConfigurationError(
+        f"Cannot save thresholds as {suffix or 'a file without an extension'!r}: use .yaml, .yml or .json."
+    )
+
+
+def save_thresholds(config: ThresholdConfig, path: str | Path, written_at: datetime | None = None) -> Path:
+    """Write ``config`` to ``path`` (YAML or JSON by extension), atomically; return the path.
+
+    The text goes to a temporary file in the same folder, which then replaces the target
+    in one step (``os.replace``). An existing file keeps its permissions; a new one is
+    readable by everyone (``0644``), as a file the business edits should be.
+    """
+    target = Path(path)
+    text = render_thresholds(config, target.suffix, written_at)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        mode = target.stat().st_mode & 0o7777 if target.exists() else NEW_FILE_MODE
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+                stream.write(text)
+                stream.flush()
+                os.fsync(stream.fileno())
+            Path(temporary).chmod(mode)
+            Path(temporary).replace(target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                Path(temporary).unlink()
+            raise
+    except OSError as error:
+        raise ThresholdFileError(
+            f"Thresholds file '{target}': cannot be written: {_write_problem(target, error)}; "
+            "choose a path in a folder this robot can write to."
+        ) from None
+    return target
+
+
+def _write_problem(target: Path, error: OSError) -> str:
+    """What stopped the write, in words: the OS's reason, without the temporary file's name."""
+    for folder in reversed(target.parents):
+        if folder.exists() and not folder.is_dir():
+            return f"'{folder}' is a file, not a folder"
+    return error.strerror or str(error)

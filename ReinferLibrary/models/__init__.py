@@ -4,8 +4,8 @@ from .base import ApiModel, RequestModel
 from .comments import Attachment, Comment, Message, MessageText
 from .datasets import Dataset, EntityDef, LabelDef, LabelGroup, Source, SyncResult
 from .items import Batch, Item, ResultsResponse, batch_from_results, item_from_stream_result
-from .names import SEPARATOR, is_parent_of, label_name, label_parts
-from .predict import (
+from .names import SEPARATOR, label_name, label_parts
+from .predict_api import (
     CommentPrediction,
     PredictCommentsResponse,
     PredictRawEmailsResponse,
@@ -15,11 +15,13 @@ from .predict import (
 )
 from .predictions import Entity, LabelProperty, ModelInfo, PredictedLabel, Span
 from .streams import LabelThreshold, ResetResult, Stream, StreamModelConfig, StreamNew
-from .thresholds import AUTO_THRESHOLDS, AutoThreshold, ModelVersion, ThresholdConfig
+from .thresholds import AUTO_THRESHOLDS, AutoThreshold, ThresholdConfig
 from .validation import LabelValidation, ModelTag, OptimalThresholds, ValidationLabel, ValidationSummary
+from .versions import MODEL_TAGS, ModelVersion, parse_model_version
 
 __all__ = [
     "AUTO_THRESHOLDS",
+    "MODEL_TAGS",
     "SEPARATOR",
     "ApiModel",
     "Attachment",
@@ -59,10 +61,10 @@ __all__ = [
     "ValidationLabel",
     "ValidationSummary",
     "batch_from_results",
-    "is_parent_of",
     "item_from_stream_result",
     "items_from_predict",
     "items_from_predict_comments",
     "label_name",
     "label_parts",
+    "parse_model_version",
 ]

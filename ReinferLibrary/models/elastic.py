@@ -21,7 +21,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, field_validator
 
 from ..errors import ReinferConfigurationError
-from .base import ApiModel, RequestModel
+from .base import ApiModel, RequestModel, validation_problems
 from .comments import Comment, Message, MessageText
 from .items import Item
 from .names import label_name
@@ -172,12 +172,10 @@ def _argument_names(model: type[TaskOptions]) -> list[str]:
 
 
 def _validation_sentence(task: InferenceTask, error: ValidationError) -> str:
-    problems = []
-    for detail in error.errors():
-        where = ".".join(str(part) for part in detail["loc"] if part != task.value)
-        where = where.removeprefix("inference_config.").removeprefix("tokenization.")
-        problems.append(f"{where or 'options'}: {detail['msg']}")
-    return f"Invalid {task.value} options: {'; '.join(problems)}."
+    problems = validation_problems(
+        error, top="options", skip=(task.value, "inference_config", "tokenization")
+    )
+    return f"Invalid {task.value} options: {problems}."
 
 
 # --- response (lenient) ---------------------------------------------------------------

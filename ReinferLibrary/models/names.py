@@ -26,8 +26,3 @@ def label_name(name: str | Sequence[str]) -> str:
         if stripped:
             return stripped  # fast path: a top-level label given as a plain string
     return SEPARATOR.join(label_parts(name))
-
-
-def is_parent_of(parent: str, child: str) -> bool:
-    """True when ``parent`` is a proper ancestor of ``child`` (both canonical)."""
-    return child.startswith(parent + SEPARATOR)

@@ -6,9 +6,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .versions import ModelVersion
+
 AutoThreshold = Literal["high_recall", "balanced", "high_precision"]
 AUTO_THRESHOLDS: tuple[str, ...] = ("high_recall", "balanced", "high_precision")
-ModelVersion = int | Literal["live", "staging"]
 
 
 class ThresholdConfig(BaseModel):

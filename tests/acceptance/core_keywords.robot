@@ -283,7 +283,7 @@ Item Errors Say What The Comment Has
 Configuration Errors Say What To Fix
     Create File    ${OUTPUT_DIR}/bad-thresholds.yaml    thresholds:\n${SPACE}${SPACE}Order > Missing: 1.5\n
     Run Keyword And Expect Error
-    ...    EQUALS:Thresholds file '${OUTPUT_DIR}${/}bad-thresholds.yaml', key thresholds['Order > Missing']: 1.5 is outside 0..1.
+    ...    EQUALS:Thresholds file '${OUTPUT_DIR}${/}bad-thresholds.yaml', key thresholds['Order > Missing']: must be a number from 0 to 1, got 1.5.
     ...    Load Thresholds    ${OUTPUT_DIR}/bad-thresholds.yaml
     Run Keyword And Expect Error
     ...    EQUALS:size must be from 1 to 1024, got 0.

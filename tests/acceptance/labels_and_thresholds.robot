@@ -44,7 +44,7 @@ A Thresholds Dictionary Changed In Place Takes Effect
     ${has}=    Has Label    ${item}    ${LATE}    thresholds=${thresholds}
     Should Be True    ${has}
     Set To Dictionary    ${thresholds}    ${LATE}=${2}
-    Run Keyword And Expect Error    EQUALS:Threshold for '${LATE}' is 2, outside 0..1.
+    Run Keyword And Expect Error    EQUALS:Threshold for '${LATE}' must be a number from 0 to 1, got 2.
     ...    Labels Above Threshold    ${item}    thresholds=${thresholds}
 
 The List Form Of A Label Name Works In A Robot File
@@ -118,7 +118,7 @@ An Empty Thresholds Dictionary Keeps Nothing
 
 Bad Numbers And Malformed Items Fail In One Line
     ${item}=    Find Item By Comment Id    ${EVERYTHING}    a0001
-    Run Keyword And Expect Error    EQUALS:threshold is 7, outside 0..1.
+    Run Keyword And Expect Error    EQUALS:threshold must be a number from 0 to 1, got 7.
     ...    Has Label    ${item}    ${LATE}    threshold=7
     VAR    &{broken}=    uid=src.x1    labels=${{ [{"name": ["Order"]}] }}
     Run Keyword And Expect Error

@@ -218,7 +218,7 @@ A Bad Model Version Or Threshold Fails Before Any Call
     ...    EQUALS:Model version 'livee' is not valid: give a pinned version number (such as 3) or a model tag (live or staging). Did you mean 'live'?
     ...    Predict Text    ${MISSING_ORDER}    model_version=livee
     Run Keyword And Expect Error
-    ...    EQUALS:threshold=1.5 is outside 0..1.
+    ...    EQUALS:threshold= must be a number from 0 to 1, got 1.5; or give auto, a dictionary of label -> number, or the result of Load Thresholds.
     ...    Predict Text    ${MISSING_ORDER}    threshold=1.5
     Run Keyword And Expect Error
     ...    EQUALS:Business error (not found): POST /api/v1/datasets/acme/retail-inbox/labellers/live/predict-comments returned 404: 404 Not Found: comment uid 'no-such.comment' does not exist in dataset 'acme/retail-inbox'. Check the names (project/dataset, stream, comment uid, model version) and REINFER_URL (everything before /api).

@@ -12,9 +12,9 @@ import responses
 from responses import matchers
 
 from ReinferLibrary.client import ConnectionSettings, ReinferClient
-from ReinferLibrary.client.reinfer import iso_utc, parse_moment
 from ReinferLibrary.errors import NotFoundError, ReinferConfigurationError
 from ReinferLibrary.models import Batch, Item
+from ReinferLibrary.models.moments import iso_utc, parse_moment
 from ReinferLibrary.models.streams import StreamNew
 
 BASE = "https://tenant.example"

@@ -11,17 +11,11 @@ from responses import matchers
 
 from ReinferLibrary.errors import NotFoundError, ReinferConfigurationError
 from ReinferLibrary.keywords.base import LibraryContext
-from ReinferLibrary.keywords.models import ModelKeywords, selected_labels
-from ReinferLibrary.logic.drift import (
-    did_you_mean,
-    health_text,
-    label_details,
-    parse_model_version,
-    suggestions,
-    threshold_problems,
-    unreliable_reason,
-)
-from ReinferLibrary.models import LabelValidation, ThresholdConfig
+from ReinferLibrary.keywords.model_versions import ModelKeywords
+from ReinferLibrary.logic.model_versions import health_text, label_details, selected_labels, unreliable_reason
+from ReinferLibrary.logic.names import did_you_mean, suggestions
+from ReinferLibrary.logic.thresholds import threshold_problems
+from ReinferLibrary.models import LabelValidation, ThresholdConfig, parse_model_version
 
 if TYPE_CHECKING:
     from conftest import LogRecorder
@@ -70,7 +64,7 @@ def test_threshold_problems_lists_everything_in_order() -> None:
     )
     assert problems == [
         "unknown label 'Order > Mising' (did you mean 'Order > Missing'?)",
-        "threshold 1.5 of 'Praise' is outside 0..1",
+        "threshold of 'Praise' must be a number from 0 to 1, got 1.5",
         "threshold of 'Refund' must be a number from 0 to 1, got 'high'",
         "label name '' is empty or has an empty level",
     ]
@@ -280,7 +274,8 @@ def test_verify_fails_on_misspelt_labels_with_suggestions(
     assert str(failure.value) == (
         "Thresholds in thresholds.yaml do not fit model version 2 of acme/retail-inbox: unknown label "
         "'Order > Mising' (did you mean 'Order > Missing'?); unknown label 'praise' "
-        "(did you mean 'Praise'?); unknown label 'Shipping'; threshold 1.5 of 'Refund' is outside 0..1."
+        "(did you mean 'Praise'?); unknown label 'Shipping'; threshold of 'Refund' must be a number "
+        "from 0 to 1, got 1.5."
     )
     assert len(api.calls) == 2  # no per-label calls for a configuration that is wrong anyway
 

@@ -457,11 +457,13 @@ def test_create_trigger_errors_before_any_call(
         lib.create_trigger("routing", thresholds={"Order": 0.5})
     with pytest.raises(ReinferConfigurationError, match="Cannot create trigger 'bad name!'"):
         lib.create_trigger("bad name!", model_version=1, thresholds={"Order": 0.5})
-    api.get(BASE + DS + "/model-tags", json={"status": "ok", "model_tags": [{"name": "live", "version": 5}]})
     with pytest.raises(
-        ReinferConfigurationError, match=r"neither a number nor a model tag .* \(tags: live=5\)"
+        ReinferConfigurationError, match=r"^Model version 'canary' is not valid: give a pinned"
     ):
         lib.create_trigger("routing", model_version="canary")
+    api.get(BASE + DS + "/model-tags", json={"status": "ok", "model_tags": [{"name": "live", "version": 5}]})
+    with pytest.raises(ReinferConfigurationError, match=r"Model tag 'staging' of .* \(tags: live=5\)"):
+        lib.create_trigger("routing", model_version="staging")
 
 
 def test_model_without_thresholds_warns_that_no_labels_will_come(

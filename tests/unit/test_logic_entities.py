@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from ReinferLibrary.logic import ItemDataError, entities_by_capture_group, entities_named, entity_value
+from ReinferLibrary.errors import ItemDataError
+from ReinferLibrary.logic import entities_by_capture_group, entities_named, entity_value
 from ReinferLibrary.models import Item
 
 # The seed document's entity example, verbatim apart from JSON syntax.
@@ -125,10 +126,9 @@ def test_missing_entity_is_a_business_error_naming_what_was_found() -> None:
 
 
 def test_item_data_error_is_one_class_in_the_one_hierarchy() -> None:
-    from ReinferLibrary import errors
-    from ReinferLibrary.logic import item_errors
+    from ReinferLibrary import errors, logic
 
-    assert ItemDataError is errors.ItemDataError is item_errors.ItemDataError
+    assert not hasattr(logic, "ItemDataError")  # one home: errors.py, no re-export shim
     assert issubclass(ItemDataError, errors.ReinferError)
     assert ItemDataError.category == "business"
     with pytest.raises(errors.ReinferError, match=r"^Business error \(missing entity\): "):

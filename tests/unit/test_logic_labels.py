@@ -6,9 +6,8 @@ from typing import Any
 
 import pytest
 
-from ReinferLibrary.errors import ReinferConfigurationError
+from ReinferLibrary.errors import ItemDataError, ReinferConfigurationError
 from ReinferLibrary.logic import (
-    ItemDataError,
     find_label,
     has_label,
     label_confidence,

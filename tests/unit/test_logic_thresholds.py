@@ -9,7 +9,8 @@ from robot.utils import DotDict
 
 from ReinferLibrary.errors import ReinferConfigurationError
 from ReinferLibrary.logic import canonical_thresholds, labels_above_threshold, threshold_rule
-from ReinferLibrary.logic.thresholds import canonical_name, select_level
+from ReinferLibrary.logic.names import canonical_name
+from ReinferLibrary.logic.thresholds import select_level
 from ReinferLibrary.models import Item, ThresholdConfig
 
 SEED_PROBABILITY = 0.6598735451698303
@@ -172,8 +173,8 @@ def test_select_level_handles_deep_names_and_rejects_unknown_levels() -> None:
 @pytest.mark.parametrize(
     ("thresholds", "message"),
     [
-        ({"Order": 1.5}, "outside 0..1"),
-        ({"Order": -0.1}, "outside 0..1"),
+        ({"Order": 1.5}, "must be a number from 0 to 1, got 1.5"),
+        ({"Order": -0.1}, "must be a number from 0 to 1, got -0.1"),
         ({"Order": "high"}, "must be a number"),
         ({"Order": True}, "must be a number"),
         ({"": 0.5}, "is not valid"),
@@ -192,7 +193,7 @@ def test_thresholds_given_as_text_numbers_are_accepted() -> None:
 
 
 def test_bad_default_and_auto_are_refused() -> None:
-    with pytest.raises(ReinferConfigurationError, match="default is 2"):
+    with pytest.raises(ReinferConfigurationError, match="default must be a number from 0 to 1, got 2"):
         threshold_rule(default=2)
     with pytest.raises(ReinferConfigurationError, match="'medium' is not one of"):
         threshold_rule(auto="medium")
@@ -215,7 +216,9 @@ def test_a_value_changed_in_place_takes_effect() -> None:
     thresholds["Order > Late Delivery"] = 0.1
     assert labels_above_threshold(item, thresholds) == ["Complaint", "Order > Late Delivery"]
     thresholds["Complaint"] = 1.5
-    with pytest.raises(ReinferConfigurationError, match=r"'Complaint' is 1\.5, outside 0\.\.1"):
+    with pytest.raises(
+        ReinferConfigurationError, match=r"'Complaint' must be a number from 0 to 1, got 1\.5"
+    ):
         labels_above_threshold(item, thresholds)
 
 

@@ -80,13 +80,17 @@ def test_loaded_config_drives_labels_above_threshold(tmp_path: Path) -> None:
         (
             "t.yaml",
             "thresholds:\n  Order > Missing: 1.5\n",
-            "key thresholds['Order > Missing']: 1.5 is outside 0..1.",
+            "key thresholds['Order > Missing']: must be a number from 0 to 1, got 1.5.",
         ),
-        ("t.yaml", "thresholds:\n  Order: -0.2\n", "key thresholds['Order']: -0.2 is outside 0..1."),
+        (
+            "t.yaml",
+            "thresholds:\n  Order: -0.2\n",
+            "key thresholds['Order']: must be a number from 0 to 1, got -0.2.",
+        ),
         (
             "t.yaml",
             "thresholds:\n  [Order, Missing]: 2\n",
-            "key thresholds[['Order', 'Missing']]: 2 is outside 0..1.",
+            "key thresholds[['Order', 'Missing']]: must be a number from 0 to 1, got 2.",
         ),
         (
             "t.yaml",
@@ -109,16 +113,18 @@ def test_loaded_config_drives_labels_above_threshold(tmp_path: Path) -> None:
             "key thresholds['Order']: must be a number from 0 to 1, got True.",
         ),
         ("t.yaml", "default: 0.5\nthresholds: 0.3\n", "key thresholds: must be a mapping of label -> 0..1"),
-        ("t.yaml", "default: 2\n", "key default: 2 is outside 0..1."),
+        ("t.yaml", "default: 2\n", "key default: must be a number from 0 to 1, got 2."),
         (
             "t.yaml",
             "auto: medium\n",
-            "key auto: must be one of high_recall, balanced, high_precision, got 'medium'.",
+            "key auto: auto 'medium' is not one of high_recall, balanced, high_precision (lowest to highest "
+            "precision).",
         ),
         (
             "t.yaml",
             "model_version: latest\ndefault: 0.5\n",
-            "key model_version: must be a pinned version number or live/staging, got 'latest'.",
+            "key model_version: Model version 'latest' is not valid: give a pinned version number "
+            "(such as 3) or a model tag (live or staging).",
         ),
         (
             "t.yaml",

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from ReinferLibrary.models.predict import (
+from ReinferLibrary.models.predict_api import (
     LabelFilter,
     PredictCommentsResponse,
     PredictRawEmailsResponse,

@@ -12,12 +12,13 @@ import responses
 from robot.utils import DotDict
 
 from ReinferLibrary.errors import BadRequestError, ReinferConfigurationError
-from ReinferLibrary.keywords import base, predictions
+from ReinferLibrary.keywords import base
 from ReinferLibrary.keywords.base import LibraryContext
 from ReinferLibrary.keywords.entities import EntityKeywords
 from ReinferLibrary.keywords.labels import LabelKeywords
-from ReinferLibrary.keywords.predictions import (
-    PredictionKeywords,
+from ReinferLibrary.keywords.predictions import PredictionKeywords
+from ReinferLibrary.logic import predict_requests
+from ReinferLibrary.logic.predict_requests import (
     text_document,
     threshold_request,
     typed_user_properties,
@@ -327,12 +328,12 @@ def test_a_bad_model_version_fails_before_any_call(
 @pytest.mark.parametrize(
     ("threshold", "message"),
     [
-        (1.5, r"threshold=1\.5 is outside 0\.\.1"),
-        ("balanced", "threshold='balanced' is not valid"),
-        ({"Order": 2}, "outside 0..1"),
-        ({}, "empty dictionary"),
+        (1.5, r"threshold= must be a number from 0 to 1, got 1\.5; or give auto"),
+        ("balanced", "threshold= must be a number from 0 to 1, got 'balanced'; or give auto"),
+        ({"Order": 2}, "must be a number from 0 to 1, got 2"),
+        ({}, "names no label and has no default or auto"),
         (True, "must be a number from 0 to 1"),
-        (Path("thresholds.yaml"), "load the file once with Load Thresholds"),
+        (Path("thresholds.yaml"), "load a thresholds file once"),
     ],
 )
 def test_a_bad_threshold_fails_before_any_call(
@@ -443,7 +444,7 @@ def test_predict_comments_warns_about_uids_the_answer_lacks(
 def test_predict_comments_splits_long_lists(
     api: responses.RequestsMock, kw: PredictionKeywords, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(predictions, "MAX_DOCUMENTS", 1)
+    monkeypatch.setattr(predict_requests, "MAX_DOCUMENTS", 1)
     api.post(DS + "/labellers/live/predict-comments", json=PREDICT_COMMENTS)
     kw.predict_comments(["src.c1", "src.c2"])
     assert [sent(api, index)["uids"] for index in range(2)] == [["src.c1"], ["src.c2"]]
@@ -452,7 +453,7 @@ def test_predict_comments_splits_long_lists(
 def test_predict_comments_with_a_config_lists_the_model_labels_in_every_chunk(
     api: responses.RequestsMock, kw: PredictionKeywords, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(predictions, "MAX_DOCUMENTS", 1)
+    monkeypatch.setattr(predict_requests, "MAX_DOCUMENTS", 1)
     api.get(DS + "/labellers/1/validation", json=validation(1, ["Order", "Refund > Request"]))
     api.post(DS + "/labellers/1/predict-comments", json=PREDICT_COMMENTS)
     config = ThresholdConfig(model_version=1, thresholds={"Order": 0.5}, default=0.4)

@@ -14,9 +14,9 @@ import responses
 
 from ReinferLibrary.errors import ReinferConfigurationError, ThresholdFileError
 from ReinferLibrary.keywords.base import LibraryContext
-from ReinferLibrary.keywords.models import ModelKeywords
-from ReinferLibrary.logic.thresholds_file import load_thresholds
-from ReinferLibrary.logic.thresholds_io import render_thresholds, save_thresholds, thresholds_from_validation
+from ReinferLibrary.keywords.thresholds import ThresholdKeywords
+from ReinferLibrary.logic.model_versions import thresholds_from_validation
+from ReinferLibrary.logic.thresholds_file import load_thresholds, render_thresholds, save_thresholds
 from ReinferLibrary.models import LabelValidation, ThresholdConfig
 
 if TYPE_CHECKING:
@@ -183,7 +183,7 @@ def test_thresholds_from_validation_picks_the_optimal_and_skips_unreliable_label
 
 
 def test_thresholds_from_validation_refuses_unknown_names() -> None:
-    with pytest.raises(ReinferConfigurationError, match="optimal='precise' is not one of high_recall"):
+    with pytest.raises(ReinferConfigurationError, match="optimal 'precise' is not one of high_recall"):
         thresholds_from_validation({}, "precise", 1)
 
 
@@ -195,12 +195,12 @@ PRIVATE = BASE + "/api/_private/datasets/acme/retail-inbox"
 
 
 @pytest.fixture
-def kw(log: LogRecorder, context: LibraryContext) -> ModelKeywords:
-    return ModelKeywords(context)
+def kw(log: LogRecorder, context: LibraryContext) -> ThresholdKeywords:
+    return ThresholdKeywords(context)
 
 
 def test_thresholds_from_model_then_save_and_load(
-    kw: ModelKeywords, log: LogRecorder, tmp_path: Path
+    kw: ThresholdKeywords, log: LogRecorder, tmp_path: Path
 ) -> None:
     labels = [
         {"name": "Order > Missing", "parts": ["Order", "Missing"]},
@@ -236,7 +236,7 @@ def test_thresholds_from_model_then_save_and_load(
     assert same(load_thresholds(written), config)
 
 
-def test_thresholds_from_model_checks_label_names_first(kw: ModelKeywords) -> None:
+def test_thresholds_from_model_checks_label_names_first(kw: ThresholdKeywords) -> None:
     labels = [{"name": "Order > Missing"}, {"name": "Refund"}]
     with responses.RequestsMock() as api:
         api.get(
@@ -252,7 +252,7 @@ def test_thresholds_from_model_checks_label_names_first(kw: ModelKeywords) -> No
             kw.thresholds_from_model(2, labels=["Order > Mising", "Refnd"])
 
 
-def test_thresholds_from_model_fails_when_no_label_is_reliable(kw: ModelKeywords) -> None:
+def test_thresholds_from_model_fails_when_no_label_is_reliable(kw: ThresholdKeywords) -> None:
     with responses.RequestsMock() as api:
         api.get(
             DS + "/labellers/2/validation",
@@ -268,7 +268,7 @@ def test_thresholds_from_model_fails_when_no_label_is_reliable(kw: ModelKeywords
             kw.thresholds_from_model(2)
 
 
-def test_save_thresholds_takes_a_dictionary_and_refuses_a_path(kw: ModelKeywords, tmp_path: Path) -> None:
+def test_save_thresholds_takes_a_dictionary_and_refuses_a_path(kw: ThresholdKeywords, tmp_path: Path) -> None:
     path = kw.save_thresholds({"Order>Missing": "0.5"}, tmp_path / "t.json")
     assert json.loads(Path(path).read_text(encoding="utf-8")) == {"thresholds": {"Order > Missing": 0.5}}
     with pytest.raises(ReinferConfigurationError, match="load a thresholds file once"):

@@ -1,0 +1,60 @@
+"""Argument types every keyword shares, with the converters Robot Framework runs for them.
+
+Registered on the library class (``@library(converters=CONVERTERS)``), so each keyword
+that takes ``thresholds=`` or an item accepts the same inputs the same way, and libdoc
+documents both types once (their docstrings below are that documentation).
+Conversion is cheap: an item is passed on as it is, and a thresholds dictionary is
+converted once and reused while it is unchanged. A value that cannot be converted is
+passed on as it is, and the keyword refuses it with the library's one-line message
+(Robot Framework's "cannot be converted" would hide the reason, and inside a union such
+as Predict Text's ``threshold`` it would say nothing at all).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import ReinferConfigurationError
+from ..logic.thresholds import as_config
+from ..models import Item, ThresholdConfig
+
+
+def to_threshold_config(value: dict | list | str) -> Any:
+    """Thresholds: which label confidences count.
+
+    One of:
+    - the result of `Load Thresholds` or `Thresholds From Model` (model version,
+      per-label thresholds, ``default``, ``auto``);
+    - a dictionary of label name -> threshold (0..1), names written ``Order > Missing``
+      or ``[Order, Missing]``, e.g. ``&{th}    Order > Missing=${0.62}``;
+    - the API's list of ``{name, threshold}`` entries, e.g.
+      ``${trigger.model.label_thresholds}`` from `Get Trigger`;
+    - a `Load Thresholds` result written out as a dictionary (``thresholds``, and any of
+      ``model_version``, ``default``, ``auto``, ``source``), e.g. read back from JSON.
+
+    A file path is refused: load the file once with `Load Thresholds` and pass its result,
+    rather than reading the file for every comment. A dictionary is validated when it is
+    first passed and again only after it changed (``Set To Dictionary`` takes effect).
+    """
+    try:
+        return as_config(value)
+    except ReinferConfigurationError:
+        return value  # refused by the keyword, in the library's words
+
+
+def to_item(value: object) -> object:
+    """Item: one comment with its predictions.
+
+    One of ``${batch.results}`` from `Fetch Trigger Batch`, or an item of a Predict keyword
+    or of `Infer With Trained Model`: a dictionary with ``uid``, ``comment``, ``labels``
+    (``name``, ``probability``, ``auto_thresholds``), ``entities`` and
+    ``label_properties``. Any dictionary of that shape works (an item read back from JSON,
+    or built by hand for a test); it is used as it is, nothing is copied. Anything else
+    fails with ``Expected an item (...)``.
+    """
+    return value  # checked by the keyword (logic.items.check_item), in the library's words
+
+
+CONVERTERS: dict[type, Callable[..., Any]] = {ThresholdConfig: to_threshold_config, Item: to_item}
+"""``@library(converters=...)`` of the library class."""
