@@ -25,6 +25,7 @@ from ..logic.predict_requests import (
     LabelSpec,
     chunks,
     needs_taxonomy,
+    one_threshold,
     text_document,
     threshold_request,
     threshold_text,
@@ -157,18 +158,22 @@ class PredictionKeywords(LibraryComponent):
     def predict_text(
         self,
         text: str,
+        *,
         subject: str | None = None,
         sender: str | None = None,
         timestamp: datetime | None = None,
         user_properties: dict | None = None,
         model_version: int | str | None = None,
         threshold: ThresholdArg = None,
+        thresholds: ThresholdConfig | None = None,
         dataset: str | None = None,
     ) -> DotDict:
         """Ask a pinned model about a text that is not stored in the platform.
 
         Nothing is uploaded; the answer comes from the model version asked for (see
-        `Predictions on demand`). Costs one AI unit.
+        `Predictions on demand`). Costs one AI unit. Every argument after ``text`` is
+        named (``subject=``, ``thresholds=``): a value given by position fails instead of
+        silently becoming the subject.
 
         Args:
             text: The message body.
@@ -188,6 +193,8 @@ class PredictionKeywords(LibraryComponent):
                 number (only those labels, each with its own threshold), or the result of
                 `Load Thresholds` (when it has a ``default`` or ``auto``, every label of the
                 model version asked for is requested; its labels are read once per version).
+            thresholds: The same as ``threshold`` given a dictionary or a `Load Thresholds`
+                result, spelled as every other keyword spells it; give one of the two.
             dataset: ``owner/name``; default: the connection's dataset.
 
         Returns:
@@ -203,6 +210,7 @@ class PredictionKeywords(LibraryComponent):
         | ${item} = | Predict Text | ${body} | model_version=staging | threshold=auto |
         | ${best} = | Labels Above Threshold | ${item} | auto=high_precision |
         """
+        threshold = one_threshold(threshold, thresholds)
         dataset = self.dataset(dataset)
         version = self._version(model_version, threshold)
         document = text_document(text, subject, sender, timestamp, user_properties)
@@ -227,15 +235,17 @@ class PredictionKeywords(LibraryComponent):
     def predict_comments(
         self,
         uids_or_items: list | dict | str,
+        *,
         model_version: int | str | None = None,
         threshold: ThresholdArg = None,
+        thresholds: ThresholdConfig | None = None,
         dataset: str | None = None,
     ) -> list[DotDict]:
         """Ask a pinned model about comments already stored in the platform.
 
         Useful to compare model versions on the same comments, or to re-check comments
         fetched earlier with another version. Costs one AI unit per comment; lists
-        longer than 4096 are sent in several requests.
+        longer than 4096 are sent in several requests. Arguments after the first are named.
 
         Args:
             uids_or_items: Comment uids (``<source id>.<comment id>``), items, or a batch
@@ -245,6 +255,7 @@ class PredictionKeywords(LibraryComponent):
                 else ``live``.
             threshold: As in `Predict Text`: a number, ``auto``, a dictionary of label
                 -> number, or the result of `Load Thresholds`.
+            thresholds: As in `Predict Text`: ``threshold`` spelled as elsewhere.
             dataset: ``owner/name``; default: the connection's dataset.
 
         Returns:
@@ -260,6 +271,7 @@ class PredictionKeywords(LibraryComponent):
         | END |
         | ${items} = | Predict Comments | ${{["18ba5ce699f8da1f.a0001"]}} | model_version=1 |
         """
+        threshold = one_threshold(threshold, thresholds)
         dataset = self.dataset(dataset)
         version = self._version(model_version, threshold)
         pairs = uids_and_comments(uids_or_items)
@@ -296,8 +308,10 @@ class PredictionKeywords(LibraryComponent):
     def predict_emails(
         self,
         email: str | list,
+        *,
         model_version: int | str | None = None,
         threshold: ThresholdArg = None,
+        thresholds: ThresholdConfig | None = None,
         dataset: str | None = None,
         user_properties: dict | None = None,
     ) -> list[DotDict]:
@@ -305,7 +319,7 @@ class PredictionKeywords(LibraryComponent):
 
         The platform parses each email as its mailbox integration would (headers,
         plain and HTML bodies, attachment names), so ``comment`` of each answer shows
-        what the model read. Costs one AI unit per email.
+        what the model read. Costs one AI unit per email. Arguments after the first are named.
 
         Args:
             email: The raw email text (headers, a blank line, the body), the path of an
@@ -316,6 +330,7 @@ class PredictionKeywords(LibraryComponent):
                 else ``live``.
             threshold: As in `Predict Text`: a number, ``auto``, a dictionary of label
                 -> number, or the result of `Load Thresholds`.
+            thresholds: As in `Predict Text`: ``threshold`` spelled as elsewhere.
             dataset: ``owner/name``; default: the connection's dataset.
             user_properties: Metadata for every email, as in `Predict Text`.
 
@@ -329,6 +344,7 @@ class PredictionKeywords(LibraryComponent):
         | ${labels} = | Labels Above Threshold | ${items}[0] | auto=balanced |
         | ${order} = | Get Entity Value | ${items}[0] | order_number |
         """
+        threshold = one_threshold(threshold, thresholds)
         dataset = self.dataset(dataset)
         version = self._version(model_version, threshold)
         emails = email if isinstance(email, list) else [email]

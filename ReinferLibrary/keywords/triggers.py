@@ -265,6 +265,7 @@ class TriggerKeywords(LibraryComponent):
         self,
         trigger: str,
         size: int = 16,
+        *,
         max_filtered: int | None = None,
         dataset: str | None = None,
         api: Literal["fetch", "results"] = "fetch",
@@ -274,7 +275,8 @@ class TriggerKeywords(LibraryComponent):
         """Read the next batch of comments from a trigger, without moving it.
 
         Fetching again before `Advance Trigger` returns the same comments: the trigger
-        moves only when the robot says its work is safe (see `At-least-once`).
+        moves only when the robot says its work is safe (see `At-least-once`). Only
+        ``trigger`` and ``size`` may be given by position; the other arguments are named.
 
         Args:
             trigger: Stream name, or ``owner/dataset/name``.

@@ -92,6 +92,18 @@ def text_document(
     return document
 
 
+def one_threshold(threshold: Any, thresholds: Any) -> Any:
+    """The Predict keywords' ``threshold=``, also accepted as ``thresholds=`` (every other keyword's name)."""
+    if thresholds is None:
+        return threshold
+    if threshold is not None:
+        raise ReinferConfigurationError(
+            "Give threshold= or thresholds=, not both: they are one argument (thresholds= is the name "
+            "the other keywords use)."
+        )
+    return thresholds
+
+
 def threshold_request(
     threshold: Any, taxonomy: Sequence[str] | None = None
 ) -> tuple[ApiThreshold, LabelSpec]:

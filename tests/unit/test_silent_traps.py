@@ -1,0 +1,95 @@
+"""Issue 13's silent traps: mistakes a newcomer makes that used to pass without a word."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import responses
+from robot import run
+from robot.api.types import Secret
+
+from ReinferLibrary import ReinferLibrary
+from ReinferLibrary.errors import ReinferConfigurationError
+
+TENANT = "http://reinfer.test"
+DS = f"{TENANT}/api/v1/datasets/acme/retail-inbox"
+PREDICT = {
+    "status": "ok",
+    "model": {"version": 1, "time": "2025-09-01T10:00:00Z"},
+    "predictions": [[{"name": ["Order", "Missing"], "probability": 0.9}]],
+}
+
+
+@pytest.fixture
+def connected(lib: ReinferLibrary, api: responses.RequestsMock) -> ReinferLibrary:
+    lib.connect_to_reinfer(
+        url=TENANT, token=Secret("tok-unit-test-1618"), dataset="acme/retail-inbox", retries=0
+    )
+    return lib
+
+
+def sent(api: responses.RequestsMock) -> Any:
+    return json.loads(api.calls[-1].request.body or "null")
+
+
+# --- 1. positional arguments ----------------------------------------------------------------
+
+
+POSITIONAL = """
+*** Settings ***
+Library    ReinferLibrary
+
+*** Test Cases ***
+A Config Given By Position To Predict Text Is Refused
+    VAR    &{config}    Order=${0.5}
+    Run Keyword And Expect Error
+    ...    Keyword 'ReinferLibrary.Predict Text' expected 1 non-named argument, got 2.
+    ...    Predict Text    My parcel never arrived    ${config}
+
+A Config Given By Position To The Other Predict Keywords Is Refused
+    VAR    &{config}    Order=${0.5}
+    Run Keyword And Expect Error
+    ...    Keyword 'ReinferLibrary.Predict Comments' expected 1 non-named argument, got 2.
+    ...    Predict Comments    src.c1    ${config}
+    Run Keyword And Expect Error
+    ...    Keyword 'ReinferLibrary.Predict Emails' expected 1 non-named argument, got 2.
+    ...    Predict Emails    mail.eml    ${config}
+
+Fetch Trigger Batch Takes Only The Trigger And The Size By Position
+    VAR    &{config}    Order=${0.5}
+    Run Keyword And Expect Error
+    ...    Keyword 'ReinferLibrary.Fetch Trigger Batch' expected 1 to 2 non-named arguments, got 3.
+    ...    Fetch Trigger Batch    routing    32    ${config}
+"""
+
+
+def test_a_positional_config_is_refused_before_any_call(tmp_path: Path, clean_env: None) -> None:
+    suite = tmp_path / "positional.robot"
+    suite.write_text(POSITIONAL, encoding="utf-8")
+    rc = run(
+        str(suite), outputdir=str(tmp_path), output="output.xml", log="NONE", report="NONE", console="none"
+    )
+    assert rc == 0, (tmp_path / "output.xml").read_text(encoding="utf-8")[-3000:]
+
+
+def test_predict_text_takes_thresholds_as_every_other_keyword_spells_it(
+    connected: ReinferLibrary, api: responses.RequestsMock
+) -> None:
+    api.post(DS + "/labellers/live/predict", json=PREDICT)
+    item = connected.predict_text("My parcel never arrived", thresholds={"Order > Missing": 0.5})
+    assert sent(api)["labels"] == [{"name": ["Order", "Missing"], "threshold": 0.5}]
+    assert "subject" not in sent(api)["documents"][0]["messages"][0]
+    assert item.labels[0].name == "Order > Missing"
+
+
+def test_thresholds_and_threshold_together_are_refused(
+    connected: ReinferLibrary, api: responses.RequestsMock
+) -> None:
+    with pytest.raises(ReinferConfigurationError, match="threshold= or thresholds=, not both"):
+        connected.predict_text("text", threshold=0.5, thresholds={"Order": 0.5})
+    with pytest.raises(ReinferConfigurationError, match="threshold= or thresholds=, not both"):
+        connected.predict_comments("src.c1", threshold="auto", thresholds={"Order": 0.5})
+    assert len(api.calls) == 0
