@@ -11,6 +11,7 @@ from robot.api.types import Secret
 from robotlibcore import DynamicCore
 
 from .keywords import (
+    CommentKeywords,
     ConnectionKeywords,
     ElasticsearchKeywords,
     EntityKeywords,
@@ -283,6 +284,11 @@ class ReinferLibrary(DynamicCore):
     | predict_raw_emails | prediction keywords | yes | reads only |
     | get_validation | `Get Model Version Details`, `Verify Model Configuration` | yes | read |
     | get_label_validation | `Get Model Version Details`, `Thresholds From Model` | yes | read |
+    | update_stream | `Update Trigger` | no | a change: check before repeating it |
+    | get_comment | `Get Comment` | yes | read |
+    | sync_comments | `Sync Comments` | no | a write: check before repeating it |
+    | delete_comments | `Delete Comments` | yes | deleting twice leaves the same source |
+    | download_attachment | `Download Attachment` | yes | read |
 
     A call that still fails says how many times it was tried, and its advice fits the
     call: one that is safe to repeat is told to retry later; one that changes data
@@ -366,6 +372,7 @@ class ReinferLibrary(DynamicCore):
         """One instance per keyword area, all sharing :attr:`context`."""
         return [
             ConnectionKeywords(self.context),
+            CommentKeywords(self.context),
             TriggerKeywords(self.context),
             LabelKeywords(self.context),
             EntityKeywords(self.context),

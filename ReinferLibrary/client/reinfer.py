@@ -59,7 +59,7 @@ from .envelopes import (
     SyncEnvelope,
     ValidationEnvelope,
 )
-from .routes import PredictKind, Routes
+from .routes import PredictKind, Routes, plain_name
 from .settings import CallRecord, ConnectionSettings
 from .transport import RETRY_POLICY, Transport, bearer
 
@@ -302,6 +302,22 @@ class ReinferClient:
         return self.transport.request(
             "POST", path, SyncEnvelope, retry=RETRY_POLICY["sync_comments"], body=body
         )
+
+    def delete_comments(self, source: str, comment_ids: Sequence[str]) -> None:
+        """Delete comments by id (retried: deleting twice leaves the same source)."""
+        params = [("id", plain_name(comment_id, "comment id")) for comment_id in comment_ids]
+        self.transport.request(
+            "DELETE",
+            self.routes.comments(source),
+            Envelope,
+            retry=RETRY_POLICY["delete_comments"],
+            params=params,
+        )
+
+    def download_attachment(self, reference: str) -> bytes:
+        """The bytes of an attachment, by the ``attachment_reference`` of a comment's attachment."""
+        path = self.routes.attachment(reference)
+        return self.transport.send("GET", path, retry=RETRY_POLICY["download_attachment"])
 
     # --- predictions -----------------------------------------------------------------
 

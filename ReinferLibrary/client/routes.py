@@ -100,8 +100,15 @@ class Routes:
     def comment(self, source: str, comment_id: str) -> str:
         return f"{self.source(source)}/comments/{_segment(plain_name(comment_id, 'comment id'))}"
 
+    def comments(self, source: str) -> str:
+        return f"{self.source(source)}/comments"
+
     def sync(self, source: str) -> str:
         return f"{self.source(source)}/sync"
+
+    @staticmethod
+    def attachment(reference: str) -> str:
+        return f"{API}/attachments/{_segment(plain_name(reference, 'attachment reference'))}"
 
     def model_tags(self, dataset: str) -> str:
         return f"{self.dataset(dataset)}/model-tags"

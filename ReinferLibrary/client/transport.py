@@ -130,6 +130,8 @@ RETRY_POLICY: dict[str, Repeat] = {
     "get_dataset": Repeat.SAFE,
     "get_comment": Repeat.SAFE,
     "sync_comments": Repeat.NEVER,
+    "delete_comments": Repeat.SAFE,
+    "download_attachment": Repeat.SAFE,
     "predict": Repeat.SAFE,
     "predict_comments": Repeat.SAFE,
     "predict_raw_emails": Repeat.SAFE,

@@ -5,6 +5,7 @@ module and add an instance to the list in :func:`ReinferLibrary.ReinferLibrary.c
 """
 
 from .base import LibraryComponent, LibraryContext, ReinferConnection, log_call, to_robot
+from .comments import CommentKeywords
 from .connection import ConnectionKeywords
 from .elasticsearch import ElasticsearchKeywords
 from .entities import EntityKeywords
@@ -15,6 +16,7 @@ from .thresholds import ThresholdKeywords
 from .triggers import TriggerKeywords
 
 __all__ = [
+    "CommentKeywords",
     "ConnectionKeywords",
     "ElasticsearchKeywords",
     "EntityKeywords",

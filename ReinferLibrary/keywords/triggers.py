@@ -110,6 +110,53 @@ class TriggerKeywords(LibraryComponent):
         merged.update(named)
         return {name: value for name, value in merged.items() if value is not None}
 
+    def _stream_definition(
+        self,
+        verb: str,
+        dataset: str,
+        stream: str,
+        model_version: int | str | None,
+        thresholds: ThresholdConfig | None,
+        comment_filter: dict | None,
+        title: str | None,
+        description: str | None,
+        default: float | None,
+    ) -> tuple[StreamNew, dict[str, float]]:
+        """The create/update body of a stream and its label thresholds, checked the same way for both."""
+        version = model_version
+        if version is None and isinstance(thresholds, ThresholdConfig):
+            version = thresholds.model_version
+        pinned = self._model_version(dataset, version)
+        label_thresholds = self._label_thresholds(dataset, thresholds, default)
+        if pinned is None and label_thresholds:
+            raise ReinferConfigurationError(
+                f"Trigger {stream!r} has label thresholds but no model version: give model_version= "
+                "(a number, live or staging) or put model_version in the thresholds file."
+            )
+        try:
+            model = None
+            if pinned is not None:
+                model = StreamModelNew(
+                    version=pinned,
+                    label_thresholds=[
+                        LabelThresholdNew(name=label, threshold=value)
+                        for label, value in label_thresholds.items()
+                    ],
+                )
+            body = StreamNew(
+                name=stream, title=title, description=description, comment_filter=comment_filter, model=model
+            )
+        except ValidationError as error:
+            raise ReinferConfigurationError(
+                f"Cannot {verb} trigger {stream!r}: {validation_problems(error)}."
+            ) from None
+        if pinned is not None and not label_thresholds:
+            self.warn(
+                f"Trigger {stream!r} has a model but no label thresholds, so it will return no labels; "
+                "give thresholds= or default=."
+            )
+        return body, label_thresholds
+
     @keyword(tags=("Trigger",))
     def create_trigger(
         self,
@@ -154,38 +201,10 @@ class TriggerKeywords(LibraryComponent):
         | Create Trigger | routing-copy | ${routing.model.version} | ${routing.model.label_thresholds} |
         """
         dataset, stream = self.stream(name, dataset)
-        version = model_version
-        if version is None and isinstance(thresholds, ThresholdConfig):
-            version = thresholds.model_version
-        pinned = self._model_version(dataset, version)
-        label_thresholds = self._label_thresholds(dataset, thresholds, default)
-        if pinned is None and label_thresholds:
-            raise ReinferConfigurationError(
-                f"Trigger {stream!r} has label thresholds but no model version: give model_version= "
-                "(a number, live or staging) or put model_version in the thresholds file."
-            )
-        try:
-            model = None
-            if pinned is not None:
-                model = StreamModelNew(
-                    version=pinned,
-                    label_thresholds=[
-                        LabelThresholdNew(name=label, threshold=value)
-                        for label, value in label_thresholds.items()
-                    ],
-                )
-            body = StreamNew(
-                name=stream, title=title, description=description, comment_filter=comment_filter, model=model
-            )
-        except ValidationError as error:
-            raise ReinferConfigurationError(
-                f"Cannot create trigger {stream!r}: {validation_problems(error)}."
-            ) from None
-        if pinned is not None and not label_thresholds:
-            self.warn(
-                f"Trigger {stream!r} has a model but no label thresholds, so it will return no labels; "
-                "give thresholds= or default=."
-            )
+        body, label_thresholds = self._stream_definition(
+            "create", dataset, stream, model_version, thresholds, comment_filter, title, description, default
+        )
+        pinned = body.model.version if body.model is not None else None
         created = self.client.create_stream(dataset, body)
         version_text = "none" if pinned is None else str(pinned)
         filtered = "yes" if comment_filter else "no"
@@ -194,6 +213,80 @@ class TriggerKeywords(LibraryComponent):
             f"{len(label_thresholds)} label threshold(s), comment filter: {filtered})."
         )
         return self.to_robot(created)
+
+    @keyword(tags=("Trigger",))
+    def update_trigger(
+        self,
+        name: str,
+        model_version: int | str | None = None,
+        thresholds: ThresholdConfig | None = None,
+        comment_filter: dict | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        dataset: str | None = None,
+        default: float | None = None,
+    ) -> DotDict:
+        """Change a trigger (stream): its model version and thresholds, filter, title or description.
+
+        What is not given stays as it is. A new model version or new thresholds replace the
+        stream's model as a whole (version *and* thresholds), because thresholds belong to a
+        version: with only ``thresholds=`` the stream keeps its version (or takes the config's
+        ``model_version``); with only ``model_version=`` it keeps its label thresholds. The
+        stream's position does not move. See `Streams and triggers`.
+
+        Args:
+            name: Stream name, or ``owner/dataset/name``.
+            model_version: New pinned model version, or a model tag (``live``, ``staging``)
+                resolved to its version now.
+            thresholds: New label thresholds: label -> number, the result of `Load Thresholds`,
+                or the API's list of ``{name, threshold}`` entries.
+            comment_filter: New comment filter (the API's shape, as for `Create Trigger`).
+            title: New title.
+            description: New description.
+            dataset: ``owner/name``; default: the connection's dataset.
+            default: Threshold for every label not named in ``thresholds``.
+
+        Returns:
+            The updated trigger as a dictionary.
+
+        Example:
+        | ${config} = | Load Thresholds | ${CURDIR}/thresholds-v2.yaml |
+        | Update Trigger | routing | thresholds=${config} | # version and thresholds from the file |
+        | Update Trigger | routing | model_version=live | # the version the live tag points at now |
+        | Update Trigger | routing | title=Inbox routing (EU) |
+        """
+        dataset, stream = self.stream(name, dataset)
+        changes_model = model_version is not None or thresholds is not None or default is not None
+        current = self.client.get_stream(dataset, stream) if changes_model else None
+        if current is not None and current.model is not None:
+            if model_version is None and not (
+                isinstance(thresholds, ThresholdConfig) and thresholds.model_version is not None
+            ):
+                model_version = current.model.version
+            if thresholds is None and default is None:
+                kept = [entry.model_dump(exclude_none=True) for entry in current.model.label_thresholds]
+                thresholds = as_config(kept)
+        body, label_thresholds = self._stream_definition(
+            "update", dataset, stream, model_version, thresholds, comment_filter, title, description, default
+        )
+        updated = self.client.update_stream(dataset, body)
+        changed = [
+            what
+            for what, value in (
+                ("model", body.model),
+                ("comment filter", comment_filter),
+                ("title", title),
+                ("description", description),
+            )
+            if value is not None
+        ]
+        model = ""
+        if body.model is not None:
+            model = f" (model version {body.model.version}, {len(label_thresholds)} label threshold(s))"
+        self.info(
+            f"Updated trigger {stream!r} in {dataset}: {', '.join(changed) or 'nothing'} changed{model}."
+        )
+        return self.to_robot(updated)
 
     @keyword(tags=("Trigger",))
     def get_trigger(self, name: str, dataset: str | None = None) -> DotDict:

@@ -30,6 +30,8 @@ class Attachment(ApiModel):
     name: str
     size: int = 0
     content_type: str = ""
+    content_hash: str | None = None
+    inline: bool | None = None
     attachment_reference: str | None = None
 
 

@@ -23,7 +23,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import apidocs, routes_datasets, routes_predict, routes_sandbox, routes_sources, routes_streams
+from . import (
+    apidocs,
+    attachments,
+    routes_datasets,
+    routes_predict,
+    routes_sandbox,
+    routes_sources,
+    routes_streams,
+)
 from .auth import BearerAuthMiddleware
 from .context import Sandbox
 from .elastic import create_elastic_router
@@ -109,7 +117,14 @@ def build_api(sandbox: Sandbox, token: str) -> FastAPI:
     )
     api.state.sandbox = sandbox
     apidocs.install(api)
-    for module in (routes_sources, routes_datasets, routes_streams, routes_predict, routes_sandbox):
+    for module in (
+        routes_sources,
+        routes_datasets,
+        routes_streams,
+        routes_predict,
+        routes_sandbox,
+        attachments,
+    ):
         api.include_router(module.router)
     # Elasticsearch trained-model inference at the base URL; it checks its own credentials.
     api.include_router(create_elastic_router(SandboxElasticBackend(sandbox, token)))

@@ -7,7 +7,10 @@ Grammar (items separated by commas, whitespace ignored)::
 
     SPEC  := ITEM ("," ITEM)*
     ITEM  := "seed=" INT                      make the dice deterministic
-           | ROUTE ":" KIND ["@" PROBABILITY]  PROBABILITY 0..1, default 1
+           | ROUTE ["/" NAME] ":" KIND ["@" PROBABILITY]  PROBABILITY 0..1, default 1
+                                              NAME: only requests whose path has a segment
+                                              equal to NAME (a stream, a dataset), so tests
+                                              running in parallel do not meet each other's faults
     ROUTE := "*" | fetch | results | advance | reset | exceptions | streams | predict | sync
            | comments | datasets | sources | projects | validation | model-tags
            | get | post | put | delete        (any /api route with that HTTP method)
@@ -43,7 +46,7 @@ import json
 import random
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -104,6 +107,7 @@ class Rule:
     retry_after: bool = False
     seconds: float = 0.0
     text: str = ""  # the item as written in the spec, for messages
+    scope: str = ""  # a path segment the request must have ("" = any request of the route)
 
 
 @dataclass(frozen=True)
@@ -172,10 +176,7 @@ def parse(spec: str) -> tuple[list[Rule], int | None]:
             raise FaultSpecError(
                 f"fault '{item}' should look like ROUTE:KIND[@PROBABILITY], e.g. fetch:429@0.3"
             )
-        route = route.lower()
-        if route != "*" and route not in ROUTE_NAMES and route not in METHOD_NAMES:
-            known = ", ".join(sorted(ROUTE_NAMES | METHOD_NAMES))
-            raise FaultSpecError(f"fault '{item}': unknown route '{route}'; use * or one of {known}")
+        route, scope = _route(route, item)
         kind, at, chance = rest.partition("@")
         probability = 1.0
         if at:
@@ -185,8 +186,21 @@ def parse(spec: str) -> tuple[list[Rule], int | None]:
                 probability = -1.0
             if not 0.0 <= probability <= 1.0:
                 raise FaultSpecError(f"fault '{item}': probability '{chance}' must be a number from 0 to 1")
-        rules.append(_kind(kind.lower(), route, probability, item))
+        rule = _kind(kind.lower(), route, probability, item)
+        rules.append(replace(rule, scope=scope) if scope else rule)
     return rules, seed
+
+
+def _route(text: str, item: str) -> tuple[str, str]:
+    """(route name, scope) of an item's ``ROUTE[/NAME]`` part."""
+    route, slash, scope = text.partition("/")
+    route = route.lower()
+    if route != "*" and route not in ROUTE_NAMES and route not in METHOD_NAMES:
+        known = ", ".join(sorted(ROUTE_NAMES | METHOD_NAMES))
+        raise FaultSpecError(f"fault '{item}': unknown route '{route}'; use * or one of {known}")
+    if slash and (not scope or "/" in scope):
+        raise FaultSpecError(f"fault '{item}': after '{route}/' give one name, e.g. {route}/routing")
+    return route, scope
 
 
 class FaultInjector:
@@ -219,10 +233,13 @@ class FaultInjector:
         if route is None:
             return None
         accepted = {route} if route in OPT_IN_ROUTES else {"*", route, method.lower()}
+        segments = set(path.split("/"))
         delay = 0.0
         with self._lock:
             for rule in self._rules:
-                if rule.route not in accepted or self._random.random() >= rule.probability:
+                if rule.route not in accepted or (rule.scope and rule.scope not in segments):
+                    continue
+                if self._random.random() >= rule.probability:
                     continue
                 if rule.kind == "slow":
                     delay += rule.seconds

@@ -37,6 +37,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import comments, timeutil
+from .attachments import with_demo_attachments
 from .context import Sandbox
 from .predictor import train_version
 from .routes_datasets import create_dataset
@@ -124,7 +125,7 @@ def seed_demo(sandbox: Sandbox, directory: Path = DEMO_DIR) -> SeedReport:
     assigned: list[list[str] | None] = []
     for where, line in _lines(directory):
         try:
-            parsed.append(CommentNew.model_validate(line.get("comment")))
+            parsed.append(with_demo_attachments(CommentNew.model_validate(line.get("comment"))))
             labels = line.get("labels")
             names = None if labels is None else [label_name(label) for label in labels]
         except (ValidationError, ValueError) as error:

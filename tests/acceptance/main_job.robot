@@ -174,7 +174,7 @@ A Refused Tag Still Puts The Comment In The Exceptions Queue
     ...    label clears is still queued in ``exceptions``, marked ``tagged: false`` with the
     ...    refusal in its reason, a warning is logged, and the run goes on to the end.
     VAR    ${queues}=    ${WORK}/refused/queues
-    Set Shared Sandbox Faults    exceptions:422@1.0
+    Set Shared Sandbox Faults    exceptions/${REFUSED_TRIGGER}:422@1.0
     ${result}=    Run Triage Task    ${REFUSED_TRIGGER}    refused    ${queues}
     Should Be Equal As Integers    ${result.rc}    0    The task failed: see ${WORK}/refused/log.html
     Queues Should Hold Every Demo Comment Once    ${queues}
@@ -192,7 +192,7 @@ A Technical Error Stops The Run Without Advancing
     [Documentation]    Every tag fails with 500, after retries: the run fails in its first batch and the
     ...    trigger stays where it was, so a later run (faults gone) routes every comment.
     VAR    ${queues}=    ${WORK}/failing/queues
-    Set Shared Sandbox Faults    exceptions:500@1.0
+    Set Shared Sandbox Faults    exceptions/${FAILING_TRIGGER}:500@1.0
     ${failed}=    Run Triage Task    ${FAILING_TRIGGER}    failing-1    ${queues}
     Set Shared Sandbox Faults
     Should Be Equal As Integers    ${failed.rc}    1

@@ -15,6 +15,7 @@ from ReinferLibrary.client.transport import MAX_BACKOFF
 
 AREAS = {
     "Connection",
+    "Comments",
     "Trigger",
     "Labels",
     "Entities",

@@ -73,6 +73,8 @@ def test_parse_durations_and_default_probability() -> None:
         ("fetch:429@1.5", "probability '1.5' must be a number from 0 to 1"),
         ("fetch:slow=fast", "duration 'fast'"),
         ("seed=x", "seed must be an integer"),
+        ("exceptions/:500", "after 'exceptions/' give one name"),
+        ("exceptions/a/b:500", "after 'exceptions/' give one name"),
     ],
 )
 def test_parse_errors_name_the_item(spec: str, fragment: str) -> None:
@@ -136,3 +138,11 @@ def test_decisions_name_the_rule_as_written_in_the_spec() -> None:
     assert decision is not None and decision.rule == "fetch:429-noretry@0.9999"
     dropped = FaultInjector("advance:drop").decide("POST", f"{DATASET}/streams/s/advance")
     assert dropped is not None and dropped.rule == "advance:drop"
+
+
+def test_a_scoped_rule_hits_only_requests_naming_its_stream() -> None:
+    injector = FaultInjector("exceptions/mine:500")
+    hit = injector.decide("PUT", f"{DATASET}/streams/mine/exceptions")
+    assert hit is not None and hit.status == 500 and hit.rule == "exceptions/mine:500"
+    assert injector.decide("PUT", f"{DATASET}/streams/theirs/exceptions") is None
+    assert injector.decide("POST", f"{DATASET}/streams/mine/fetch") is None  # other route, same stream
