@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -63,9 +64,9 @@ def test_a_cut_or_altered_download_fails_and_writes_nothing(
 
 def test_choosing_among_several_attachments_needs_a_name(context: LibraryContext, tmp_path: Path) -> None:
     two = item(attachment(), attachment(name="photo.png", content_type="image/png"))
-    with pytest.raises(ReinferConfigurationError, match="has 2 attachments .*give name="):
+    with pytest.raises(ReinferConfigurationError, match=r"has 2 attachments .*give name="):
         CommentKeywords(context).download_attachment(two, tmp_path)
-    with pytest.raises(ItemDataError, match="has no attachment 'x.pdf'; it has 'invoice.pdf', 'photo.png'"):
+    with pytest.raises(ItemDataError, match=re.escape("has no attachment 'x.pdf'; it has 'invoice.pdf', 'photo.png'")):
         CommentKeywords(context).download_attachment(two, tmp_path, name="x.pdf")
 
 
