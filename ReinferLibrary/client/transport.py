@@ -37,6 +37,8 @@ the same way until the CA bundle or the URL is fixed):
 | `get_dataset`          | GET    | (the dataset itself)                  | yes     | read                   |
 | `get_comment`          | GET    | `/comments/{id}` (source)             | yes     | read                   |
 | `sync_comments`        | POST   | `/sync` (source)                      | no      | write                  |
+| `delete_comments`      | DELETE | `/comments?id=` (source)              | yes     | idempotent DELETE      |
+| `download_attachment`  | GET    | `/api/v1/attachments/{reference}`     | yes     | read                   |
 | `predict`              | POST   | `/labellers/{v}/predict`              | yes     | read-only POST         |
 | `predict_comments`     | POST   | `/labellers/{v}/predict-comments`     | yes     | read-only POST         |
 | `predict_raw_emails`   | POST   | `/labellers/{v}/predict-raw-emails`   | yes     | read-only POST         |

@@ -1,26 +1,27 @@
 *** Settings ***
-Documentation       Comments in a source (sync, get, delete), attachments downloaded and checked, and
-...                 a trigger changed in place, against the sandbox.
+Documentation     Comments in a source (sync, get, delete), attachments downloaded and checked, and
+...               a trigger changed in place, against the sandbox.
 ...
-...                 Comments are synced into a source of this suite's own, so suites running in
-...                 parallel never see them; the demo comments are only read.
+...               Comments are synced into a source of this suite's own, so suites running in
+...               parallel never see them; the demo comments are only read.
 
-Library             OperatingSystem
-Library             ReinferLibrary
-Resource            resources/common.resource
+Library           OperatingSystem
+Library           ReinferLibrary
+Resource          resources/common.resource
 
-Suite Setup         Set Up Comments Suite
-Suite Teardown      Tear Down Comments Suite
-    [Documentation]    Remove this suite's trigger and close the connection.
+Suite Setup       Set Up Comments Suite
+Suite Teardown    Tear Down Comments Suite
 
-Test Tags           comments
+Test Tags         comments
+
+                  [Documentation]    Remove this suite's trigger and close the connection.
 
 
 *** Variables ***
-${SUFFIX}           ${{ uuid.uuid4().hex[:8] }}
-${SOURCE}           acme/seeded-${SUFFIX}
-${TRIGGER}          comments-${SUFFIX}
-${WORK}             %{ACCEPTANCE_WORK_DIR=${OUTPUT_DIR}}/comments_${SUFFIX}
+${SUFFIX}     ${{ uuid.uuid4().hex[:8] }}
+${SOURCE}     acme/seeded-${SUFFIX}
+${TRIGGER}    comments-${SUFFIX}
+${WORK}       %{ACCEPTANCE_WORK_DIR=${OUTPUT_DIR}}/comments_${SUFFIX}
 
 
 *** Test Cases ***
@@ -71,7 +72,10 @@ Asking For An Attachment A Comment Does Not Have Fails Clearly
     ${comment}=    Get Comment    a0044    source=${DATASET}
     Run Keyword And Expect Error
     ...    Business error (no attachment): comment 'a0044' has no attachment 'photo.png'; it has 'invoice-ACM-104699.pdf'.
-    ...    Download Attachment    ${comment}    ${WORK}    name=photo.png
+    ...    Download Attachment
+    ...    ${comment}
+    ...    ${WORK}
+    ...    name=photo.png
     ${plain}=    Get Comment    a0001    source=${DATASET}
     Run Keyword And Expect Error    Business error (no attachment): comment 'a0001' has no attachments.
     ...    Download Attachment    ${plain}    ${WORK}
@@ -115,6 +119,7 @@ Tear Down Comments Suite
 
 Two Test Comments
     [Documentation]    Two comments in the API's shape, ids ``case-1`` and ``case-2``.
-    VAR    @{texts}    My order ACM-104233 never arrived.    Please send a copy invoice.
-    ${comments}=    Evaluate    [{"id": f"case-{n}", "timestamp": "2026-01-05T09:00:00Z", "user_properties": {"string:Case": str(n)}, "messages": [{"body": {"text": text}}]} for n, text in enumerate($texts, start=1)]
+    VAR    @{texts}=    My order ACM-104233 never arrived.    Please send a copy invoice.
+    ${comments}=    Evaluate
+    ...    [{"id": f"case-{n}", "timestamp": "2026-01-05T09:00:00Z", "user_properties": {"string:Case": str(n)}, "messages": [{"body": {"text": text}}]} for n, text in enumerate($texts, start=1)]
     RETURN    ${comments}

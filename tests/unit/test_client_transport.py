@@ -743,6 +743,8 @@ def _operations(client: ReinferClient) -> dict[str, Any]:
         "get_dataset": lambda: client.get_dataset(DATASET),
         "get_comment": lambda: client.get_comment("acme/retail-inbox", "c1"),
         "sync_comments": lambda: client.sync_comments("acme/retail-inbox", [{"id": "c1"}]),
+        "delete_comments": lambda: client.delete_comments("acme/retail-inbox", ["c1"]),
+        "download_attachment": lambda: client.download_attachment("ref-1"),
         "predict": lambda: client.predict(DATASET, 3, [{"messages": [{"body": {"text": "hi"}}]}]),
         "predict_comments": lambda: client.predict_comments(DATASET, "live", ["s.c1"]),
         "predict_raw_emails": lambda: client.predict_raw_emails(DATASET, 3, [{"raw_email": {"body": {}}}]),

@@ -66,7 +66,9 @@ def test_choosing_among_several_attachments_needs_a_name(context: LibraryContext
     two = item(attachment(), attachment(name="photo.png", content_type="image/png"))
     with pytest.raises(ReinferConfigurationError, match=r"has 2 attachments .*give name="):
         CommentKeywords(context).download_attachment(two, tmp_path)
-    with pytest.raises(ItemDataError, match=re.escape("has no attachment 'x.pdf'; it has 'invoice.pdf', 'photo.png'")):
+    with pytest.raises(
+        ItemDataError, match=re.escape("has no attachment 'x.pdf'; it has 'invoice.pdf', 'photo.png'")
+    ):
         CommentKeywords(context).download_attachment(two, tmp_path, name="x.pdf")
 
 
