@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RESULTS := results
 
-.PHONY: venv lint unit acceptance test demo docs bench clean
+.PHONY: venv lint unit acceptance test demo docs bench clean test-matrix dist
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,10 +18,10 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check ReinferLibrary tests robots
-	$(BIN)/ruff format --check ReinferLibrary tests robots
+	$(BIN)/ruff check ReinferLibrary tests robots tools
+	$(BIN)/ruff format --check ReinferLibrary tests robots tools
 	$(BIN)/mypy
-	$(BIN)/robocop check tests/acceptance robots
+	$(BIN)/robocop check tests/acceptance tests/packaging robots
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit
@@ -39,5 +39,16 @@ test: lint unit docs acceptance
 demo: $(STAMP)
 	$(BIN)/python robots/run_demo.py --outputdir $(RESULTS)/demo
 
+# Slow, so not part of `make test`: unit + acceptance on every supported Python installed here
+# (own venvs in .venv-matrix/), one line per version.
+test-matrix:
+	$(PYTHON) tools/test_matrix.py
+
+# Slow, so not part of `make test`: sdist + wheel, twine check, wheel contents, clean installs
+# with and without [sandbox], smoke robots against the installed wheel.
+dist: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[sandbox,dev,dist]'
+	$(BIN)/python tools/dist.py --python $(BIN)/python
+
 clean:
-	rm -rf $(VENV) $(RESULTS) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-matrix $(RESULTS) .mypy_cache .pytest_cache .ruff_cache

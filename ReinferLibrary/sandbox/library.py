@@ -12,14 +12,20 @@ from robot.api import logger
 from robot.api.deco import keyword, library
 from robot.api.types import Secret
 
+from ..version import __version__
+from .extra import require_sandbox_extra
 from .runner import SandboxServer
+
+# Without the sandbox extra, `Library    ReinferLibrary.sandbox.SandboxLibrary` fails on import
+# with one line naming the extra, not later with a server that cannot start.
+require_sandbox_extra()
 
 URL_ENV = "REINFER_URL"
 TOKEN_ENV = "REINFER_TOKEN"  # noqa: S105 - the name of a variable, not a secret
 DEMO_DATASET = "acme/retail-inbox"
 
 
-@library(scope="GLOBAL", version="0.1.0", doc_format="ROBOT")
+@library(scope="GLOBAL", version=__version__, doc_format="ROBOT")
 class SandboxLibrary:
     """Runs the ReinferLibrary sandbox: a local Re:infer / Communications Mining API server.
 

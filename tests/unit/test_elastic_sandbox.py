@@ -1,8 +1,9 @@
 """The sandbox's emulated Elasticsearch routes, with a fake backend.
 
-Three clients talk to the router: FastAPI's TestClient (raw HTTP view), the official
-``elasticsearch`` Python client and the library's own client + keywords over a real
-uvicorn server on 127.0.0.1 (port chosen by the OS).
+Three clients talk to the router over a real uvicorn server on 127.0.0.1 (port chosen by
+the OS): plain ``requests`` (raw HTTP view), the official ``elasticsearch`` Python client
+and the library's own client + keywords. (Not Starlette's Http: it deprecates the
+``httpx`` it runs on, and its successor ``httpx2`` needs Python 3.11.)
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
 import elasticsearch
 import pytest
+import requests
 import uvicorn
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from robot import run as run_robot
 
 from ReinferLibrary.client.elasticsearch import ElasticsearchClient, ElasticsearchSettings
@@ -98,38 +100,69 @@ def backend() -> FakeBackend:
     return FakeBackend()
 
 
-@pytest.fixture
-def http(backend: FakeBackend) -> Iterator[TestClient]:
-    with TestClient(make_app(backend), headers={"Authorization": f"ApiKey {TOKEN}"}) as client:
-        yield client
+class Http:
+    """Raw HTTP to a served app: ``get``/``post``/``head`` with paths, as a test client does."""
+
+    def __init__(self, base: str, headers: dict[str, str] | None = None) -> None:
+        self.base = base
+        self.session = requests.Session()
+        self.session.headers.update(headers or {})
+
+    def request(self, method: str, path: str, content: bytes | str | None = None, **kwargs: Any) -> Any:
+        if content is not None:
+            kwargs["data"] = content
+        return self.session.request(method, self.base + path, timeout=30, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.request("GET", path, **kwargs)
+
+    def head(self, path: str, **kwargs: Any) -> Any:
+        return self.request("HEAD", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> Any:
+        return self.request("POST", path, **kwargs)
 
 
-@pytest.fixture(scope="module")
-def server_url() -> Iterator[str]:
-    config = uvicorn.Config(
-        make_app(FakeBackend()), host="127.0.0.1", port=0, log_level="warning", lifespan="off"
-    )
+@contextmanager
+def serve(app: FastAPI) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a thread, on a port the OS picks; yields its URL."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
+        assert thread.is_alive(), "uvicorn stopped while starting"
+        time.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
-def infer(http: TestClient, body: dict[str, Any], model: str = "retail-inbox-v1", **params: str) -> Any:
+@pytest.fixture
+def http(backend: FakeBackend) -> Iterator[Http]:
+    with serve(make_app(backend)) as url:
+        yield Http(url, {"Authorization": f"ApiKey {TOKEN}"})
+
+
+@pytest.fixture(scope="module")
+def server_url() -> Iterator[str]:
+    with serve(make_app(FakeBackend())) as url:
+        yield url
+
+
+def infer(http: Http, body: dict[str, Any], model: str = "retail-inbox-v1", **params: str) -> Any:
     return http.post(f"/_ml/trained_models/{model}/_infer", json=body, params=params)
 
 
 # --- raw HTTP ------------------------------------------------------------------------
 
 
-def test_root_info_and_product_header(http: TestClient) -> None:
+def test_root_info_and_product_header(http: Http) -> None:
     response = http.get("/")
     assert response.status_code == 200
     assert response.headers["X-elastic-product"] == "Elasticsearch"
@@ -141,7 +174,7 @@ def test_root_info_and_product_header(http: TestClient) -> None:
 
 
 @pytest.mark.parametrize("version", ["8", "9"])
-def test_compatible_with_accept_gets_a_matching_content_type(http: TestClient, version: str) -> None:
+def test_compatible_with_accept_gets_a_matching_content_type(http: Http, version: str) -> None:
     accept = f"application/vnd.elasticsearch+json; compatible-with={version}"
     response = http.get("/", headers={"Accept": accept})
     assert response.status_code == 200
@@ -150,7 +183,7 @@ def test_compatible_with_accept_gets_a_matching_content_type(http: TestClient, v
 
 @pytest.mark.parametrize("version", ["7", "5", "10"])
 def test_a_version_9_cluster_refuses_other_compatible_versions_as_elasticsearch_does(
-    http: TestClient, version: str
+    http: Http, version: str
 ) -> None:
     accept = f"application/vnd.elasticsearch+json; compatible-with={version}"
     bad = http.get("/", headers={"Accept": accept})
@@ -177,14 +210,15 @@ def test_a_version_9_cluster_refuses_other_compatible_versions_as_elasticsearch_
 
 
 def test_media_types_are_checked_before_credentials(backend: FakeBackend) -> None:
-    with TestClient(make_app(backend)) as anonymous:
+    with serve(make_app(backend)) as url:
+        anonymous = Http(url)
         response = anonymous.get(
             "/", headers={"Accept": "application/vnd.elasticsearch+json; compatible-with=7"}
         )
     assert response.status_code == 400
 
 
-def test_versioned_bodies_need_matching_versions_on_both_headers(http: TestClient) -> None:
+def test_versioned_bodies_need_matching_versions_on_both_headers(http: Http) -> None:
     body = b'{"docs": [{"text_field": "x"}]}'
     path = "/_ml/trained_models/retail-inbox-v1/_infer"
     v9 = "application/vnd.elasticsearch+json; compatible-with=9"
@@ -213,13 +247,14 @@ def test_versioned_bodies_need_matching_versions_on_both_headers(http: TestClien
 
 
 def test_missing_credentials_is_401_security_exception(backend: FakeBackend) -> None:
-    with TestClient(make_app(backend)) as anonymous:
+    with serve(make_app(backend)) as url:
+        anonymous = Http(url)
         response = anonymous.post(
             "/_ml/trained_models/retail-inbox-v1/_infer", json={"docs": [{"text_field": "x"}]}
         )
     assert response.status_code == 401
     assert response.headers["X-elastic-product"] == "Elasticsearch"
-    assert 'Basic realm="security", charset="UTF-8"' in response.headers.get_list("WWW-Authenticate")
+    assert 'Basic realm="security", charset="UTF-8"' in response.raw.headers.getlist("WWW-Authenticate")
     error = response.json()["error"]
     assert error["type"] == "security_exception"
     assert error["reason"] == (
@@ -228,14 +263,14 @@ def test_missing_credentials_is_401_security_exception(backend: FakeBackend) -> 
     assert response.json()["status"] == 401
 
 
-def test_wrong_credentials_and_bearer(http: TestClient) -> None:
+def test_wrong_credentials_and_bearer(http: Http) -> None:
     wrong = http.get("/", headers={"Authorization": "ApiKey nope"})
     assert wrong.status_code == 401
     assert wrong.json()["error"]["reason"].startswith("unable to authenticate with provided credentials")
     assert http.get("/", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
 
 
-def test_get_trained_model_configs(http: TestClient) -> None:
+def test_get_trained_model_configs(http: Http) -> None:
     body = http.get("/_ml/trained_models/retail-inbox-v1").json()
     assert body["count"] == 1
     config = body["trained_model_configs"][0]
@@ -250,13 +285,13 @@ def test_get_trained_model_configs(http: TestClient) -> None:
     assert http.get("/_ml/trained_models/zzz*").json() == {"count": 0, "trained_model_configs": []}
 
 
-def test_get_unknown_model_is_404(http: TestClient) -> None:
+def test_get_unknown_model_is_404(http: Http) -> None:
     response = http.get("/_ml/trained_models/nope")
     assert response.status_code == 404
     assert response.json()["error"]["reason"] == "No known trained model with model_id [nope]"
 
 
-def test_infer_unknown_model_is_the_es_404_body(http: TestClient) -> None:
+def test_infer_unknown_model_is_the_es_404_body(http: Http) -> None:
     response = infer(http, {"docs": [{"text_field": "x"}]}, model="x")
     assert response.status_code == 404
     assert response.json() == {
@@ -271,7 +306,7 @@ def test_infer_unknown_model_is_the_es_404_body(http: TestClient) -> None:
     }
 
 
-def test_text_classification_default_answer(http: TestClient) -> None:
+def test_text_classification_default_answer(http: Http) -> None:
     response = infer(http, {"docs": [{"text_field": "My parcel never arrived"}]}, timeout="30s")
     assert response.status_code == 200
     assert response.headers["X-elastic-product"] == "Elasticsearch"
@@ -280,7 +315,7 @@ def test_text_classification_default_answer(http: TestClient) -> None:
     }
 
 
-def test_text_classification_options(http: TestClient) -> None:
+def test_text_classification_options(http: Http) -> None:
     body = {
         "docs": [{"text_field": "My parcel never arrived"}, {"text_field": "thank you!"}],
         "inference_config": {"text_classification": {"num_top_classes": 2, "results_field": "label"}},
@@ -302,7 +337,7 @@ def test_text_classification_options(http: TestClient) -> None:
     assert len(infer(http, every).json()["inference_results"][0]["top_classes"]) == len(LABELS)
 
 
-def test_classification_labels_rename_and_must_match_in_number(http: TestClient) -> None:
+def test_classification_labels_rename_and_must_match_in_number(http: Http) -> None:
     renamed = {
         "docs": [{"text_field": "missing parcel"}],
         "inference_config": {"text_classification": {"classification_labels": ["a", "b", "c", "d"]}},
@@ -314,7 +349,7 @@ def test_classification_labels_rename_and_must_match_in_number(http: TestClient)
     assert response.json()["error"]["type"] == "status_exception"
 
 
-def test_wrong_task_is_403_status_exception_as_elasticsearch_answers(http: TestClient) -> None:
+def test_wrong_task_is_403_status_exception_as_elasticsearch_answers(http: Http) -> None:
     body = {
         "docs": [{"text_field": "x"}],
         "inference_config": {"zero_shot_classification": {"labels": ["a", "b"]}},
@@ -366,9 +401,7 @@ def test_wrong_task_is_403_status_exception_as_elasticsearch_answers(http: TestC
         ),
     ],
 )
-def test_bad_requests_answer_in_the_es_error_shape(
-    http: TestClient, body: Any, kind: str, reason: str
-) -> None:
+def test_bad_requests_answer_in_the_es_error_shape(http: Http, body: Any, kind: str, reason: str) -> None:
     response = infer(http, body)
     assert response.status_code in (400, 403)
     error = response.json()["error"]
@@ -377,7 +410,7 @@ def test_bad_requests_answer_in_the_es_error_shape(
     assert error["root_cause"][0]["type"] == kind
 
 
-def test_not_json_body_is_a_parse_error(http: TestClient) -> None:
+def test_not_json_body_is_a_parse_error(http: Http) -> None:
     response = http.post(
         "/_ml/trained_models/retail-inbox-v1/_infer",
         content=b"{nope",
@@ -387,7 +420,7 @@ def test_not_json_body_is_a_parse_error(http: TestClient) -> None:
     assert response.json()["error"]["type"] == "x_content_parse_exception"
 
 
-def test_bad_timeout_is_a_parse_exception(http: TestClient) -> None:
+def test_bad_timeout_is_a_parse_exception(http: Http) -> None:
     response = infer(http, {"docs": [{"text_field": "x"}]}, timeout="30")
     assert response.status_code == 400
     assert response.json()["error"]["type"] == "parse_exception"
@@ -420,7 +453,7 @@ def _tokenization(**options: Any) -> dict[str, Any]:
     ],
 )
 def test_span_rules_are_elasticsearch_tokenization_rules(
-    http: TestClient, options: dict[str, Any], reason: str
+    http: Http, options: dict[str, Any], reason: str
 ) -> None:
     response = infer(http, _tokenization(**options))
     assert response.status_code == 400
@@ -428,7 +461,7 @@ def test_span_rules_are_elasticsearch_tokenization_rules(
     assert response.json() == {"error": {"root_cause": [cause], **cause}, "status": 400}
 
 
-def test_span_with_truncate_none_windows_long_input(http: TestClient, backend: FakeBackend) -> None:
+def test_span_with_truncate_none_windows_long_input(http: Http, backend: FakeBackend) -> None:
     long_text = " ".join(f"w{index}" for index in range(600))
     body = _tokenization(span=128, truncate="none")
     body["docs"] = [{"text_field": long_text}]
@@ -454,7 +487,7 @@ def test_sandbox_backend_accepts_basic_with_the_token_as_password() -> None:
     assert not backend.check_auth(None)
 
 
-def test_doc_without_text_field_gets_a_warning_result(http: TestClient, backend: FakeBackend) -> None:
+def test_doc_without_text_field_gets_a_warning_result(http: Http, backend: FakeBackend) -> None:
     body = {"docs": [{"text_field": "missing parcel"}, {"other": "x"}]}
     first, second = infer(http, body).json()["inference_results"]
     assert first["predicted_value"] == "Order"
@@ -462,7 +495,7 @@ def test_doc_without_text_field_gets_a_warning_result(http: TestClient, backend:
     assert backend.classified == [["missing parcel"]]
 
 
-def test_long_input_is_truncated_or_refused(http: TestClient, backend: FakeBackend) -> None:
+def test_long_input_is_truncated_or_refused(http: Http, backend: FakeBackend) -> None:
     long_text = " ".join(f"w{index}" for index in range(600))
     result = infer(http, {"docs": [{"text_field": long_text}]}).json()["inference_results"][0]
     assert result["is_truncated"] is True
@@ -478,7 +511,7 @@ def test_long_input_is_truncated_or_refused(http: TestClient, backend: FakeBacke
     assert "Input too large. The tokenized input length [602]" in refused.json()["error"]["reason"]
 
 
-def test_ner_answer_with_utf16_offsets_and_annotated_text(http: TestClient) -> None:
+def test_ner_answer_with_utf16_offsets_and_annotated_text(http: Http) -> None:
     text = "😀 Order 12345678 and 87654321 are late"
     response = infer(http, {"docs": [{"text_field": text}]}, model="retail-inbox-ner")
     result = response.json()["inference_results"][0]
@@ -497,7 +530,7 @@ def test_ner_answer_with_utf16_offsets_and_annotated_text(http: TestClient) -> N
     assert units[2 * first["start_pos"] : 2 * first["end_pos"]].decode("utf-16-le") == "12345678"
 
 
-def test_ner_results_field(http: TestClient) -> None:
+def test_ner_results_field(http: Http) -> None:
     body = {
         "docs": [{"text_field": "order 12345678"}],
         "inference_config": {"ner": {"results_field": "tagged"}},
@@ -507,7 +540,7 @@ def test_ner_results_field(http: TestClient) -> None:
     assert "predicted_value" not in result
 
 
-def test_deprecated_deployment_path_still_answers(http: TestClient) -> None:
+def test_deprecated_deployment_path_still_answers(http: Http) -> None:
     response = http.post(
         "/_ml/trained_models/retail-inbox-v1/deployment/_infer", json={"docs": [{"text_field": "x"}]}
     )
@@ -515,7 +548,7 @@ def test_deprecated_deployment_path_still_answers(http: TestClient) -> None:
     assert "inference_results" in response.json()
 
 
-def test_openapi_documents_the_routes(http: TestClient) -> None:
+def test_openapi_documents_the_routes(http: Http) -> None:
     paths = http.get("/openapi.json").json()["paths"]
     assert "requestBody" in paths["/_ml/trained_models/{model_id}/_infer"]["post"]
 
