@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from ..client import ReinferClient
 from ..errors import NotFoundError, ReinferConfigurationError
 from ..logic.model_versions import (
+    MIN_TEST_EXAMPLES,
     NO_VALIDATION,
     not_pinned_message,
     reasons_text,
@@ -81,11 +82,13 @@ def thresholds_from_model(
     model_version: int | str = "live",
     optimal: str = "balanced",
     labels: Sequence[str] | None = None,
+    min_test_examples: int = MIN_TEST_EXAMPLES,
 ) -> tuple[ThresholdConfig, dict[str, str]]:
     """Each label's ``optimal`` threshold from a pinned model's validation.
 
     Returns the config (its ``model_version`` the resolved number) and the labels left
-    out, each with the reason. Fails when no label is left.
+    out, each with the reason: those `Verify Model Configuration` would call unreliable
+    with the same ``min_test_examples``. Fails when no label is left.
     """
     check_auto(optimal, "optimal")
     number, _, taxonomy = model_validation(client, dataset, model_version)
@@ -93,10 +96,12 @@ def thresholds_from_model(
     names = selected_labels(True if labels is None else labels, taxonomy, where)
     fetched = label_validations(client, dataset, number, names)
     present = {name: validation for name, validation in fetched.items() if validation is not None}
-    config, skipped = thresholds_from_validation(present, optimal, number)
+    config, skipped = thresholds_from_validation(present, optimal, number, min_test_examples)
     reasons = {name: NO_VALIDATION for name, validation in fetched.items() if validation is None}
     for name in skipped:
-        reasons[name] = unreliable_reason(present[name], 0) or f"validation has no {optimal} threshold"
+        reasons[name] = (
+            unreliable_reason(present[name], min_test_examples) or f"validation has no {optimal} threshold"
+        )
     if not config.thresholds:
         raise ReinferConfigurationError(
             f"{where} has no label with a reliable {optimal} threshold ({reasons_text(reasons)}); "

@@ -7,7 +7,7 @@ from pathlib import Path
 from robot.api.deco import keyword
 
 from ..errors import ReinferConfigurationError
-from ..logic.model_versions import left_out_message
+from ..logic.model_versions import MIN_TEST_EXAMPLES, left_out_message
 from ..logic.thresholds import as_config, config_text
 from ..logic.thresholds_file import load_thresholds, save_thresholds
 from ..models import AutoThreshold, ThresholdConfig
@@ -19,11 +19,18 @@ class ThresholdKeywords(LibraryComponent):
     """Keywords of the ``Thresholds`` area."""
 
     def _from_model(
-        self, model_version: int | str, optimal: str, dataset: str | None, labels: list | None = None
+        self,
+        model_version: int | str,
+        optimal: str,
+        dataset: str | None,
+        labels: list | None,
+        min_test_examples: int,
     ) -> ThresholdConfig:
         """The body of `Thresholds From Model` and of `Load Thresholds` with ``from_model=``."""
         chosen = self.dataset(dataset)
-        config, skipped = thresholds_from_model(self.client, chosen, model_version, optimal, labels)
+        config, skipped = thresholds_from_model(
+            self.client, chosen, model_version, optimal, labels, min_test_examples
+        )
         if skipped:
             self.warn(left_out_message(chosen, config, optimal, skipped))
         self.info(f"Thresholds from {config.source}: {config_text(config)}.")
@@ -36,6 +43,7 @@ class ThresholdKeywords(LibraryComponent):
         from_model: int | str | None = None,
         optimal: AutoThreshold = "balanced",
         dataset: str | None = None,
+        min_test_examples: int = MIN_TEST_EXAMPLES,
     ) -> ThresholdConfig:
         """Read the model version and per-label thresholds from a YAML or JSON file, or a model.
 
@@ -65,9 +73,9 @@ class ThresholdKeywords(LibraryComponent):
         file, or a YAML/JSON syntax error with its line.
 
         With ``from_model=`` instead of a path, each label's ``optimal`` threshold is taken
-        from that pinned model version's validation (labels the platform flags as
-        unreliable are left out, with a warning naming them); `Save Thresholds` writes the
-        result to a file the business can review and edit.
+        from that pinned model version's validation, exactly as `Thresholds From Model`
+        does (unreliable labels are left out, with a warning naming them); `Save Thresholds`
+        writes the result to a file the business can review and edit.
 
         Args:
             path: ``.yaml``, ``.yml`` or ``.json`` file.
@@ -76,6 +84,8 @@ class ThresholdKeywords(LibraryComponent):
             optimal: With ``from_model``: which of the platform's thresholds to take,
                 ``high_recall``, ``balanced`` (default) or ``high_precision``.
             dataset: With ``from_model``: ``owner/name``; defaults to the connection's dataset.
+            min_test_examples: With ``from_model``: fewest held-out examples for a label to
+                be kept (as in `Verify Model Configuration`).
 
         Returns:
             The config, for ``thresholds=`` of `Labels Above Threshold`, `Has Label`,
@@ -92,7 +102,7 @@ class ThresholdKeywords(LibraryComponent):
                 "Load Thresholds needs exactly one of a file path or from_model=<version|live|staging>."
             )
         if from_model is not None:
-            return self._from_model(from_model, optimal, dataset)
+            return self._from_model(from_model, optimal, dataset, None, min_test_examples)
         assert path is not None  # for mypy: exactly one of the two is set
         config = load_thresholds(path)
         self.info(f"Loaded thresholds from {path}: {config_text(config)}.")
@@ -105,6 +115,7 @@ class ThresholdKeywords(LibraryComponent):
         optimal: AutoThreshold = "balanced",
         dataset: str | None = None,
         labels: list | None = None,
+        min_test_examples: int = MIN_TEST_EXAMPLES,
     ) -> ThresholdConfig:
         """Take each label's optimal threshold from a pinned model's validation.
 
@@ -112,8 +123,9 @@ class ThresholdKeywords(LibraryComponent):
         ``high_recall``, ``balanced`` and ``high_precision`` (increasing confidence).
         A starting point where nobody has picked numbers yet: save it with
         `Save Thresholds` for the business to review. Labels whose validation is not
-        reliable (no such threshold, health not good or average) are left out, with a
-        warning naming them.
+        reliable are left out, with a warning naming them: no such threshold, health not
+        good or average, or fewer than ``min_test_examples`` held-out examples. That is the
+        rule `Verify Model Configuration` warns by, so it has nothing to say about the result.
 
         Args:
             model_version: A pinned version number, ``live`` or ``staging``; the result
@@ -121,6 +133,7 @@ class ThresholdKeywords(LibraryComponent):
             optimal: ``high_recall``, ``balanced`` or ``high_precision``.
             dataset: ``owner/name``; default: the connection's dataset.
             labels: Only these labels; default: every label of the model.
+            min_test_examples: Fewest held-out examples for a label to be kept.
 
         Returns:
             A thresholds config, as `Load Thresholds` returns one.
@@ -130,7 +143,7 @@ class ThresholdKeywords(LibraryComponent):
         | ${labels} = | Labels Above Threshold | ${item} | thresholds=${config} |
         | Save Thresholds | ${config} | ${OUTPUT_DIR}/thresholds.yaml |
         """
-        return self._from_model(model_version, optimal, dataset, labels)
+        return self._from_model(model_version, optimal, dataset, labels, min_test_examples)
 
     @keyword(tags=("Thresholds",))
     def save_thresholds(self, config: ThresholdConfig, path: Path) -> str:

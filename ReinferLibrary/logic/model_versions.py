@@ -148,16 +148,15 @@ def thresholds_from_validation(
     label_validations: Mapping[str, LabelValidation],
     optimal: str,
     version: int,
-    min_test_examples: int = 0,
+    min_test_examples: int = MIN_TEST_EXAMPLES,
 ) -> tuple[ThresholdConfig, list[str]]:
     """Each label's ``optimal`` threshold from its validation, and the labels left out.
 
-    A label is left out when the platform flags its validation as unreliable (no optimal
-    thresholds, a health other than good/average/excellent; see :func:`unreliable_reason`),
-    when it has no ``optimal`` threshold, or when fewer than ``min_test_examples`` held-out
-    examples validate it (0: not checked; `Verify Model Configuration` warns about those
-    instead). The config names ``version`` as its model version, since the thresholds
-    belong to it.
+    A label is left out when its validation is unreliable by :func:`unreliable_reason` (the
+    one definition, which `Verify Model Configuration` warns by: no optimal thresholds, a
+    health other than good/average/excellent, fewer than ``min_test_examples`` held-out
+    examples), or when it has no ``optimal`` threshold. The config names ``version`` as its
+    model version, since the thresholds belong to it.
     """
     check_auto(optimal, "optimal")
     thresholds: dict[str, float] = {}

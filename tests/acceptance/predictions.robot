@@ -258,7 +258,8 @@ Predict Emails Refuses What Is Not An Email
     ...    Predict Emails    no-such-folder/missing.eml
 
 Thresholds From The Model Round-Trip Through A File
-    ${config}=    Thresholds From Model    live    optimal=balanced
+    [Documentation]    The demo dataset is small: its labels have 3 to 6 held-out examples each.
+    ${config}=    Thresholds From Model    live    optimal=balanced    min_test_examples=3
     Should Be Equal As Integers    ${config.model_version}    1
     Dictionary Should Contain Key    ${config.thresholds}    Order > Missing
     ${path}=    Save Thresholds    ${config}    ${OUTPUT_DIR}/from-model.yaml
@@ -267,7 +268,8 @@ Thresholds From The Model Round-Trip Through A File
     ${loaded}=    Load Thresholds    ${path}
     Should Be Equal    ${loaded.thresholds}    ${config.thresholds}
     Should Be Equal    ${loaded.model_version}    ${config.model_version}
-    ${check}=    Verify Model Configuration    ${loaded}    min_test_examples=0
+    ${check}=    Verify Model Configuration    ${loaded}    min_test_examples=3
+    Should Be Empty    ${check.warnings}
     Should Be Equal As Integers    ${check.labels_checked}    18
     ${item}=    Predict Text    ${MISSING_ORDER}    threshold=${loaded}
     ${labels}=    Labels Above Threshold    ${item}    thresholds=${loaded}
@@ -275,6 +277,16 @@ Thresholds From The Model Round-Trip Through A File
     Save Thresholds    ${config}    ${OUTPUT_DIR}/from-model.json
     ${again}=    Load Thresholds    ${OUTPUT_DIR}/from-model.json
     Should Be Equal    ${again.thresholds}    ${config.thresholds}
+
+Thresholds From The Model Leave Out What The Drift Guard Calls Unreliable
+    [Documentation]    One meaning of "unreliable": labels with fewer than 5 held-out examples are
+    ...    left out with a warning, and Verify Model Configuration then has nothing to say.
+    ${config}=    Thresholds From Model    live
+    Dictionary Should Not Contain Key    ${config.thresholds}    Order > Missing
+    Dictionary Should Not Contain Key    ${config.thresholds}    Praise
+    ${check}=    Verify Model Configuration    ${config}
+    Should Be Empty    ${check.warnings}
+    Length Should Be    ${config.thresholds}    ${check.labels_checked}
 
 Thresholds Loaded From A Model Route Its Answers
     [Documentation]    Each config names the version it came from, so predicting with it asks that version.
@@ -304,7 +316,7 @@ Tear Down Prediction Suite
 Thresholds From The Model Should Route
     [Documentation]    Load the ``optimal`` thresholds of ``model_version`` and route two known texts with them.
     [Arguments]    ${model_version}    ${optimal}    ${number}
-    ${config}=    Load Thresholds    from_model=${model_version}    optimal=${optimal}
+    ${config}=    Load Thresholds    from_model=${model_version}    optimal=${optimal}    min_test_examples=3
     Should Be Equal As Integers    ${config.model_version}    ${number}
     Should Be Equal    ${config.source}
     ...    the ${optimal} optimal thresholds of acme/retail-inbox model version ${number}

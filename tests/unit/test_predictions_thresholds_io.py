@@ -173,8 +173,10 @@ def test_thresholds_from_validation_picks_the_optimal_and_skips_unreliable_label
         "Account": validation(test_size=1),
     }
     config, skipped = thresholds_from_validation(validations, "high_precision", 4)
-    assert config.thresholds == {"Order > Missing": 0.7, "Account": 0.7}
-    assert skipped == ["Refund > Request", "Praise", "Complaint", "Billing"]
+    assert config.thresholds == {"Order > Missing": 0.7}  # Account: 1 held-out example, fewer than 5
+    assert skipped == ["Refund > Request", "Praise", "Complaint", "Billing", "Account"]
+    trusting, _ = thresholds_from_validation(validations, "high_precision", 4, min_test_examples=0)
+    assert trusting.thresholds == {"Order > Missing": 0.7, "Account": 0.7}
     assert config.model_version == 4
     assert config.source == "the high_precision optimal thresholds of model version 4's validation"
     balanced, skipped = thresholds_from_validation(validations, "balanced", 4, min_test_examples=2)

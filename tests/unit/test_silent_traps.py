@@ -93,3 +93,46 @@ def test_thresholds_and_threshold_together_are_refused(
     with pytest.raises(ReinferConfigurationError, match="threshold= or thresholds=, not both"):
         connected.predict_comments("src.c1", threshold="auto", thresholds={"Order": 0.5})
     assert len(api.calls) == 0
+
+
+# --- 3. one meaning of "unreliable" ---------------------------------------------------------
+
+
+PRIVATE = f"{TENANT}/api/_private/datasets/acme/retail-inbox"
+
+
+def _validations(api: responses.RequestsMock, version: int, figures: dict[str, dict[str, Any]]) -> None:
+    for name, value in figures.items():
+        api.post(
+            f"{PRIVATE}/labellers/{version}/label-validation",
+            json={"status": "ok", "label_validation": value},
+            match=[responses.matchers.json_params_matcher({"label": name})],
+        )
+
+
+def test_thresholds_from_model_leaves_out_what_verify_would_warn_about(
+    connected: ReinferLibrary, api: responses.RequestsMock
+) -> None:
+    good = {"optimal_thresholds": {"balanced": 0.4}, "health": "good", "test_size": 12}
+    thin = {"optimal_thresholds": {"balanced": 0.3}, "health": "good", "test_size": 2}
+    labels = [{"name": "Order > Missing"}, {"name": "Praise"}]
+    api.get(
+        DS + "/labellers/live/validation",
+        json={"status": "ok", "validation": {"version": 1, "labels": labels}},
+    )
+    _validations(api, 1, {"Order > Missing": good, "Praise": thin})
+    config = connected.thresholds_from_model("live")
+    assert config.thresholds == {"Order > Missing": 0.4}  # 'Praise': 2 held-out examples only
+    # The drift guard agrees: nothing it would warn about was kept.
+    api.get(DS + "/model-tags", json={"status": "ok", "model_tags": [{"name": "live", "version": 1}]})
+    api.get(
+        DS + "/labellers/1/validation", json={"status": "ok", "validation": {"version": 1, "labels": labels}}
+    )
+    _validations(api, 1, {"Order > Missing": good})
+    assert connected.verify_model_configuration(config).warnings == []
+    # Asked to trust fewer examples, both keywords keep the label.
+    _validations(api, 1, {"Order > Missing": good, "Praise": thin})
+    assert list(connected.thresholds_from_model(1, labels=None, min_test_examples=1).thresholds) == [
+        "Order > Missing",
+        "Praise",
+    ]
