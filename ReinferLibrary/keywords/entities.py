@@ -105,3 +105,25 @@ class EntityKeywords(LibraryComponent):
         | ${country} = | Get Entity Value | ${item} | country | default=United Kingdom |
         """
         return logic.entity_value(check_item(item), name, default)
+
+    @keyword(tags=("Entities",))
+    def get_entity_text(self, item: Item, name: str) -> str:
+        """Return the first entity of one name as it is written in the comment, in text order.
+
+        `Get Entity Value` gives the normalised value (``2025-08-21 00:00 UTC``); this gives
+        the words the customer wrote (``21/08/2025``), cut from the message by the entity's
+        span, for quoting back or for checks against the original text.
+
+        Args:
+            item: One item of ``${batch.results}`` (it must carry its comment).
+            name: Entity name such as ``date`` or ``order_number``.
+
+        Returns:
+            The entity's text as written (pieces of an entity found in several places are
+            joined by a space).
+
+        Example:
+        | ${written} = | Get Entity Text | ${item} | date | # e.g. 21/08/2025 |
+        | ${value} = | Get Entity Value | ${item} | date | # 2025-08-21 00:00 UTC |
+        """
+        return logic.entity_texts(check_item(item), name)[0]

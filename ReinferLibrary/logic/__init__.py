@@ -5,7 +5,7 @@ without running a robot. Functions take an item as a :class:`~ReinferLibrary.mod
 or as the mapping the keywords return (``model_dump(mode="json")`` made into a DotDict).
 """
 
-from .entities import entities_by_capture_group, entities_named, entity_value
+from .entities import entities_by_capture_group, entities_named, entity_texts, entity_value
 from .labels import (
     find_label,
     has_label,
@@ -33,6 +33,7 @@ __all__ = [
     "canonical_thresholds",
     "entities_by_capture_group",
     "entities_named",
+    "entity_texts",
     "entity_value",
     "find_label",
     "has_label",

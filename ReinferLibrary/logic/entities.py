@@ -85,8 +85,60 @@ def entity_value(item: Any, name: str, default: str | None = None) -> str:
         return str(field(found[0], "formatted_value"))
     if default is not None:
         return default
+    raise _missing(item, name)
+
+
+def entity_texts(item: Any, name: str) -> list[str]:
+    """The ``name`` entities as written in the comment (not normalised), in text order.
+
+    Each entity's spans are cut from the message part they point at (``subject``, ``body``
+    or ``signature`` of message ``message_index``) by code-point offsets; an entity found in
+    several places (``spans``) gives its pieces joined by a space. A missing entity raises
+    ``ItemDataError``; an entity whose text cannot be located (no comment on the item, no
+    offsets) raises one saying why, never returns a guess.
+    """
+    found = entities_named(item, name)
+    if not found:
+        raise _missing(item, name)
+    messages = field(field(item, "comment"), "messages") if field(item, "comment") is not None else None
+    if not messages:
+        raise ItemDataError(
+            "no text",
+            f"item {item_uid(item) or '(no uid)'} carries no comment text to read the {name!r} entity from; "
+            "use Get Entity Value for its formatted value.",
+        )
+    return [_written(item, entity, messages) for entity in found]
+
+
+def _written(item: Any, entity: Any, messages: Sequence[Any]) -> str:
+    spans = list(field(entity, "spans") or ())
+    if not spans and field(entity, "span") is not None:
+        spans = [field(entity, "span")]
+    pieces = []
+    for span in spans:
+        index = int(field(span, "message_index") or 0)
+        part = str(field(span, "content_part") or "body")
+        start, end = field(span, "char_start"), field(span, "char_end")
+        content = field(messages[index], part) if 0 <= index < len(messages) else None
+        text = field(content, "text") if content is not None else None
+        if start is None or end is None or text is None or not 0 <= start <= end <= len(text):
+            raise ItemDataError(
+                "no text",
+                f"the {field(entity, 'name')!r} entity of {item_uid(item) or '(no uid)'} points at "
+                f"message {index} {part} [{start}:{end}], which the comment does not have.",
+            )
+        pieces.append(text[start:end])
+    if not pieces:
+        raise ItemDataError(
+            "no text",
+            f"the {field(entity, 'name')!r} entity of {item_uid(item) or '(no uid)'} has no span to read.",
+        )
+    return " ".join(pieces)
+
+
+def _missing(item: Any, name: str) -> ItemDataError:
     names = sorted({str(field(entity, "name")) for entity in item_entities(item)})
-    raise ItemDataError(
+    return ItemDataError(
         "missing entity",
         f"comment {item_uid(item) or '(no uid)'} has no {name!r} entity "
         f"(entities found: {', '.join(names) if names else 'none'}); "

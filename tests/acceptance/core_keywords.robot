@@ -128,6 +128,8 @@ The Seed Comment About A Late Order
     Should Be True    -10 <= ${tone} <= 10
     ${order}=    Get Entity Value    ${item}    order_number
     Should Be Equal    ${order}    ACM-104233
+    ${written}=    Get Entity Text    ${item}    date
+    Should Be Equal    ${written}    21/08/2025
 
 Entities By Capture Group Keep Table Rows Together
     ${item}=    Find Item By Comment Id    ${EVERYTHING}    a0013

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from ReinferLibrary.errors import ItemDataError
-from ReinferLibrary.logic import entities_by_capture_group, entities_named, entity_value
+from ReinferLibrary.logic import entities_by_capture_group, entities_named, entity_texts, entity_value
 from ReinferLibrary.models import Item
 
 # The seed document's entity example, verbatim apart from JSON syntax.
@@ -133,3 +133,49 @@ def test_item_data_error_is_one_class_in_the_one_hierarchy() -> None:
     assert ItemDataError.category == "business"
     with pytest.raises(errors.ReinferError, match=r"^Business error \(missing entity\): "):
         entity_value(TABLE, "tracking_number")
+
+
+# --- entity text as written ---------------------------------------------------------------
+
+
+WRITTEN = {
+    "uid": "s.c1",
+    "comment": {
+        "messages": [
+            {"subject": {"text": "Order ACM-104233"}, "body": {"text": "Paid £12.99 on 21/08/2025 and 22/08"}}
+        ]
+    },
+    "entities": [
+        {"name": "date", "formatted_value": "2025-08-22", "spans": [{"char_start": 30, "char_end": 35}]},
+        {
+            "name": "date",
+            "formatted_value": "2025-08-21",
+            "span": {"content_part": "body", "char_start": 15, "char_end": 25},
+        },
+        {
+            "name": "order_number",
+            "formatted_value": "ACM-104233",
+            "spans": [{"content_part": "subject", "char_start": 6, "char_end": 16}],
+        },
+        {
+            "name": "broken",
+            "formatted_value": "x",
+            "spans": [{"message_index": 3, "char_start": 0, "char_end": 1}],
+        },
+    ],
+}
+
+
+def test_entity_texts_cut_the_words_as_written_in_text_order() -> None:
+    assert entity_texts(WRITTEN, "date") == ["21/08/2025", "22/08"]
+    assert entity_texts(WRITTEN, "order_number") == ["ACM-104233"]
+
+
+def test_entity_text_never_guesses() -> None:
+    with pytest.raises(ItemDataError, match="points at message 3 body"):
+        entity_texts(WRITTEN, "broken")
+    with pytest.raises(ItemDataError, match="has no 'country' entity"):
+        entity_texts(WRITTEN, "country")
+    without_comment = {**WRITTEN, "comment": None}
+    with pytest.raises(ItemDataError, match="carries no comment text"):
+        entity_texts(without_comment, "date")
