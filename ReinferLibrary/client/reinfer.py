@@ -136,6 +136,8 @@ class ReinferClient:
         self, settings: ConnectionSettings, on_call: Callable[[CallRecord], None] | None = None
     ) -> None:
         self.settings = settings
+        self.predicted = 0
+        """Comments this client sent for prediction and got an answer for (each costs an AI unit)."""
         self.routes = Routes(settings.legacy_triggers)
         self.transport = Transport(settings, on_call, auth=bearer(settings.token), secrets=(settings.token,))
 
@@ -422,7 +424,9 @@ class ReinferClient:
         )
         # RETRY_POLICY is keyed by client method name: the route kind with underscores.
         retry = RETRY_POLICY[kind.replace("-", "_")]
-        return to_items(self.transport.request("POST", path, envelope, retry=retry, body=body))
+        answer = self.transport.request("POST", path, envelope, retry=retry, body=body)
+        self.predicted += len(inputs)  # answered: on a real tenant, one AI unit per comment sent
+        return to_items(answer)
 
     @staticmethod
     def _label_filters(labels: LabelSpec) -> Any:

@@ -132,7 +132,9 @@ class PredictionKeywords(LibraryComponent):
         more = f"; and {len(items) - 3} more" if len(items) > 3 else ""
         self.info(
             f"Predicted {len(items)} {what} of {dataset} with model version {answered}, asked for "
-            f"{asked!r}, using {threshold_text(threshold)}. Labels: {labels or 'none'}{more}."
+            f"{asked!r}, using {threshold_text(threshold)}. Labels: {labels or 'none'}{more}. "
+            f"Cost: {len(items)} AI unit(s) on a real tenant ({self.client.predicted} predicted on "
+            "this connection so far)."
         )
         self._warn_version_drift(items, threshold)
         rule: ThresholdRule | None = None
@@ -153,6 +155,26 @@ class PredictionKeywords(LibraryComponent):
                 f"{threshold.model_version}, but model version {', '.join(map(str, sorted(versions)))} "
                 "answered; check them with Verify Model Configuration."
             )
+
+    @keyword(tags=("Predictions",))
+    def get_prediction_count(self) -> int:
+        """Return how many comments the current connection has sent for prediction so far.
+
+        Each predicted comment costs one AI unit on a real tenant (items fetched from a
+        stream already carry predictions and cost nothing more). The count covers
+        `Predict Text`, `Predict Comments` and `Predict Emails` calls that were answered.
+
+        Returns:
+            The number of comments predicted on this connection.
+
+        Example:
+        | Predict Text | ${text} |
+        | ${spent} = | Get Prediction Count |
+        | Should Be True | ${spent} <= ${BUDGET} | AI unit budget of this run exceeded |
+        """
+        count = self.client.predicted
+        self.info(f"{count} comment(s) predicted on this connection ({count} AI unit(s) on a real tenant).")
+        return count
 
     @keyword(tags=("Predictions",))
     def predict_text(

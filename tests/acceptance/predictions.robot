@@ -56,6 +56,7 @@ Live, Staging And A Pinned Number Answer The Same Question
     ${tags}=    Get Model Tags
     Should Be Equal As Integers    ${tags.live}    1
     Should Be Equal As Integers    ${tags.staging}    2
+    ${before}=    Get Prediction Count
     ${live}=    Predict Text    ${MISSING_ORDER}    subject=Order problem    threshold=0.3
     ${staging}=    Predict Text    ${MISSING_ORDER}    subject=Order problem    model_version=staging
     ...    threshold=0.3
@@ -66,6 +67,8 @@ Live, Staging And A Pinned Number Answer The Same Question
     Should Not Be Empty    ${live.model.time}
     Should Be Equal    ${live.origin}    predict
     Should Be Equal    ${live.labels}    ${one.labels}    Live is version 1: the same answer.
+    ${after}=    Get Prediction Count
+    Should Be Equal As Integers    ${{ $after - $before }}    3    Three texts sent, three AI units.
     FOR    ${item}    IN    ${live}    ${staging}    ${one}
         ${route}=    Route    ${item}    ${CONFIG}
         Should Be Equal    ${route}    warehouse
