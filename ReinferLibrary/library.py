@@ -279,9 +279,9 @@ class ReinferLibrary(DynamicCore):
     | untag_exceptions | `Untag Trigger Exception` | yes | untagging twice is harmless |
     | get_dataset | `Create Trigger` with ``default=`` | yes | read |
     | get_model_tags | `Get Model Tags`, `Create Trigger` with a tag | yes | read |
-    | predict | prediction keywords | yes | reads only |
-    | predict_comments | prediction keywords | yes | reads only |
-    | predict_raw_emails | prediction keywords | yes | reads only |
+    | predict | `Predict Text` | unsent only | billable, may have been done |
+    | predict_comments | `Predict Comments` | unsent only | billable, may have been done |
+    | predict_raw_emails | `Predict Emails` | unsent only | billable, may have been done |
     | get_validation | `Get Model Version Details`, `Verify Model Configuration` | yes | read |
     | get_label_validation | `Get Model Version Details`, `Thresholds From Model` | yes | read |
     | update_stream | `Update Trigger` | no | a change: check before repeating it |
@@ -293,6 +293,14 @@ class ReinferLibrary(DynamicCore):
     A call that still fails says how many times it was tried, and its advice fits the
     call: one that is safe to repeat is told to retry later; one that changes data
     (create, reset, sync) that it may have taken effect, so check before repeating it.
+
+    Predictions are billable (one AI unit per comment) and the server may have done
+    the work even when no answer came back, so the Predict keywords are retried only
+    when the request certainly did not reach processing: no connection could be made,
+    429 or 503. After a read timeout, a 502/504 or a connection broken after sending
+    they fail at once, saying that repeating may cost again. Their read timeout is at
+    least ``predict_timeout`` (4 minutes unless the import or `Connect To Reinfer`
+    says otherwise, as the official CLI waits).
 
     Hard limits, whatever the server does:
 
@@ -325,6 +333,7 @@ class ReinferLibrary(DynamicCore):
         legacy_triggers: bool | None = None,
         max_retry_after: timedelta | None = None,
         deadline: timedelta | None = None,
+        predict_timeout: timedelta | None = None,
     ) -> None:
         """Every import argument is optional: ``Library    ReinferLibrary`` works.
 
@@ -346,6 +355,7 @@ class ReinferLibrary(DynamicCore):
         | proxies | Proxy URLs by scheme, e.g. ``{"https": "http://proxy:3128"}``. |
         | legacy_triggers | Use the pre-2023 ``/triggers`` routes. |
         | deadline | Longest time one call may take in all, answer included (default 3 x ``timeout``). |
+        | predict_timeout | Least read timeout of Predict calls (default 4 minutes). |
 
         Example:
         | Library | ReinferLibrary | dataset=acme/retail-inbox | timeout=2 min | retries=5 |
@@ -364,6 +374,7 @@ class ReinferLibrary(DynamicCore):
                 proxies=proxies,
                 legacy_triggers=legacy_triggers,
                 deadline=deadline,
+                predict_timeout=predict_timeout,
             )
         )
         DynamicCore.__init__(self, self.components())

@@ -59,9 +59,9 @@ from .envelopes import (
     SyncEnvelope,
     ValidationEnvelope,
 )
-from .routes import PredictKind, Routes, plain_name
+from .routes import API, PREVIEW_API, PredictKind, Routes, plain_name
 from .settings import CallRecord, ConnectionSettings
-from .transport import RETRY_POLICY, Transport, bearer
+from .transport import RETRY_POLICY, Params, Transport, bearer
 
 Threshold = float | Literal["auto"] | None
 LabelSpec = Sequence[tuple[str, float | None]] | None
@@ -139,6 +139,8 @@ class ReinferClient:
         self.predicted = 0
         """Comments this client sent for prediction and got an answer for (each costs an AI unit)."""
         self.routes = Routes(settings.legacy_triggers)
+        self.results_prefix: str | None = None
+        """Where ``/results`` lives on this tenant (``/api/v1`` or ``/api/preview``), once known."""
         self.transport = Transport(settings, on_call, auth=bearer(settings.token), secrets=(settings.token,))
 
     # --- lifecycle and hooks ---------------------------------------------------------
@@ -228,15 +230,37 @@ class ReinferClient:
         self, dataset: str, stream: str, max_results: int = 16, max_filtered: int | None = None
     ) -> Batch:
         """Read the next batch from the newer ``/results`` route, as the same :class:`Batch`."""
-        path = self.routes.stream(dataset, stream, "results")
         query = json.loads(
             _request_json(ResultsQuery, "results request", max_results=max_results, max_filtered=max_filtered)
         )
         params: list[tuple[str, str | int]] = list(query.items())
-        response = self.transport.request(
-            "GET", path, ResultsEnvelope, retry=RETRY_POLICY["results"], params=params
-        )
-        return batch_from_results(response, stream=stream)
+        return batch_from_results(self._results(dataset, stream, params), stream=stream)
+
+    def _results(self, dataset: str, stream: str, params: Params) -> ResultsEnvelope:
+        """``/results`` under ``/api/v1``, or under ``/api/preview`` where only that exists.
+
+        Tenants documented before 2025 (and some on-premises versions) serve ``/results``
+        only under ``/api/preview``. A 404 from ``/api/v1`` is tried once under the preview
+        path; whichever answers is remembered for this connection. When both say 404 (an
+        unknown stream), the ``/api/v1`` error is raised.
+        """
+        retry = RETRY_POLICY["results"]
+        if self.results_prefix is not None:
+            path = self.routes.stream(dataset, stream, "results", prefix=self.results_prefix)
+            return self.transport.request("GET", path, ResultsEnvelope, retry=retry, params=params)
+        path = self.routes.stream(dataset, stream, "results")
+        try:
+            answer = self.transport.request("GET", path, ResultsEnvelope, retry=retry, params=params)
+        except NotFoundError as missing:
+            preview = self.routes.stream(dataset, stream, "results", prefix=PREVIEW_API)
+            try:
+                answer = self.transport.request("GET", preview, ResultsEnvelope, retry=retry, params=params)
+            except NotFoundError:
+                raise missing from None
+            self.results_prefix = PREVIEW_API
+            return answer
+        self.results_prefix = API
+        return answer
 
     def advance(self, dataset: str, stream: str, sequence_id: str) -> None:
         """Acknowledge everything up to ``sequence_id`` (a batch's or an item's)."""
@@ -424,7 +448,9 @@ class ReinferClient:
         )
         # RETRY_POLICY is keyed by client method name: the route kind with underscores.
         retry = RETRY_POLICY[kind.replace("-", "_")]
-        answer = self.transport.request("POST", path, envelope, retry=retry, body=body)
+        answer = self.transport.request(
+            "POST", path, envelope, retry=retry, body=body, read_timeout=self.settings.predict_timeout
+        )
         self.predicted += len(inputs)  # answered: on a real tenant, one AI unit per comment sent
         return to_items(answer)
 

@@ -15,6 +15,8 @@ from ..models.versions import parse_model_version
 
 API = "/api/v1"
 PRIVATE_API = "/api/_private"
+PREVIEW_API = "/api/preview"
+"""Where older tenants serve the stream ``/results`` route."""
 
 PredictKind = Literal["predict", "predict-comments", "predict-raw-emails"]
 
@@ -90,11 +92,11 @@ class Routes:
         owner, name = split_full_name(source, "source")
         return f"{API}/sources/{_segment(owner)}/{_segment(name)}"
 
-    def streams(self, dataset: str) -> str:
-        return f"{self.dataset(dataset)}/{self.collection}"
+    def streams(self, dataset: str, prefix: str = API) -> str:
+        return f"{self.dataset(dataset, prefix)}/{self.collection}"
 
-    def stream(self, dataset: str, stream: str, action: str | None = None) -> str:
-        path = f"{self.streams(dataset)}/{_segment(plain_name(stream, 'stream name'))}"
+    def stream(self, dataset: str, stream: str, action: str | None = None, prefix: str = API) -> str:
+        path = f"{self.streams(dataset, prefix)}/{_segment(plain_name(stream, 'stream name'))}"
         return f"{path}/{action}" if action else path
 
     def comment(self, source: str, comment_id: str) -> str:

@@ -56,6 +56,10 @@ class ConnectionSettings:
     proxies: Mapping[str, str] | None = None
     legacy_triggers: bool = False
     """Use the pre-2023 ``/triggers`` routes and ``trigger`` body keys instead of streams."""
+    predict_timeout: float = 240.0
+    """Least read timeout of a Predict call, in seconds (the official CLI waits 240 s): the
+    server may work on a large batch that long, and a Predict call is never repeated after a
+    read timeout (it is billable and may have been done)."""
     deadline: float | None = None
     """Seconds one HTTP attempt may take in all (connect and the whole answer), however
     steadily the server trickles it; ``None``: 3 x the call's read timeout."""
@@ -76,6 +80,10 @@ class ConnectionSettings:
             raise ReinferConfigurationError(
                 f"Timeout {self.timeout!r} must be two positive numbers of seconds (connect, read)."
             )
+        if self.predict_timeout <= 0:
+            raise ReinferConfigurationError(
+                f"predict_timeout must be more than 0 seconds, got {self.predict_timeout:g}."
+            )
         if self.deadline is not None and self.deadline <= 0:
             raise ReinferConfigurationError(f"Deadline must be more than 0 seconds, got {self.deadline:g}.")
         if self.retries < 0:
@@ -92,7 +100,7 @@ class ConnectionSettings:
             f"ConnectionSettings(url={safe_url(self.url)!r}, timeout={self.timeout!r}, "
             f"retries={self.retries!r}, backoff={self.backoff!r}, max_retry_after={self.max_retry_after!r}, "
             f"verify={self.verify!r}, proxies={proxies!r}, legacy_triggers={self.legacy_triggers!r}, "
-            f"deadline={self.deadline!r})"
+            f"predict_timeout={self.predict_timeout!r}, deadline={self.deadline!r})"
         )
 
     @property

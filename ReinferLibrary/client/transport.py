@@ -18,7 +18,7 @@ exponential backoff and full jitter (a wait drawn from ``0 .. backoff * 2**n`` s
 (seconds or an HTTP date) replaces the drawn wait; a server asking for more than
 ``max_retry_after`` seconds fails the call at once (retrying sooner would only meet the
 same refusal). ``retries`` extra attempts at most. Only calls that are safe to repeat
-are retried (:class:`~ReinferLibrary.errors.Repeat`); TLS failures never are (they fail
+are retried on all of these (:class:`~ReinferLibrary.errors.Repeat`); TLS failures never are (they fail
 the same way until the CA bundle or the URL is fixed):
 
 | Operation              | Method | Route (after dataset/source path)     | Retried | Why                    |
@@ -39,15 +39,20 @@ the same way until the CA bundle or the URL is fixed):
 | `sync_comments`        | POST   | `/sync` (source)                      | no      | write                  |
 | `delete_comments`      | DELETE | `/comments?id=` (source)              | yes     | idempotent DELETE      |
 | `download_attachment`  | GET    | `/api/v1/attachments/{reference}`     | yes     | read                   |
-| `predict`              | POST   | `/labellers/{v}/predict`              | yes     | read-only POST         |
-| `predict_comments`     | POST   | `/labellers/{v}/predict-comments`     | yes     | read-only POST         |
-| `predict_raw_emails`   | POST   | `/labellers/{v}/predict-raw-emails`   | yes     | read-only POST         |
+| `predict`              | POST   | `/labellers/{v}/predict`              | unsent only | billable (3)    |
+| `predict_comments`     | POST   | `/labellers/{v}/predict-comments`     | unsent only | billable (3)    |
+| `predict_raw_emails`   | POST   | `/labellers/{v}/predict-raw-emails`   | unsent only | billable (3)    |
 | `get_model_tags`       | GET    | `/model-tags`                         | yes     | read                   |
 | `get_validation`       | GET    | `/labellers/{v}/validation`           | yes     | read                   |
 | `get_label_validation` | POST   | `/labellers/{v}/label-validation` (2) | yes     | read-only POST         |
 
 (1) A 404 on a *retried* DELETE means the first attempt went through: treated as success.
 (2) Under ``/api/_private`` instead of ``/api/v1``.
+(3) Predictions cost one AI unit per comment, and the server may have done the work even
+when no answer came back: they are retried only when the request certainly did not reach
+processing (no connection could be made, 429, 503), never after a read timeout, a 502/504 or
+a connection broken after sending. Their read timeout is at least ``predict_timeout``
+(240 s by default, as the official CLI waits), since large batches take a while.
 
 Streams routes become ``triggers`` routes with ``legacy_triggers=True``; the policy is the
 same. The table is :data:`RETRY_POLICY` in code (a unit test keeps the two in step).
@@ -59,9 +64,11 @@ Error mapping
   (:func:`~ReinferLibrary.errors.error_for_status`, refined by the service's classifier:
   Elasticsearch's ``403 status_exception`` is a bad request, its inference timeouts are
   timeouts) with the server's message (``message``, or Elasticsearch's ``type: reason``).
-* A body that is not JSON (a proxy's HTML page): :class:`~ReinferLibrary.errors.ProtocolError`,
-  except with 429/5xx where the status class is kept (a gateway's error page) and the
-  detail says what was received.
+* An error status whose body is not JSON (a gateway's page, an empty body): the class for
+  the status all the same (a 401 from the cloud gateway is an authentication error); the
+  detail says what was received. A success whose body is not JSON (a proxy's login page):
+  :class:`~ReinferLibrary.errors.ProtocolError`. A redirect (3xx) is never followed:
+  ProtocolError naming the target.
 * 2xx with ``"status": "error"``, or JSON that does not have the expected shape: ProtocolError.
 * No answer in time: ReinferTimeoutError; no connection: ReinferConnectionError (status ``None``).
 
@@ -134,9 +141,9 @@ RETRY_POLICY: dict[str, Repeat] = {
     "sync_comments": Repeat.NEVER,
     "delete_comments": Repeat.SAFE,
     "download_attachment": Repeat.SAFE,
-    "predict": Repeat.SAFE,
-    "predict_comments": Repeat.SAFE,
-    "predict_raw_emails": Repeat.SAFE,
+    "predict": Repeat.UNSENT,
+    "predict_comments": Repeat.UNSENT,
+    "predict_raw_emails": Repeat.UNSENT,
     "get_model_tags": Repeat.SAFE,
     "get_validation": Repeat.SAFE,
     "get_label_validation": Repeat.SAFE,
@@ -732,10 +739,9 @@ class Transport:
         payload = _json_or_none(response.content)
         kind: str | None = None
         if payload is None:
-            cls = error_for_status(status)
-            # A gateway's page on 429/5xx is still that failure; elsewhere HTML means a wrong URL/proxy.
-            if status != 429 and status < 500:
-                cls = ProtocolError
+            # The status decides the category; the body (a gateway's page, an empty body) only
+            # adds detail: a revoked token behind a cloud gateway is still an authentication error.
+            cls = error_for_status(status) if status >= 400 else ProtocolError
             detail: str | None = self._not_json(response)
             message = None
         else:

@@ -30,6 +30,7 @@ class ConnectionKeywords(LibraryComponent):
         legacy_triggers: bool | None = None,
         max_retry_after: timedelta | None = None,
         deadline: timedelta | None = None,
+        predict_timeout: timedelta | None = None,
     ) -> int:
         """Open a connection to a Re:infer / Communications Mining tenant and make it current.
 
@@ -73,6 +74,9 @@ class ConnectionKeywords(LibraryComponent):
                 the whole answer, however steadily a server trickles it (``timeout`` only
                 bounds each wait for data). Default: the import's, else 3 x ``timeout``.
                 Exceeding it is a ``Technical error (timeout)`` that names the deadline.
+            predict_timeout: Least read timeout of the Predict keywords (default: the
+                import's, else 4 minutes, as the official CLI waits): predictions are
+                billable and never repeated after a read timeout, so they get time to finish.
 
         Returns:
             The index of the connection (1 for the first), usable with
@@ -98,6 +102,7 @@ class ConnectionKeywords(LibraryComponent):
             legacy_triggers=legacy_triggers,
             max_retry_after=max_retry_after,
             deadline=deadline,
+            predict_timeout=predict_timeout,
         )
         index = self.ctx.open(options, alias)
         connection = self.connection

@@ -78,6 +78,7 @@ class ConnectionOptions:
     proxies: dict[str, str] | None = None
     legacy_triggers: bool | None = None
     deadline: timedelta | None = None
+    predict_timeout: timedelta | None = None
 
     @classmethod
     def given(
@@ -111,7 +112,7 @@ class ConnectionOptions:
         assert resolved.verify is not None
         if resolved.retries < 0:
             raise ReinferConfigurationError(f"retries must be 0 or more, got {resolved.retries}.")
-        for name in ("timeout", "connect_timeout", "max_retry_after", "deadline"):
+        for name in ("timeout", "connect_timeout", "max_retry_after", "deadline", "predict_timeout"):
             if getattr(resolved, name) is None:  # deadline: None means 3 x the read timeout
                 continue
             value = seconds(getattr(resolved, name))
@@ -129,9 +130,11 @@ class ConnectionOptions:
             proxies=dict(resolved.proxies) if resolved.proxies else None,
             legacy_triggers=bool(resolved.legacy_triggers),
             deadline=seconds(resolved.deadline) if resolved.deadline is not None else None,
+            predict_timeout=seconds(resolved.predict_timeout or BUILT_IN_PREDICT_TIMEOUT),
         )
 
 
+BUILT_IN_PREDICT_TIMEOUT = timedelta(seconds=240)
 BUILT_IN = ConnectionOptions(
     timeout=timedelta(seconds=60),
     connect_timeout=timedelta(seconds=10),
@@ -139,6 +142,7 @@ BUILT_IN = ConnectionOptions(
     max_retry_after=timedelta(seconds=60),
     verify=True,
     legacy_triggers=False,
+    predict_timeout=BUILT_IN_PREDICT_TIMEOUT,
 )
 """What a connection uses when neither the keyword, the import nor the environment says."""
 

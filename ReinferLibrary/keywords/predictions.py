@@ -193,7 +193,8 @@ class PredictionKeywords(LibraryComponent):
         """Ask a pinned model about a text that is not stored in the platform.
 
         Nothing is uploaded; the answer comes from the model version asked for (see
-        `Predictions on demand`). Costs one AI unit. Every argument after ``text`` is
+        `Predictions on demand`). Costs one AI unit; a call that may have reached the
+        server is never repeated by the library (see `Retries`). Every argument after ``text`` is
         named (``subject=``, ``thresholds=``): a value given by position fails instead of
         silently becoming the subject.
 
@@ -266,7 +267,8 @@ class PredictionKeywords(LibraryComponent):
         """Ask a pinned model about comments already stored in the platform.
 
         Useful to compare model versions on the same comments, or to re-check comments
-        fetched earlier with another version. Costs one AI unit per comment; lists
+        fetched earlier with another version. Costs one AI unit per comment (a call that
+        may have reached the server is never repeated, see `Retries`); lists
         longer than 4096 are sent in several requests. Arguments after the first are named.
 
         Args:
@@ -341,7 +343,9 @@ class PredictionKeywords(LibraryComponent):
 
         The platform parses each email as its mailbox integration would (headers,
         plain and HTML bodies, attachment names), so ``comment`` of each answer shows
-        what the model read. Costs one AI unit per email. Arguments after the first are named.
+        what the model read. Costs one AI unit per email; a call that may have reached
+        the server is never repeated by the library (see `Retries`). Arguments after the
+        first are named.
 
         Args:
             email: The raw email text (headers, a blank line, the body), the path of an

@@ -79,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--access-log", action="store_true", help="log every request (off by default)")
     serve.add_argument(
+        "--results-api",
+        choices=("both", "v1", "preview"),
+        default="both",
+        help="serve the stream /results route under /api/v1, /api/preview or both (default both)",
+    )
+    serve.add_argument(
         "--replay",
         type=Path,
         default=None,
@@ -183,6 +189,7 @@ def serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         sandbox = Sandbox.open(args.data_dir, args.faults)
     except FaultSpecError as error:
         parser.error(f"--faults: {error}")
+    sandbox.results_api = args.results_api
     try:
         # Before seeding: an occupied port should fail at once, not after a minute of training.
         sock = bind(args.host, args.port)

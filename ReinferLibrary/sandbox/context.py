@@ -22,6 +22,8 @@ class Sandbox:
     predictor: Predictor
     codec: SequenceCodec
     faults: FaultInjector
+    results_api: str = "both"
+    """Where ``/results`` is served: ``both``, only ``v1`` or only ``preview`` (``serve --results-api``)."""
 
     @classmethod
     def open(cls, data_dir: Path, faults: str = "") -> Sandbox:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from . import timeutil
@@ -254,11 +254,18 @@ def results(
     dataset: str,
     name: str,
     sb: SandboxDep,
+    request: Request,
     max_results: Annotated[int, Query(ge=1, le=1024)] = DEFAULT_MAX_RESULTS,
     max_filtered: Annotated[int | None, Query(ge=1, le=1024, description="Default 16")] = None,
 ) -> Response:
     """The newer shape of fetch: ``continuation`` instead of ``sequence_id``, predictions under
-    ``prediction.taxonomies`` with threshold names (``stream`` plus the auto thresholds)."""
+    ``prediction.taxonomies`` with threshold names (``stream`` plus the auto thresholds).
+
+    ``serve --results-api v1|preview`` serves it under one prefix only, as a tenant that has
+    only one of them would (the other answers 404)."""
+    served_as = "preview" if request.url.path.startswith("/api/preview/") else "v1"
+    if sb.results_api not in ("both", served_as):
+        raise not_found(f"no route {request.url.path} on this tenant (served: /api/{sb.results_api} only)")
     found = sb.dataset(owner, dataset)
     stream, position = sb.stream(found, name)
     view = sb.view(found, stream)

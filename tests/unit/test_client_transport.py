@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 import requests
 import responses
+import urllib3
 
 from ReinferLibrary.client import (
     RETRY_POLICY,
@@ -402,12 +404,36 @@ def test_html_page_on_200_is_a_protocol_error(api: responses.RequestsMock, h: Ha
     assert len(api.calls) == 1
 
 
-def test_html_page_on_404_is_a_protocol_error_not_a_business_error(
+def test_html_page_on_404_is_still_not_found_the_body_only_adds_detail(
     api: responses.RequestsMock, h: Harness
 ) -> None:
     api.get(STREAM_URL, status=404, body="<html>Not here</html>", content_type="text/html")
-    with pytest.raises(ProtocolError, match=r"returned 404: expected the API's JSON but got text/html"):
+    with pytest.raises(NotFoundError, match=r"returned 404: expected the API's JSON but got text/html"):
         h.client.get_stream(DATASET, "routing")
+    assert len(api.calls) == 1
+
+
+@pytest.mark.parametrize("status", [401, 403])
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("<html><body>Access denied by the gateway</body></html>", "text/html"),
+        ("Unauthorized", "text/plain"),
+        ("", "text/plain"),
+        ('{"error": "invalid_token", "error_description": "The access token expired"}', "application/json"),
+    ],
+)
+def test_a_gateway_401_or_403_is_an_authentication_error_whatever_its_body(
+    api: responses.RequestsMock, h: Harness, status: int, body: str, content_type: str
+) -> None:
+    # The cloud gateway in front of the API answers with its own bodies, not the API's envelope.
+    api.get(STREAM_URL, status=status, body=body, content_type=content_type)
+    with pytest.raises(AuthenticationError) as caught:
+        h.client.get_stream(DATASET, "routing")
+    message = str(caught.value)
+    assert message.startswith(f"Business error (authentication): GET {STREAM_PATH} returned {status}")
+    assert "Check the token (REINFER_TOKEN)" in message
+    assert len(api.calls) == 1  # never retried: a revoked token stays revoked
 
 
 def test_gateway_html_on_502_stays_a_retried_server_error(api: responses.RequestsMock, h: Harness) -> None:
@@ -778,3 +804,74 @@ def test_real_refused_connection_gives_a_short_reason() -> None:
     assert "object at 0x" not in message
     assert "Tried 2 times" in message
     assert len(sleeps) == 1
+
+
+# --- predictions are billable: repeat only what certainly did not reach the server ---------
+
+PREDICT_URL = BASE + "/api/v1/datasets/acme/retail-inbox/labellers/live/predict"
+PREDICTED = {"status": "ok", "predictions": [[]], "model": {"version": 3, "time": "2025-01-01T00:00:00Z"}}
+
+
+def _predict(harness: Harness) -> Any:
+    return harness.client.predict(DATASET, "live", [{"messages": [{"body": {"text": "hi"}}]}])
+
+
+def _refused() -> requests.ConnectionError:
+    cause = urllib3.exceptions.NewConnectionError(None, "Connection refused")  # type: ignore[arg-type]
+    return requests.ConnectionError(urllib3.exceptions.MaxRetryError(None, "/", cause))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        {"body": requests.ReadTimeout("read timed out")},
+        {"body": requests.ConnectionError(urllib3.exceptions.ProtocolError("Connection aborted."))},
+        {"status": 502, "json": error("bad gateway")},
+        {"status": 504, "json": error("gateway timeout")},
+        {"status": 500, "json": error("boom")},
+    ],
+)
+def test_a_predict_call_that_may_have_been_processed_is_never_repeated(
+    api: responses.RequestsMock, h: Harness, failure: dict[str, Any]
+) -> None:
+    api.post(PREDICT_URL, **failure)
+    api.post(PREDICT_URL, json=PREDICTED)
+    with pytest.raises(ReinferApiError) as caught:
+        _predict(h)
+    assert len(api.calls) == 1
+    assert h.sleeps == []
+    assert "predictions are billable (1 AI unit per comment), so it was not repeated" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [{"body": _refused()}, {"status": 429, "json": error("slow down")}, {"status": 503, "json": error("busy")}],
+)
+def test_a_predict_call_that_certainly_did_not_reach_processing_is_retried(
+    api: responses.RequestsMock, h: Harness, failure: dict[str, Any]
+) -> None:
+    api.post(PREDICT_URL, **failure)
+    api.post(PREDICT_URL, json=PREDICTED)
+    _predict(h)
+    assert len(api.calls) == 2
+
+
+def test_predict_calls_wait_at_least_predict_timeout_for_an_answer(api: responses.RequestsMock) -> None:
+    seen: list[Any] = []
+
+    def answer(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        seen.append(request.req_kwargs["timeout"])  # type: ignore[attr-defined]
+        return 200, {}, json.dumps(PREDICTED)
+
+    api.add_callback(responses.POST, PREDICT_URL, callback=answer)
+    _predict(Harness())
+    _predict(Harness(predict_timeout=30.0, timeout=(5.0, 90.0)))
+    assert seen == [(10.0, 240.0), (5.0, 90.0)]  # at least predict_timeout; a longer timeout wins
+
+    def stream(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        seen.append(request.req_kwargs["timeout"])  # type: ignore[attr-defined]
+        return 200, {}, json.dumps(ok_stream())
+
+    api.add_callback(responses.GET, STREAM_URL, callback=stream)
+    Harness().client.get_stream(DATASET, "routing")
+    assert seen[-1] == (10.0, 60.0)  # other calls keep timeout

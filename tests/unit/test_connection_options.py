@@ -67,6 +67,12 @@ CASES: dict[str, tuple[Any, Any, Any, Any]] = {
     ),
     "legacy_triggers": (True, False, lambda lib: settings_of(lib).legacy_triggers, False),
     "deadline": (timedelta(seconds=90), timedelta(seconds=20), lambda lib: settings_of(lib).deadline, None),
+    "predict_timeout": (
+        timedelta(seconds=300),
+        timedelta(seconds=30),
+        lambda lib: settings_of(lib).predict_timeout,
+        240.0,
+    ),
 }
 
 

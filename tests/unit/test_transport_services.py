@@ -51,6 +51,11 @@ FAILURES: dict[str, tuple[dict[str, Any], type[ReinferApiError], str]] = {
     "503": ({"status": 503, "json": {"message": "down"}}, ServerError, "server"),
     "429": ({"status": 429, "json": {"message": "slow down"}}, RateLimitedError, "rate limited"),
     "401": ({"status": 401, "json": {"message": "no"}}, AuthenticationError, "authentication"),
+    "401 from a gateway": (
+        {"status": 401, "body": "<html>Access denied</html>", "content_type": "text/html"},
+        AuthenticationError,
+        "authentication",
+    ),
     "404": ({"status": 404, "json": {"message": "nope"}}, NotFoundError, "not found"),
     "html 200": ({"status": 200, "body": "<html>login</html>"}, ProtocolError, "protocol"),
 }
