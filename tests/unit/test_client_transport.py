@@ -845,7 +845,11 @@ def test_a_predict_call_that_may_have_been_processed_is_never_repeated(
 
 @pytest.mark.parametrize(
     "failure",
-    [{"body": _refused()}, {"status": 429, "json": error("slow down")}, {"status": 503, "json": error("busy")}],
+    [
+        {"body": _refused()},
+        {"status": 429, "json": error("slow down")},
+        {"status": 503, "json": error("busy")},
+    ],
 )
 def test_a_predict_call_that_certainly_did_not_reach_processing_is_retried(
     api: responses.RequestsMock, h: Harness, failure: dict[str, Any]

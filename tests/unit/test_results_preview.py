@@ -83,7 +83,9 @@ def sandbox() -> Iterator[InProcessSandbox]:
 @pytest.mark.sandbox
 @pytest.mark.slow
 @pytest.mark.parametrize(("served", "expected"), [("v1", "/api/v1"), ("preview", "/api/preview")])
-def test_against_a_sandbox_serving_only_one_prefix(sandbox: InProcessSandbox, served: str, expected: str) -> None:
+def test_against_a_sandbox_serving_only_one_prefix(
+    sandbox: InProcessSandbox, served: str, expected: str
+) -> None:
     assert sandbox._sandbox is not None and sandbox.url is not None
     sandbox._sandbox.results_api = served  # what `serve --results-api` sets
     try:
