@@ -19,7 +19,8 @@ from robot.utils import DotDict
 
 from ..client import CallRecord, ConnectionSettings, ReinferClient, safe_url
 from ..client.elasticsearch import ElasticsearchClient
-from ..errors import ReinferConfigurationError
+from ..errors import ReinferConfigurationError, ReinferError
+from ..logic.names import canonical_name, did_you_mean
 from .options import ConnectionOptions
 from .registry import ConnectionRegistry
 
@@ -114,6 +115,10 @@ class ReinferConnection:
     """(dataset, stream) -> the last position this library moved the stream to."""
     taxonomies: dict[tuple[str, int | str], ModelTaxonomy] = field(default_factory=dict)
     """(dataset, model version as asked) -> that version's label names, read once per connection."""
+    dataset_labels: tuple[str, ...] | None = None
+    """The default dataset's label names (parents included), read once to check names robots write."""
+    warned_labels: set[str] = field(default_factory=set)
+    """Label names already warned about as unknown on this connection (each is warned once)."""
     closed: bool = False
 
     def close(self) -> None:
@@ -233,6 +238,44 @@ class LibraryComponent:
                 f"Trigger {trigger!r} must be a stream name ('routing') or 'owner/dataset/stream'."
             )
         return self.dataset(dataset), parts[0]
+
+    def warn_unknown_label(self, label: str | list[str]) -> None:
+        """Warn once per name when a label a robot asks about is not in the dataset's taxonomy.
+
+        A typo (``Order > Mising``) would otherwise make `Has Label` quietly false on every
+        comment. Checked only when a connection with a default dataset is already open (an
+        item keyword never connects by itself) and its taxonomy can be read; a failure to
+        read it is logged at DEBUG and the check skipped.
+        """
+        if not self.ctx.connections:
+            return
+        connection = self.ctx.connections.current
+        name = canonical_name(label)
+        if not connection.dataset or name in connection.warned_labels:
+            return
+        known = self._dataset_labels(connection)
+        if not known or name in known:
+            return
+        connection.warned_labels.add(name)
+        self.warn(
+            f"Label '{name}' is not in the taxonomy of {connection.dataset}{did_you_mean(name, known)}; "
+            "no comment will ever carry it."
+        )
+
+    def _dataset_labels(self, connection: ReinferConnection) -> tuple[str, ...]:
+        if connection.dataset_labels is None and connection.dataset:
+            try:
+                names = connection.client.get_dataset(connection.dataset).label_names
+            except ReinferError as error:
+                self.debug(f"Label names not checked: the taxonomy could not be read ({error}).")
+                names = []
+            parents = {
+                " > ".join(parts[:depth])
+                for parts in (n.split(" > ") for n in names)
+                for depth in range(1, len(parts))
+            }
+            connection.dataset_labels = tuple(sorted(set(names) | parents))
+        return connection.dataset_labels or ()
 
     @staticmethod
     def info(message: str, html: bool = False) -> None:

@@ -115,7 +115,9 @@ class LabelKeywords(LibraryComponent):
         | ${missing} = | Has Label | ${item} | Order > Missing | threshold=0.6 |
         | IF | ${missing} | Open Claim | ${item} |
         """
-        return logic.has_label(check_item(item), label, threshold, thresholds, default, auto)
+        present = logic.has_label(check_item(item), label, threshold, thresholds, default, auto)
+        self.warn_unknown_label(label)  # after the arguments were checked: a bad call sends nothing
+        return present
 
     @keyword(tags=("Labels",))
     def label_should_be_present(
@@ -178,7 +180,9 @@ class LabelKeywords(LibraryComponent):
         | ${confidence} = | Get Label Confidence | ${item} | Order > Missing |
         | Should Be True | ${confidence} >= 0.5 |
         """
-        return logic.label_confidence(check_item(item), label)
+        confidence = logic.label_confidence(check_item(item), label)
+        self.warn_unknown_label(label)
+        return confidence
 
     @keyword(tags=("Labels",))
     def get_label_property(self, item: Item, name: str, default: float | None = None) -> float:
