@@ -32,8 +32,8 @@ def test_a_typo_warns_once_and_known_names_do_not(
     assert labels.has_label(ITEM, ["Order", "Missing"]) is True
     assert labels.has_label(ITEM, "Order") is False  # a parent is a label of its own: no warning
     assert log.texts("WARN") == [
-        "Label 'Order > Mising' is not in the taxonomy of acme/retail-inbox (did you mean 'Order > Missing'?); "
-        "no comment will ever carry it."
+        "Label 'Order > Mising' is not in the taxonomy of acme/retail-inbox "
+        "(did you mean 'Order > Missing'?); no comment will ever carry it."
     ]
 
 
