@@ -140,6 +140,10 @@ class ReinferLibrary(DynamicCore):
     specific labels that cleared (no child of theirs cleared), ``level=parents`` the
     ones with a child that cleared. See `Has Label`, `Label Should Be Present`,
     `Get Label Confidence` and `Get Label Property` (``tone``, ``quality_of_service``).
+    When a connection with a default dataset is open, a label name that is not in that
+    dataset's taxonomy (a typo such as ``Order > Mising``) is warned about once, with
+    "did you mean" suggestions, instead of quietly never matching; a misspelled stream
+    name in `Fetch Trigger Batch` gets suggestions in its error too.
 
     = Entities and capture groups =
 

@@ -19,7 +19,7 @@ from robot.utils import DotDict
 
 from ..client import CallRecord, ConnectionSettings, ReinferClient, safe_url
 from ..client.elasticsearch import ElasticsearchClient
-from ..errors import ReinferConfigurationError, ReinferError
+from ..errors import NotFoundError, ReinferConfigurationError, ReinferError
 from ..logic.names import canonical_name, did_you_mean
 from .options import ConnectionOptions
 from .registry import ConnectionRegistry
@@ -238,6 +238,26 @@ class LibraryComponent:
                 f"Trigger {trigger!r} must be a stream name ('routing') or 'owner/dataset/stream'."
             )
         return self.dataset(dataset), parts[0]
+
+    def stream_hint(self, error: NotFoundError, dataset: str, stream: str) -> NotFoundError:
+        """``error`` with "did you mean" the dataset's stream names, when the stream is what is missing."""
+        try:
+            names = [found.name for found in self.client.list_streams(dataset)]
+        except ReinferError:
+            return error  # the dataset itself is missing or unreadable: the error says enough
+        hint = did_you_mean(stream, names) if stream not in names else ""
+        if not hint:
+            return error
+        said = (error.server_message or "not found").strip().rstrip(".")
+        return NotFoundError(
+            error.method,
+            error.path,
+            error.status,
+            error.server_message,
+            detail=f"{said}{hint}",
+            attempts=error.attempts,
+            advice=error.given_advice,
+        )
 
     def warn_unknown_label(self, label: str | list[str]) -> None:
         """Warn once per name when a label a robot asks about is not in the dataset's taxonomy.

@@ -416,10 +416,13 @@ class TriggerKeywords(LibraryComponent):
             if value is not None and not 1 <= value <= MAX_BATCH:
                 raise ReinferConfigurationError(f"{what} must be from 1 to {MAX_BATCH}, got {value}.")
         dataset, stream = self.stream(trigger, dataset)
-        if api == "results":
-            batch = self.client.results(dataset, stream, max_results=size, max_filtered=max_filtered)
-        else:
-            batch = self.client.fetch(dataset, stream, size=size, max_filtered=max_filtered)
+        try:
+            if api == "results":
+                batch = self.client.results(dataset, stream, max_results=size, max_filtered=max_filtered)
+            else:
+                batch = self.client.fetch(dataset, stream, size=size, max_filtered=max_filtered)
+        except NotFoundError as error:
+            raise self.stream_hint(error, dataset, stream) from None
         result: DotDict = self.to_robot(batch)
         end = "reached the end for now" if batch.is_end_sequence else "more to read"
         self.info(

@@ -250,6 +250,9 @@ Business And Technical Errors Read Clearly
     Run Keyword And Expect Error
     ...    EQUALS:Business error (not found): POST /api/v1/datasets/acme/nothing-here/streams/routing/fetch returned 404: 404 Not Found: dataset 'acme/nothing-here' does not exist. ${CHECK_NAMES}
     ...    Fetch Trigger Batch    acme/nothing-here/routing
+    Run Keyword And Expect Error
+    ...    EQUALS:Business error (not found): POST ${STREAMS}/routng/fetch returned 404: 404 Not Found: stream 'routng' does not exist in dataset 'acme/retail-inbox' (did you mean 'routing'?). ${CHECK_NAMES}
+    ...    Fetch Trigger Batch    routng
     Connect To Reinfer    url=%{REINFER_URL}    token=${WRONG_TOKEN}    dataset=${DATASET}
     Run Keyword And Expect Error
     ...    EQUALS:Business error (authentication): GET ${STREAMS} returned 401: 401 Unauthorized: missing or invalid bearer token. Check the token (REINFER_TOKEN) and that its user has the permissions this call needs.
