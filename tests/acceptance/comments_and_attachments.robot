@@ -14,8 +14,6 @@ Suite Teardown    Tear Down Comments Suite
 
 Test Tags         comments
 
-                  [Documentation]    Remove this suite's trigger and close the connection.
-
 
 *** Variables ***
 ${SUFFIX}     ${{ uuid.uuid4().hex[:8] }}
