@@ -215,6 +215,11 @@ class ReinferLibrary(DynamicCore):
     Configuration errors (bad arguments, a bad thresholds file, no URL or token) are
     neither: they mean the robot or its files must be fixed.
 
+    The HTTP status decides the category; the body only adds detail. A 401 or 403
+    from the cloud gateway in front of the API (an HTML page or an empty body, not the
+    API's JSON) is a ``Business error (authentication)`` all the same, so a robot that
+    retries technical errors does not keep retrying a revoked token.
+
     The Elasticsearch keywords use the same HTTP layer, so the same failure has the
     same category and title from either service: a TLS failure (certificate not
     trusted) is a ``Technical error (connection)`` from both, not retried by the

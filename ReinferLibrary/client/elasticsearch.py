@@ -232,7 +232,7 @@ class ElasticsearchClient:
         path = model_path(model_id, wildcards=True)
         response = self.transport.request("GET", path, TrainedModelsResponse, retry=Repeat.SAFE)
         if not response.trained_model_configs:
-            raise self.transport.api_error(
+            raise self.transport.error(
                 NotFoundError, "GET", path, f"the cluster knows no trained model [{model_id.strip()}]"
             )
         return response.trained_model_configs[0]
@@ -256,7 +256,7 @@ class ElasticsearchClient:
         if warnings:
             index, warning = warnings[0]
             more = f" (and {len(warnings) - 1} more)" if len(warnings) > 1 else ""
-            raise self.transport.api_error(
+            raise self.transport.error(
                 InferenceWarningError,
                 "POST",
                 shown,

@@ -179,6 +179,7 @@ USER_AGENT = "robotframework-reinfer (ReinferLibrary client)"
 
 Params = Sequence[tuple[str, str | int]]
 M = TypeVar("M", bound=BaseModel)
+E = TypeVar("E", bound=ReinferApiError)
 
 
 class HttpSettings(Protocol):
@@ -615,6 +616,28 @@ class Transport:
 
     # --- parsing and errors ----------------------------------------------------------
 
+    def error(
+        self,
+        cls: type[E],
+        method: str,
+        path: str,
+        detail: str,
+        *,
+        kind: str | None = None,
+        repeat: Repeat = Repeat.SAFE,
+        status: int | None = 200,
+        attempts: int = 1,
+    ) -> E:
+        """An error of class ``cls``: path and detail redacted, the advice in this service's words."""
+        return cls(
+            method,
+            self._redact(path),
+            status,
+            detail=self._line(detail),
+            attempts=attempts,
+            advice=self._advice(cls.title, kind, repeat),
+        )
+
     def protocol_error(
         self,
         method: str,
@@ -626,26 +649,9 @@ class Transport:
         status: int | None = 200,
         attempts: int = 1,
     ) -> ProtocolError:
-        """A protocol error about an answer the client could not use (redacted, with the advice)."""
-        return ProtocolError(
-            method,
-            self._redact(path),
-            status,
-            detail=self._line(detail),
-            attempts=attempts,
-            advice=self._advice(ProtocolError.title, kind, repeat),
-        )
-
-    def api_error(
-        self, cls: type[ReinferApiError], method: str, path: str, detail: str, *, status: int | None = 200
-    ) -> ReinferApiError:
-        """An error of class ``cls`` found in a successful answer, in this service's words."""
-        return cls(
-            method,
-            self._redact(path),
-            status,
-            detail=self._line(detail),
-            advice=self._advice(cls.title, None, Repeat.SAFE),
+        """A protocol error about an answer the client could not use (``kind`` picks the advice)."""
+        return self.error(
+            ProtocolError, method, path, detail, kind=kind, repeat=repeat, status=status, attempts=attempts
         )
 
     def _parse(
@@ -665,13 +671,8 @@ class Transport:
             parsed = model.model_validate_json(content) if content.strip() else model.model_validate({})
         except ValidationError as exc:
             detail, kind = self._shape_detail(response, content, exc)
-            raise ProtocolError(
-                method,
-                self._redact(path),
-                response.status_code,
-                detail=detail,
-                attempts=attempts,
-                advice=self._advice(ProtocolError.title, kind, repeat),
+            raise self.protocol_error(
+                method, path, detail, kind=kind, repeat=repeat, status=response.status_code, attempts=attempts
             ) from exc
         if any(secret in content for secret in self._echo_bytes):
             # Handing it on would put the credentials in the robot's data, which Robot Framework
@@ -688,15 +689,14 @@ class Transport:
             )
         if isinstance(parsed, Envelope) and parsed.status == "error":
             message = (parsed.model_extra or {}).get("message")
-            raise ProtocolError(
+            raise self.protocol_error(
                 method,
-                self._redact(path),
-                response.status_code,
-                detail=self._line(
-                    f"the answer says status 'error' with HTTP {response.status_code}: {message}"
-                ),
+                path,
+                f"the answer says status 'error' with HTTP {response.status_code}: {message}",
+                kind="status_error",
+                repeat=repeat,
+                status=response.status_code,
                 attempts=attempts,
-                advice=self._advice(ProtocolError.title, "status_error", repeat),
             )
         return parsed
 
@@ -771,58 +771,27 @@ class Transport:
     ) -> ReinferApiError:
         """The error of an attempt without a usable answer; ``timeout`` is (connect, read, deadline)."""
         connect, read, deadline = timeout
-        safe_path = self._redact(path)
         if isinstance(failure, _DeadlineError):
-            return ReinferTimeoutError(
-                method,
-                safe_path,
-                None,
-                detail=(
-                    f"the whole answer did not arrive within the deadline of {deadline:g} s (deadline=); "
-                    f"{failure.received:,} bytes had arrived, each within the per-read timeout of {read:g} s"
-                ),
-                attempts=attempts,
-                advice=self._advice(ReinferTimeoutError.title, "deadline", repeat),
+            cls: type[ReinferApiError] = ReinferTimeoutError
+            kind: str | None = "deadline"
+            detail = (
+                f"the whole answer did not arrive within the deadline of {deadline:g} s (deadline=); "
+                f"{failure.received:,} bytes had arrived, each within the per-read timeout of {read:g} s"
             )
-        if isinstance(failure, requests.ConnectTimeout):
-            return ReinferTimeoutError(
-                method,
-                safe_path,
+        elif isinstance(failure, requests.ConnectTimeout):
+            cls, kind, detail = ReinferTimeoutError, "connect", f"could not connect within {connect:g} s"
+        elif isinstance(failure, requests.Timeout):
+            cls, kind, detail = (
+                ReinferTimeoutError,
                 None,
-                detail=f"could not connect within {connect:g} s",
-                attempts=attempts,
-                advice=self._advice(ReinferTimeoutError.title, "connect", repeat),
+                f"no answer within {read:g} s (the per-read timeout=)",
             )
-        if isinstance(failure, requests.Timeout):
-            return ReinferTimeoutError(
-                method,
-                safe_path,
-                None,
-                detail=f"no answer within {read:g} s (the per-read timeout=)",
-                attempts=attempts,
-                advice=self._advice(ReinferTimeoutError.title, None, repeat),
-            )
-        kind: str | None
-        if isinstance(failure, requests.exceptions.SSLError):
-            kind, words = "tls", "TLS/SSL failed"
-        elif _unsent(failure):
-            kind, words = "unsent", "no connection"
-        elif _broken(failure):
-            kind, words = None, "the connection broke"
-        elif isinstance(failure, requests.ConnectionError):
-            kind, words = None, "no connection"
         else:
-            kind, words = None, "request failed"
-        reason = self._line(self._without_userinfo(_reason(failure)), 300)
-        host = self._without_userinfo(self._base.split("://", 1)[-1].split("/", 1)[0])
-        return ReinferConnectionError(
-            method,
-            safe_path,
-            None,
-            detail=f"{words} to {host}: {reason}",
-            attempts=attempts,
-            advice=self._advice(ReinferConnectionError.title, kind, repeat),
-        )
+            cls, (kind, words) = ReinferConnectionError, _connection_failure(failure)
+            reason = one_line(self._without_userinfo(_reason(failure)), 300)
+            host = self._without_userinfo(self._base.split("://", 1)[-1].split("/", 1)[0])
+            detail = f"{words} to {host}: {reason}"
+        return self.error(cls, method, path, detail, kind=kind, repeat=repeat, status=None, attempts=attempts)
 
     def _without_userinfo(self, text: str) -> str:
         """``text`` without the URL's ``user:password`` (requests may quote the URL in its errors)."""
@@ -907,6 +876,19 @@ def _unsent(failure: BaseException | None) -> bool:
     if isinstance(failure, requests.ConnectTimeout):
         return True
     return any(isinstance(error, _NOT_CONNECTED) for error in _causes(failure))
+
+
+def _connection_failure(failure: BaseException | None) -> tuple[str | None, str]:
+    """(advice kind, words) of a failed connection: TLS, nothing sent, broken after sending."""
+    if isinstance(failure, requests.exceptions.SSLError):
+        return "tls", "TLS/SSL failed"
+    if _unsent(failure):
+        return "unsent", "no connection"
+    if _broken(failure):
+        return None, "the connection broke"
+    if isinstance(failure, requests.ConnectionError):
+        return None, "no connection"
+    return None, "request failed"
 
 
 def _broken(failure: BaseException | None) -> bool:

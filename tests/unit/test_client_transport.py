@@ -863,19 +863,17 @@ def test_a_predict_call_that_certainly_did_not_reach_processing_is_retried(
 def test_predict_calls_wait_at_least_predict_timeout_for_an_answer(api: responses.RequestsMock) -> None:
     seen: list[Any] = []
 
-    def answer(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
-        seen.append(request.req_kwargs["timeout"])  # type: ignore[attr-defined]
-        return 200, {}, json.dumps(PREDICTED)
+    def recording(body: dict[str, Any]) -> Any:
+        def answer(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+            seen.append(request.req_kwargs["timeout"])  # type: ignore[attr-defined]
+            return 200, {}, json.dumps(body)
 
-    api.add_callback(responses.POST, PREDICT_URL, callback=answer)
+        return answer
+
+    api.add_callback(responses.POST, PREDICT_URL, callback=recording(PREDICTED))
+    api.add_callback(responses.GET, STREAM_URL, callback=recording(ok_stream()))
     _predict(Harness())
     _predict(Harness(predict_timeout=30.0, timeout=(5.0, 90.0)))
-    assert seen == [(10.0, 240.0), (5.0, 90.0)]  # at least predict_timeout; a longer timeout wins
-
-    def stream(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
-        seen.append(request.req_kwargs["timeout"])  # type: ignore[attr-defined]
-        return 200, {}, json.dumps(ok_stream())
-
-    api.add_callback(responses.GET, STREAM_URL, callback=stream)
     Harness().client.get_stream(DATASET, "routing")
-    assert seen[-1] == (10.0, 60.0)  # other calls keep timeout
+    # At least predict_timeout for predictions (a longer timeout wins); other calls keep timeout.
+    assert seen == [(10.0, 240.0), (5.0, 90.0), (10.0, 60.0)]
