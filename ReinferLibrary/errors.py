@@ -376,3 +376,19 @@ def error_for_status(status: int) -> type[ReinferApiError]:
     if 400 <= status < 500:
         return BadRequestError
     return ProtocolError
+
+
+class StreamLeaseError(ReinferConfigurationError):
+    """Another consumer holds the stream's lease (see ``ReinferLibrary.state.lease``).
+
+    Not retried by the library: two consumers on one stream process the same comments, so
+    the second one stops at once with one line naming the owner and how to take over.
+    """
+
+
+class LeaseLostError(StreamLeaseError):
+    """This robot's lease was taken over (``takeover=``) or expired and was claimed by another."""
+
+
+class StreamBackwardsError(ReinferConfigurationError):
+    """An advance would move the stream to a position before this machine's last advance."""

@@ -16,6 +16,7 @@ from .keywords import (
     ElasticsearchKeywords,
     EntityKeywords,
     LabelKeywords,
+    LedgerKeywords,
     LibraryContext,
     ModelKeywords,
     PredictionKeywords,
@@ -25,6 +26,7 @@ from .keywords import (
 from .keywords.arguments import CONVERTERS
 from .keywords.options import ConnectionOptions
 from .keywords.recording import RecordingKeywords
+from .state import DEFAULT_TTL
 from .version import __version__
 
 __all__ = ["ReinferLibrary"]
@@ -111,6 +113,46 @@ class ReinferLibrary(DynamicCore):
     `Reset Trigger` moves a stream to a point in time: for go-live (skip the backlog)
     or replay, not for the normal loop. `Tag Trigger Exception` marks a comment for
     review without moving the stream.
+
+    = One consumer per stream =
+
+    Two robots reading one stream process the same comments and move it back and forth.
+    So the first `Fetch Trigger Batch` on a trigger takes its *lease* (owner: host, pid,
+    robot, start time). Another robot's fetch then fails at once with one line naming
+    the owner, unless it waits (``lease_wait=5 min``) or takes over (``takeover=True``,
+    for an owner that is stuck; the old owner fails at its next keyword instead of
+    advancing). The lease is renewed in the background every ``lease_ttl`` / 3 while the
+    robot runs and released when the process ends cleanly. A killed robot's lease is
+    free at once on the same machine (its process is gone) and after ``lease_ttl``
+    (default 2 minutes) without renewal anywhere else.
+
+    Leases live in the *state directory*: ``REINFER_STATE_DIR``, else
+    ``~/.cache/reinfer-library`` (the user's cache directory), as one small file per
+    tenant host, dataset and stream. Robots on several machines share a stream through a
+    shared store given as ``lease=`` (library import) or ``REINFER_LEASE``.
+    `Get Trigger Lease` shows the owner; `Release Trigger Lease` gives it up early.
+
+    = Nothing processed twice =
+
+    At-least-once means a robot that crashes between its work and `Advance Trigger` gets
+    the same batch again. `Mark Item Done` after each item's work records it in this
+    machine's *ledger* (SQLite in the state directory, on disk before the keyword
+    returns). The next `Fetch Trigger Batch` leaves finished items out of ``results``
+    (listed in ``${batch.skipped}`` and logged) and `Advance Trigger` with the batch moves
+    past them:
+
+    | ${batch}=    Fetch Trigger Batch    routing    size=32
+    | FOR    ${item}    IN    @{batch.results}
+    |     Route Comment    ${item}
+    |     Mark Item Done    routing    ${item}
+    | END
+    | Advance Trigger    routing    ${batch}
+
+    The ledger also keeps the stream from moving *backwards*: `Advance Trigger` to a
+    position before this machine's last advance (a stale batch) is refused, unless
+    ``allow_backwards=True``. `Reset Trigger` refuses a time in the future
+    (``allow_future=True``) or more than ``max_days_back`` (30) days back, logs how far the
+    stream moved, and forgets the ledger's finished items so a replay processes them.
 
     = Thresholds =
 
@@ -343,6 +385,8 @@ class ReinferLibrary(DynamicCore):
         max_retry_after: timedelta | None = None,
         deadline: timedelta | None = None,
         predict_timeout: timedelta | None = None,
+        lease: str | None = None,
+        lease_ttl: timedelta = DEFAULT_TTL,
     ) -> None:
         """Every import argument is optional: ``Library    ReinferLibrary`` works.
 
@@ -365,6 +409,10 @@ class ReinferLibrary(DynamicCore):
         | legacy_triggers | Use the pre-2023 ``/triggers`` routes. |
         | deadline | Longest time one call may take in all, answer included (default 3 x ``timeout``). |
         | predict_timeout | Least read timeout of Predict calls (default 4 minutes). |
+        | lease | Lease store: folder, ``file:///folder`` or a shared store URL (``REINFER_LEASE``). |
+        | lease_ttl | How long a lease outlives its last renewal (default 2 minutes). |
+
+        Without ``lease``, leases live in the state directory; see `One consumer per stream`.
 
         Example:
         | Library | ReinferLibrary | dataset=acme/retail-inbox | timeout=2 min | retries=5 |
@@ -386,6 +434,8 @@ class ReinferLibrary(DynamicCore):
                 predict_timeout=predict_timeout,
             )
         )
+        self.context.safety.lease = lease
+        self.context.safety.lease_ttl = lease_ttl
         DynamicCore.__init__(self, self.components())
 
     def components(self) -> list[Any]:
@@ -394,6 +444,7 @@ class ReinferLibrary(DynamicCore):
             ConnectionKeywords(self.context),
             CommentKeywords(self.context),
             TriggerKeywords(self.context),
+            LedgerKeywords(self.context),
             LabelKeywords(self.context),
             EntityKeywords(self.context),
             ThresholdKeywords(self.context),

@@ -141,6 +141,9 @@ def run_on_sandbox(args: argparse.Namespace, outputdir: Path, queues: Path, extr
     try:
         print(f"Sandbox ready at {url} in {time.perf_counter() - started:.1f} s.", flush=True)
         env = dict(os.environ, REINFER_URL=url, REINFER_TOKEN=sandbox.token)
+        # Stream leases and ledgers belong with the sandbox's data: a fresh sandbox starts its
+        # streams afresh, so a ledger of an earlier one must not skip its comments.
+        env["REINFER_STATE_DIR"] = str(Path(sandbox.data_dir) / "state")
         return run_robot(args, outputdir, queues, extra, env)
     finally:
         sandbox.stop()

@@ -10,6 +10,7 @@ from .connection import ConnectionKeywords
 from .elasticsearch import ElasticsearchKeywords
 from .entities import EntityKeywords
 from .labels import LabelKeywords
+from .ledger import LedgerKeywords
 from .model_versions import ModelKeywords
 from .predictions import PredictionKeywords
 from .thresholds import ThresholdKeywords
@@ -21,6 +22,7 @@ __all__ = [
     "ElasticsearchKeywords",
     "EntityKeywords",
     "LabelKeywords",
+    "LedgerKeywords",
     "LibraryComponent",
     "LibraryContext",
     "ModelKeywords",

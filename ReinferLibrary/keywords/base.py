@@ -23,6 +23,7 @@ from ..errors import NotFoundError, ReinferConfigurationError, ReinferError
 from ..logic.names import canonical_name, did_you_mean
 from .options import ConnectionOptions
 from .registry import ConnectionRegistry
+from .stream_safety import StreamSafety
 
 DEBUG_PRIORITY = 1
 """Robot Framework's priority of the DEBUG level (TRACE is 0)."""
@@ -165,6 +166,8 @@ class LibraryContext:
         self.client_factory = client_factory or (lambda settings: ReinferClient(settings, on_call=log_call))
         self.ever_opened = False
         """Whether this robot opened a connection; only before that does a keyword connect by itself."""
+        self.safety = StreamSafety()
+        """Stream leases and ledgers of this library instance (see ``stream_safety``)."""
 
     def open(self, options: ConnectionOptions, alias: str | None = None) -> int:
         """Open a connection with ``options`` laid over the import's, make it current, return its index."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import ValidationError
@@ -20,6 +20,8 @@ from ..models.base import validation_problems
 from ..models.moments import iso_utc, parse_moment
 from ..models.streams import MAX_BATCH, LabelThresholdNew, StreamModelNew, StreamNew
 from .base import LibraryComponent
+from .ledger import stream_guard, stream_id
+from .stream_safety import check_reset, reset_distance
 
 
 def _sequence_id(position: Any, trigger: str) -> tuple[str, str]:
@@ -364,6 +366,8 @@ class TriggerKeywords(LibraryComponent):
         api: Literal["fetch", "results"] = "fetch",
         log_items: bool = True,
         thresholds: ThresholdConfig | None = None,
+        takeover: bool = False,
+        lease_wait: timedelta | None = None,
     ) -> DotDict:
         """Read the next batch of comments from a trigger, without moving it.
 
@@ -382,12 +386,22 @@ class TriggerKeywords(LibraryComponent):
             log_items: Log an HTML table per comment (labels, entities).
             thresholds: Only for that table: show each label's threshold and whether it
                 cleared it (a dictionary or `Load Thresholds` result).
+            takeover: Take the stream's lease even when another robot holds it (that robot
+                fails at its next keyword). See `One consumer per stream`.
+            lease_wait: Wait this long for another robot's lease to end (e.g. ``5 min``)
+                instead of failing at once.
+
+        The first fetch on a trigger takes its lease; another robot's fetch then fails at
+        once with one line naming the owner. Comments this machine's ledger has as finished
+        (`Mark Item Done` before a crash) are left out of ``results`` and listed in
+        ``skipped``; advancing past the batch covers them (see `Nothing processed twice`).
 
         Returns:
             A dictionary: ``results`` (a list of items), ``sequence_id`` (the position
             after the whole batch), ``filtered`` (comments the filter skipped),
             ``is_end_sequence`` (``True`` when the trigger is read to its end for now),
-            ``stream`` (the trigger it came from). Each item has ``uid``, ``comment``,
+            ``stream`` (the trigger it came from), ``skipped`` (uids left out as finished).
+            Each item has ``uid``, ``comment``,
             ``labels`` (``name`` as ``"A > B"``, ``probability``, ``auto_thresholds``),
             ``entities`` (``name``, ``formatted_value``, ``capture_ids``, ``spans``),
             ``label_properties`` and its own ``sequence_id``. JSON-serialisable for
@@ -416,6 +430,7 @@ class TriggerKeywords(LibraryComponent):
             if value is not None and not 1 <= value <= MAX_BATCH:
                 raise ReinferConfigurationError(f"{what} must be from 1 to {MAX_BATCH}, got {value}.")
         dataset, stream = self.stream(trigger, dataset)
+        guard = stream_guard(self, dataset, stream, takeover, lease_wait or 0.0)
         try:
             if api == "results":
                 batch = self.client.results(dataset, stream, max_results=size, max_filtered=max_filtered)
@@ -429,13 +444,16 @@ class TriggerKeywords(LibraryComponent):
             f"Fetched {len(batch.results)} comment(s) from trigger {stream!r} of {dataset} "
             f"({batch.filtered} filtered, {end}); batch sequence id {batch.sequence_id}."
         )
+        guard.after_fetch(result, stream_id(self, dataset, stream), self.info, self.warn)
         if log_items and result.results:
             for item in result.results:
                 self.info(item_html(item, rule), html=True)
         return result
 
     @keyword(tags=("Trigger",))
-    def advance_trigger(self, trigger: str, position: Any, dataset: str | None = None) -> None:
+    def advance_trigger(
+        self, trigger: str, position: Any, dataset: str | None = None, allow_backwards: bool = False
+    ) -> None:
         """Move a trigger past a batch, up to an item, or to a sequence id.
 
         Call it only once the work for those comments is safe (handed on, stored): a
@@ -453,6 +471,8 @@ class TriggerKeywords(LibraryComponent):
                 or a sequence id. A batch fetched from another trigger is refused before
                 any call: its sequence id means nothing to this one.
             dataset: ``owner/name``; default: the connection's dataset.
+            allow_backwards: Move the trigger even to a position before this machine's
+                last advance (refused by default: a stale batch would deliver comments again).
 
         Example:
         | ${batch} = | Fetch Trigger Batch | routing |
@@ -466,12 +486,22 @@ class TriggerKeywords(LibraryComponent):
         sequence_id, words = _sequence_id(position, stream)
         positions = self.connection.positions
         old = positions.get((dataset, stream), "(not moved by this robot yet)")
+        guard = stream_guard(self, dataset, stream)
+        guard.before_advance(sequence_id, allow_backwards, self.warn)
         self.client.advance(dataset, stream, sequence_id)
+        guard.after_advance(sequence_id)
         positions[(dataset, stream)] = sequence_id
         self.info(f"Advanced trigger {stream!r} of {dataset} {words}: {old} -> {sequence_id}.")
 
     @keyword(tags=("Trigger",))
-    def reset_trigger(self, trigger: str, to: str | datetime, dataset: str | None = None) -> str | None:
+    def reset_trigger(
+        self,
+        trigger: str,
+        to: str | datetime,
+        dataset: str | None = None,
+        allow_future: bool = False,
+        max_days_back: int = 30,
+    ) -> str | None:
         """Move a trigger to the first comment uploaded at or after a time.
 
         A go-live and replay tool, not part of a robot's normal loop: moving back makes
@@ -487,6 +517,14 @@ class TriggerKeywords(LibraryComponent):
                 time zone is taken as UTC. A Python ``datetime`` works too (naive = UTC).
                 Anything else (``yesterday``, ``01.09.2025``, epoch seconds) is refused.
             dataset: ``owner/name``; default: the connection's dataset.
+            allow_future: A time in the future skips every comment until then (and all
+                unread ones): refused unless this is ``True``.
+            max_days_back: A time more than this many days back (default 30) replays that
+                much and is refused; raise it to replay further on purpose.
+
+        The keyword logs how far the stream moved: in time, and in comments when this
+        machine's ledger knows both positions. It forgets the ledger's finished comments,
+        since a replay asks for them to be processed again.
 
         Returns:
             The trigger's new sequence id (``None`` if the server did not say).
@@ -497,15 +535,21 @@ class TriggerKeywords(LibraryComponent):
         """
         dataset, stream = self.stream(trigger, dataset)
         moment = parse_moment(to)
+        check_reset(stream, moment, allow_future, max_days_back)
         positions = self.connection.positions
         old = positions.get((dataset, stream), "(unknown: not moved by this robot)")
+        guard = stream_guard(self, dataset, stream)
+        before = guard.ledger.last_advance
         result = self.client.reset(dataset, stream, moment)
         new = result.sequence_id
         if new:
             positions[(dataset, stream)] = new
+        moved = reset_distance(moment, guard.ledger, before, new)
+        forgotten = guard.after_reset()
         self.info(
-            f"Reset trigger {stream!r} of {dataset} to comments uploaded at or after {iso_utc(moment)}: "
-            f"{old} -> {new or '(new position not reported)'}."
+            f"Reset trigger {stream!r} of {dataset} to comments uploaded at or after {iso_utc(moment)} "
+            f"({moved}): {old} -> {new or '(new position not reported)'}; the ledger forgot {forgotten} "
+            "finished comment(s), so a replay processes them again."
         )
         return new
 

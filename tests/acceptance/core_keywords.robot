@@ -183,7 +183,7 @@ Reset Trigger Refuses A Time It Cannot Read
     ...    Reset Trigger    ${TRIGGER}    2025-13-45
 
 Reset Replays From The Start
-    ${position}=    Reset Trigger    ${TRIGGER}    2000-01-01 00:00:00
+    ${position}=    Reset Trigger    ${TRIGGER}    2000-01-01 00:00:00    max_days_back=${10000}
     Should Not Be Empty    ${position}
     ${batch}=    Fetch Trigger Batch    ${TRIGGER}    size=1    log_items=False
     Should Be Equal    ${batch.results}[0][uid]    ${FIRST_UID}

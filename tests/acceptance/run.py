@@ -63,10 +63,12 @@ def robot_command(processes: int) -> list[str]:
     ]
 
 
-def robot_environment(url: str, token: str, outputdir: str) -> dict[str, str]:
+def robot_environment(url: str, token: str, outputdir: str, state_dir: str | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env["REINFER_URL"] = url
     env["REINFER_TOKEN"] = token
+    if state_dir:  # leases and ledgers go with the sandbox's data, not the user's cache
+        env["REINFER_STATE_DIR"] = state_dir
     # Robots that suites start write their outputs here, outside pabot's own result folders
     # (pabot merges every output.xml it finds there, also a killed robot's truncated one).
     env["ACCEPTANCE_WORK_DIR"] = str(Path(outputdir).resolve() / "work")
@@ -95,7 +97,10 @@ def main(argv: list[str] | None = None) -> int:
             *sources,
         ]
         return subprocess.run(
-            command, env=robot_environment(url, server.token, own.outputdir), cwd=ROOT, check=False
+            command,
+            env=robot_environment(url, server.token, own.outputdir, str(Path(server.data_dir) / "state")),
+            cwd=ROOT,
+            check=False,
         ).returncode
     finally:
         server.stop()

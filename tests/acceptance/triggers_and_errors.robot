@@ -22,6 +22,8 @@ ${TRIGGER}      te-${SUFFIX}
 ${OTHER}        te-other-${SUFFIX}
 ${UK_ONLY}      te-uk-${SUFFIX}
 ${URL}          %{REINFER_URL}
+# The demo comments were uploaded long ago: replaying them is meant here.
+${REPLAY_DAYS}    ${100000}
 
 
 *** Test Cases ***
@@ -33,7 +35,7 @@ Reset With A UTC Offset Lands On The Comment Uploaded At That Instant
     Should Be True    $before.comment.created_at < $target.comment.created_at
     ${paris}=    In Time Zone    ${target.comment.created_at}    +02:00
     Should End With    ${paris}    +02:00
-    Reset Trigger    ${TRIGGER}    ${paris}
+    Reset Trigger    ${TRIGGER}    ${paris}    max_days_back=${REPLAY_DAYS}
     ${batch}=    Fetch Trigger Batch    ${TRIGGER}    size=1    log_items=False
     Should Be Equal    ${batch.results}[0][uid]    ${target.uid}
 
@@ -45,11 +47,11 @@ Reset To A Moment Just After A Comment Skips It
     ${just_after}=    Evaluate
     ...    (datetime.datetime.fromisoformat($target.comment.created_at.replace("Z", "+00:00")) + datetime.timedelta(microseconds=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     ...    modules=datetime
-    Reset Trigger    ${TRIGGER}    ${just_after}
+    Reset Trigger    ${TRIGGER}    ${just_after}    max_days_back=${REPLAY_DAYS}
     ${batch}=    Fetch Trigger Batch    ${TRIGGER}    size=1    log_items=False
     Should Be Equal    ${batch.results}[0][uid]    ${next.uid}
     ${new_york}=    In Time Zone    ${target.comment.created_at}    -05:00
-    Reset Trigger    ${TRIGGER}    ${new_york}
+    Reset Trigger    ${TRIGGER}    ${new_york}    max_days_back=${REPLAY_DAYS}
     ${batch}=    Fetch Trigger Batch    ${TRIGGER}    size=1    log_items=False
     Should Be Equal    ${batch.results}[0][uid]    ${target.uid}
 
@@ -108,7 +110,7 @@ Advice Fits The Failed Call
         ...    Fetch Trigger Batch    ${TRIGGER}
         ${error}=    Run Keyword And Expect Error
         ...    Technical error (server): POST /api/v1/datasets/acme/retail-inbox/streams/${TRIGGER}/reset returned 503: *
-        ...    Reset Trigger    ${TRIGGER}    2025-09-01T08:00:00+02:00
+        ...    Reset Trigger    ${TRIGGER}    2025-09-01T08:00:00+02:00    max_days_back=${REPLAY_DAYS}
         Should Contain    ${error}    this call changes data and may have taken effect, so check the result
         Should Not Contain    ${error}    fetch never moves
     FINALLY

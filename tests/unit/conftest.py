@@ -7,6 +7,7 @@ the tenant the ``context`` fixture connects to.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import responses
@@ -46,6 +47,15 @@ class LogRecorder:
     def texts(self, level: str = "INFO", html: bool = False) -> list[str]:
         """The texts of one level; ``html=True`` gives the HTML ones (tables), which are INFO."""
         return [text for lv, text, is_html in self.entries if lv == level and is_html == html]
+
+
+@pytest.fixture(autouse=True)
+def state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Leases and ledgers of every test in a fresh folder, never the user's cache directory."""
+    folder = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("REINFER_STATE_DIR", str(folder))
+    monkeypatch.delenv("REINFER_LEASE", raising=False)
+    return folder
 
 
 @pytest.fixture

@@ -28,6 +28,8 @@ SECTIONS = [
     "Connecting",
     "Streams and triggers",
     "At-least-once",
+    "One consumer per stream",
+    "Nothing processed twice",
     "Thresholds",
     "Labels",
     "Entities and capture groups",

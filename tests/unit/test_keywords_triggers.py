@@ -254,10 +254,14 @@ def test_reset_logs_old_and_new_position(
         match=[matchers.json_params_matcher({"to_comment_created_at": "2025-09-01T00:00:00.000000Z"})],
     )
     lib.advance_trigger("routing", "SEQ-OLD")
-    assert lib.reset_trigger("routing", datetime(2025, 9, 1)) == "SEQ-RESET"
-    assert log.texts()[-1] == (
+    assert lib.reset_trigger("routing", datetime(2025, 9, 1), max_days_back=100_000) == "SEQ-RESET"
+    assert log.texts()[-1].startswith(
         "Reset trigger 'routing' of acme/retail-inbox to comments uploaded at or after "
-        "2025-09-01T00:00:00.000000Z: SEQ-OLD -> SEQ-RESET."
+        "2025-09-01T00:00:00.000000Z ("
+    )
+    assert log.texts()[-1].endswith(
+        "days before now): SEQ-OLD -> SEQ-RESET; the ledger forgot 0 finished comment(s), so a replay "
+        "processes them again."
     )
 
 
@@ -281,8 +285,8 @@ def test_reset_keeps_the_time_zone_it_was_given(
         json={"status": "ok", "sequence_id": "SEQ-RESET"},
         match=[matchers.json_params_matcher({"to_comment_created_at": sent})],
     )
-    assert lib.reset_trigger("routing", to) == "SEQ-RESET"
-    assert f"uploaded at or after {sent}:" in log.texts()[-1]
+    assert lib.reset_trigger("routing", to, max_days_back=100_000) == "SEQ-RESET"
+    assert f"uploaded at or after {sent} (" in log.texts()[-1]
 
 
 def test_reset_through_robot_argument_conversion_keeps_the_offset(
@@ -299,7 +303,7 @@ def test_reset_through_robot_argument_conversion_keeps_the_offset(
         json={"status": "ok"},
         match=[matchers.json_params_matcher({"to_comment_created_at": "2025-09-01T06:00:00.000000Z"})],
     )
-    lib.reset_trigger(*positional)
+    lib.reset_trigger(*positional, max_days_back=100_000)
 
 
 @pytest.mark.parametrize("to", ["yesterday", "01.09.2025 08:00", "2025-09-01T08:00:00 CEST", "1756713600"])
