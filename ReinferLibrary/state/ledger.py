@@ -17,7 +17,8 @@ advance to a known id with a smaller ordinal than the last advance's moves the s
 backwards. An id never seen (typed by hand, or pruned long ago) cannot be checked.
 
 Durability: SQLite in WAL mode with ``synchronous=FULL``; each :meth:`Ledger.mark` is one
-transaction, committed (and fsync'd) before it returns. A crash mid-write rolls the
+transaction, committed (and fsync'd) before it returns. Positions and advances are written
+with ``synchronous=NORMAL`` (they survive a killed process without an fsync per batch). A crash mid-write rolls the
 transaction back, so a torn write never marks an item done. Rows of comments far behind
 the last advance (more than :data:`KEEP_POSITIONS` positions) are pruned, so a ledger stays
 small on a bot that runs for months.
@@ -91,6 +92,7 @@ class Ledger:
             self.db = sqlite3.connect(str(path), isolation_level=None, timeout=30.0, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
+            self._synchronous = "FULL"
             self.db.executescript(_TABLES)
         except sqlite3.DatabaseError as error:
             raise ReinferConfigurationError(
@@ -111,7 +113,13 @@ class Ledger:
             self.db.close()
 
     @contextlib.contextmanager
-    def _write(self) -> Iterator[None]:
+    def _write(self, durable: bool = True) -> Iterator[None]:
+        """One transaction. ``durable``: fsync'd at commit (``synchronous=FULL``); otherwise it
+        survives a killed process but maybe not a power cut (``NORMAL``, no fsync per commit)."""
+        level = "FULL" if durable else "NORMAL"
+        if level != self._synchronous:
+            self.db.execute(f"PRAGMA synchronous={level}")
+            self._synchronous = level
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield
@@ -167,8 +175,10 @@ class Ledger:
     def note_batch(self, item_sequence_ids: Sequence[str], batch_sequence_id: str) -> StreamNews:
         """Give new sequence ids of a fetched batch their ordinals (in stream order) and tell
         whether the batch starts before this machine's last advance (the stream was moved back
-        by someone else: the marker is lowered so the robot can advance again)."""
-        with self._write():
+        by someone else: the marker is lowered so the robot can advance again).
+
+        Not fsync'd: positions only sharpen the backwards check, and a killed process keeps them."""
+        with self._write(durable=False):
             top = self.db.execute("SELECT COALESCE(MAX(ordinal), 0) FROM positions").fetchone()[0]
             ordinals: list[int] = []
             for sequence_id, is_item in [(s, 1) for s in item_sequence_ids] + [(batch_sequence_id, 0)]:
@@ -213,8 +223,11 @@ class Ledger:
         )
 
     def record_advance(self, sequence_id: str) -> None:
-        """Remember the stream's new position (after the server accepted it); prune old rows."""
-        with self._write():
+        """Remember the stream's new position (after the server accepted it); prune old rows.
+
+        Not fsync'd (a killed process keeps it; a power cut may lose the last one, which the
+        server's own position makes harmless)."""
+        with self._write(durable=False):
             self._set_meta("last_advance", sequence_id)
             self._set_meta("last_advance_at", f"{time.time():.3f}")
             ordinal = self._ordinal(sequence_id)

@@ -18,6 +18,7 @@ import io
 import json
 import os
 import re
+import socket
 import tempfile
 import time
 from collections import Counter
@@ -33,8 +34,12 @@ UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 SUFFIX = ".json"
 TEMPORARY_SUFFIX = ".tmp"
 # A write takes milliseconds; a temporary file this old was left by a killed process. Younger
-# ones may belong to another robot writing into the same queue folders right now.
+# ones may belong to another robot writing into the same queue folders right now, unless their
+# name says which process wrote them and that process is gone (see `writer_tag`).
 STALE_TEMPORARY_SECONDS = 60.0
+# ".<name>.<pid>-<host>.<random>.tmp": the writer of a temporary file, so a restarted robot can
+# remove at once what a killed one left, whatever its age.
+WRITER_TAG = re.compile(r"\.(\d+)-([A-Za-z0-9_-]+)\.[^.]+\.tmp$")
 # "Business error (missing entity): ..." -> "missing entity"
 ERROR_CATEGORY = re.compile(r"^\s*Business error \(([^)]+)\)")
 # mkstemp creates files readable by their owner only; work items are read by other robots
@@ -51,10 +56,38 @@ def work_item_file_name(uid: str) -> str:
     return UNSAFE_IN_FILE_NAME.sub("_", uid) + SUFFIX
 
 
+def _host_tag() -> str:
+    return UNSAFE_IN_FILE_NAME.sub("_", socket.gethostname()).replace(".", "_").replace("-", "_") or "host"
+
+
+def writer_tag() -> str:
+    """``<pid>-<host>``: names the process that writes a temporary file (see ``WRITER_TAG``)."""
+    return f"{os.getpid()}-{_host_tag()}"
+
+
+def _writer_gone(name: str) -> bool:
+    """True when a temporary file's name says it was written on this machine by a process that is gone."""
+    match = WRITER_TAG.search(name)
+    if match is None or match.group(2) != _host_tag():
+        return False
+    pid = int(match.group(1))
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive (another user's), or no way to tell: keep it
+        return False
+    return False
+
+
 def write_text_atomically(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so that readers see the old file or the whole new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{path.name}.{writer_tag()}.", suffix=".tmp", dir=path.parent
+    )
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
@@ -77,10 +110,12 @@ def _now() -> str:
 
 
 def remove_stale_temporary_files(folder: Path, older_than: float = STALE_TEMPORARY_SECONDS) -> int:
-    """Delete ``.<name>.tmp`` files older than ``older_than`` seconds in ``folder``; return how many.
+    """Delete ``.<name>.tmp`` files a killed writer left in ``folder``; return how many.
 
     A process killed between creating its temporary file and renaming it leaves one behind.
     It is never a work item (the real name appears only on rename), so it is only clutter.
+    A file goes when its name says its writer ran on this machine and is gone (a robot
+    killed and restarted within the minute), or when it is older than ``older_than`` seconds.
     """
     removed = 0
     deadline = time.time() - older_than
@@ -88,7 +123,7 @@ def remove_stale_temporary_files(folder: Path, older_than: float = STALE_TEMPORA
         if not (entry.name.startswith(".") and entry.name.endswith(TEMPORARY_SUFFIX)):
             continue
         try:
-            if entry.is_file() and entry.stat().st_mtime < deadline:
+            if entry.is_file() and (_writer_gone(entry.name) or entry.stat().st_mtime < deadline):
                 entry.unlink()
                 removed += 1
         except FileNotFoundError:  # its writer renamed or removed it meanwhile
@@ -137,8 +172,8 @@ class WorkQueues:
 
         ``queues`` may repeat names (the routing table's values); each folder is made once.
         ``exceptions`` is the queue for comments set aside for a person; it is reported apart.
-        Temporary files a killed run left in the queue folders (more than a minute old)
-        are deleted.
+        Temporary files a killed run left in the queue folders are deleted: those whose
+        writer process on this machine is gone, and any more than a minute old.
         """
         self._root = Path(root).resolve()
         self._exceptions_queue = exceptions
