@@ -16,12 +16,12 @@ sequence id a fetch returned gets an ordinal in the order the stream delivered i
 advance to a known id with a smaller ordinal than the last advance's moves the stream
 backwards. An id never seen (typed by hand, or pruned long ago) cannot be checked.
 
-Durability: SQLite in WAL mode with ``synchronous=FULL``; each :meth:`Ledger.mark` is one
-transaction, committed (and fsync'd) before it returns. Positions and advances are written
-with ``synchronous=NORMAL`` (they survive a killed process without an fsync per batch). A crash mid-write rolls the
-transaction back, so a torn write never marks an item done. Rows of comments far behind
-the last advance (more than :data:`KEEP_POSITIONS` positions) are pruned, so a ledger stays
-small on a bot that runs for months.
+Durability: SQLite in WAL mode. Each :meth:`Ledger.mark` is one transaction with
+``synchronous=FULL``, committed (and fsync'd) before it returns; a crash mid-write rolls the
+transaction back, so a torn write never marks an item done. Positions and advances are written
+with ``synchronous=NORMAL``: they survive a killed process without an fsync per batch. Rows of
+comments far behind the last advance (more than :data:`KEEP_POSITIONS` positions) are pruned,
+so a ledger stays small on a bot that runs for months.
 """
 
 from __future__ import annotations

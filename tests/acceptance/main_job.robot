@@ -153,8 +153,7 @@ A Run That Dies Before Advancing Loses And Doubles Nothing
 A Killed Run Loses And Doubles Nothing
     [Documentation]    The robot process is killed (SIGKILL on POSIX) while it writes work items, then run again.
     ...    Temporary files an interrupted write left behind are removed by the restart: at once
-    ...    when their writer (named in the file) is gone, else once they are a minute old;
-    ...    younger ones of an unknown writer may belong to a robot writing right now.
+    ...    when their writer (named in the file) is gone, else once a minute old.
     VAR    ${queues}=    ${WORK}/kill/queues
     ${process}=    Start Triage Task    ${KILL_TRIGGER}    kill-1    ${queues}
     # Past the first batch (advanced) and into the second (not advanced yet).

@@ -64,7 +64,8 @@ def test_items_marked_done_before_a_crash_are_left_out_of_the_refetched_batch(
     assert [i.uid for i in refetched.results] == ["src.c3"]
     assert refetched.skipped == ["src.c1", "src.c2"]
     assert refetched.sequence_id == "B3"  # advancing past the batch covers the skipped ones
-    assert any(t.startswith("Skipped 2 comment(s) this machine's ledger has as finished") for t in log.texts())
+    skipped = "Skipped 2 comment(s) this machine's ledger has as finished"
+    assert any(t.startswith(skipped) for t in log.texts())
     again.close_all_reinfer_connections()
 
 
@@ -108,7 +109,8 @@ def test_a_stale_advance_that_would_move_the_stream_backwards_is_refused_before_
 HOLDER = """
 import sys, time
 from ReinferLibrary.state import StreamKey, hold, lease_store
-hold(lease_store(None), StreamKey.of("http://reinfer.test", "acme/retail-inbox", "routing"), robot="Night Run")
+key = StreamKey.of("http://reinfer.test", "acme/retail-inbox", "routing")
+hold(lease_store(None), key, robot="Night Run")
 print("held", flush=True)
 time.sleep(60)
 """
@@ -129,7 +131,8 @@ def test_a_second_consumer_fails_at_its_first_fetch_with_one_line_naming_the_own
     with pytest.raises(StreamLeaseError) as refused:
         lib.fetch_trigger_batch("routing")
     message = str(refused.value)
-    assert message.startswith("Stream acme/retail-inbox/routing at reinfer.test is leased by robot 'Night Run'")
+    owner = "Stream acme/retail-inbox/routing at reinfer.test is leased by robot 'Night Run'"
+    assert message.startswith(owner)
     assert f"pid {other_robot.pid}" in message and "takeover=True" in message and "\n" not in message
     assert not api.calls  # nothing was fetched
     api.post(BASE + STREAM + "/fetch", json=batch(1))
