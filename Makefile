@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RESULTS := results
 
-.PHONY: venv lint unit acceptance test demo docs bench clean test-matrix dist
+.PHONY: venv lint unit acceptance test demo docs bench chaos clean test-matrix dist
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ docs: $(STAMP)
 	$(BIN)/python -m robot.libdoc --format LIBSPEC ReinferLibrary docs/ReinferLibrary.libspec
 
 test: lint unit docs acceptance
+
+# Not part of `make test` (a few minutes): robots and the sandbox killed under injected faults.
+chaos: $(STAMP)
+	$(BIN)/python tests/chaos/run.py --outputdir $(RESULTS)/chaos
 
 demo: $(STAMP)
 	$(BIN)/python robots/run_demo.py --outputdir $(RESULTS)/demo

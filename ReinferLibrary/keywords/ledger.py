@@ -3,6 +3,20 @@
 The lease and the ledger themselves live in ``ReinferLibrary.state``; the trigger keywords
 use them through :mod:`.stream_safety` (fetch takes the lease and leaves finished items
 out, advance refuses to move backwards, reset forgets).
+
+For other keyword components (``Process Trigger``, a listener), the whole interface::
+
+    guard = stream_guard(self, dataset, stream, takeover=False, wait=0.0)  # takes the lease
+    guard.after_fetch(batch_dict, stream_id(self, dataset, stream), self.info, self.warn)
+    #   -> leaves finished items out of batch_dict["results"], lists them in ["skipped"]
+    guard.mark(uid, "done" | "exception", item_sequence_id, stream_id(...), self.warn)  # durable
+    guard.before_advance(sequence_id, allow_backwards=False, warn=self.warn)  # lease + backwards
+    self.client.advance(dataset, stream, sequence_id)
+    guard.after_advance(sequence_id)
+    guard.lease.check()   # LeaseLostError once another robot took the stream over
+
+`Fetch Trigger Batch` and `Advance Trigger` already do the fetch and advance parts; a
+component that calls the client directly calls the guard itself.
 """
 
 from __future__ import annotations
