@@ -53,8 +53,8 @@ A Crash Mid-Batch Processes No Item Twice
     Should Be Equal As Integers    ${crashed.rc}    -9
     ${restarted}=    Run Consumer    ${trigger}    restarted
     Should Be Equal As Integers    ${restarted.rc}    0    See ${WORK}/restarted/log.html
-    ${work}=    Get File    ${WORK}/${trigger}.log
-    @{uids}=    Split To Lines    ${work}
+    ${done}=    Get File    ${WORK}/${trigger}.log
+    @{uids}=    Split To Lines    ${done}
     Length Should Be    ${uids}    ${DEMO_COMMENTS}
     List Should Not Contain Duplicates    ${uids}
     ${skipped}=    Messages Containing    ${WORK}/restarted/output.xml
@@ -64,10 +64,12 @@ A Crash Mid-Batch Processes No Item Twice
 
 *** Keywords ***
 Connect To The Sandbox
+    [Documentation]    The suite's own connection, to create triggers and look at leases.
     Connect To Reinfer    url=%{REINFER_URL}    token=${TOKEN}    dataset=${DATASET}
     Create Directory    ${WORK}
 
 Consumer Command
+    [Documentation]    The command line of one consumer run, named ``Consumer``, logging at TRACE.
     [Arguments]    ${trigger}    ${run}    @{options}
     VAR    @{command}=    ${{ sys.executable }}    -m    robot    --outputdir    ${WORK}/${run}
     ...    --name    Consumer    --variable    TRIGGER:${trigger}
@@ -83,6 +85,7 @@ Run Consumer
     RETURN    ${result}
 
 Start Consumer
+    [Documentation]    Start the consumer robot in its own process without waiting; return the handle.
     [Arguments]    ${trigger}    ${run}    &{environment}
     ${command}=    Consumer Command    ${trigger}    ${run}
     ${process}=    Start Process    @{command}    cwd=${ROOT}    env:PYTHONPATH=${ROOT}
@@ -90,6 +93,7 @@ Start Consumer
     RETURN    ${process}
 
 Lease Should Be Held By Another
+    [Documentation]    The trigger's lease is held by a ``Consumer`` robot, not by this suite.
     [Arguments]    ${trigger}
     ${lease}=    Get Trigger Lease    ${trigger}
     Should Not Be Equal    ${lease}    ${None}
@@ -100,12 +104,14 @@ Failure Of
     [Documentation]    The failure message of the (only) task in an output.xml.
     [Arguments]    ${output}
     ${text}=    Evaluate
-    ...    [t.status.message for t in __import__('robot.api', fromlist=['ExecutionResult']).ExecutionResult($output).suite.all_tests][0]
+    ...    [t.message for t in __import__('robot.api', fromlist=['ExecutionResult']).ExecutionResult($output).suite.all_tests][0]
     RETURN    ${text}
 
 Messages Containing
+    [Documentation]    The log messages in an output.xml that contain ``${text}``.
     [Arguments]    ${output}    ${text}
     ${xml}=    Get File    ${output}
-    ${found}=    Evaluate    [m for m in re.findall(r'<msg [^>]*>([^<]*)</msg>', $xml) if $text in html.unescape(m)]
+    ${found}=    Evaluate
+    ...    (lambda needle, xml: [m for m in re.findall(r'<msg [^>]*>([^<]*)</msg>', xml) if needle in html.unescape(m)])($text, $xml)
     ...    modules=re,html
     RETURN    ${found}

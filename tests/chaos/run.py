@@ -95,7 +95,9 @@ class Sandbox:
 
 def grow(sandbox: Sandbox, total: int) -> int:
     """Add copies of the demo comments (new ids) until the dataset holds ``total``; return the count."""
-    demo = [json.loads(line)["comment"] for path in sorted(DEMO.glob("comments_*.jsonl")) for line in path.open()]
+    demo = [
+        json.loads(line)["comment"] for path in sorted(DEMO.glob("comments_*.jsonl")) for line in path.open()
+    ]
     extra = []
     for n in range(max(0, total - len(demo))):
         comment = json.loads(json.dumps(demo[n % len(demo)]))
@@ -122,7 +124,9 @@ def lines(path: Path) -> list[str]:
     return path.read_text().split() if path.exists() else []
 
 
-def wait_for_lines(work_log: Path, count: int, process: subprocess.Popen[bytes], timeout: float = 300) -> None:
+def wait_for_lines(
+    work_log: Path, count: int, process: subprocess.Popen[bytes], timeout: float = 300
+) -> None:
     deadline = time.monotonic() + timeout
     while len(lines(work_log)) < count and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -156,14 +160,20 @@ def crashes(
                     sandbox.kill()  # under the running robot
                     sandbox.faults(env["CHAOS_FAULTS"])
                     sandbox_killed = 1
-                    print(f"  run {runs}: killed the sandbox (SIGKILL) at {len(lines(work_log))} work lines, "
-                          f"restarted at {sandbox.url}", flush=True)
+                    print(
+                        f"  run {runs}: killed the sandbox (SIGKILL) at {len(lines(work_log))} work lines, "
+                        f"restarted at {sandbox.url}",
+                        flush=True,
+                    )
             wait_for_lines(work_log, kill_at[killed], process)
             if process.poll() is None:
                 process.send_signal(signal.SIGKILL)
                 process.wait()
                 killed += 1
-                print(f"  run {runs}: killed the robot (SIGKILL) at {len(lines(work_log))} work lines", flush=True)
+                print(
+                    f"  run {runs}: killed the robot (SIGKILL) at {len(lines(work_log))} work lines",
+                    flush=True,
+                )
                 continue
         code = process.wait(timeout=900)
         print(f"  run {runs}: robot exited with {code} at {len(lines(work_log))} work lines", flush=True)
@@ -186,7 +196,7 @@ def two_consumers(sandbox: Sandbox, out: Path, env: dict[str, str]) -> dict[str,
     logs = [out / "two" / f"robot-{n}.log" for n in (1, 2)]
     processes = [
         robot(out / "two" / f"robot-{n}", env, "TRIGGER:chaos-two", f"WORK_LOG:{log}")
-        for n, log in zip((1, 2), logs)
+        for n, log in zip((1, 2), logs, strict=True)
     ]
     codes = [process.wait(timeout=900) for process in processes]
     seen = [set(lines(log)) for log in logs]
@@ -197,7 +207,12 @@ def two_consumers(sandbox: Sandbox, out: Path, env: dict[str, str]) -> dict[str,
         found = re.search(r'level="FAIL"[^>]*>([^<]*is leased by[^<]*)<', text)
         if found:
             refusal = html.unescape(found.group(1))
-    return {"codes": codes, "processed": [len(s) for s in seen], "both": len(seen[0] & seen[1]), "refusal": refusal}
+    return {
+        "codes": codes,
+        "processed": [len(s) for s in seen],
+        "both": len(seen[0] & seen[1]),
+        "refusal": refusal,
+    }
 
 
 def leaks(out: Path, token: str) -> tuple[int, int]:
@@ -212,9 +227,13 @@ def stream_at_end(sandbox: Sandbox, stream: str) -> tuple[bool, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--comments", type=int, default=2000)
-    parser.add_argument("--kills", type=int, default=3, help="SIGKILLs of the robot (at least 3 for the issue)")
+    parser.add_argument(
+        "--kills", type=int, default=3, help="SIGKILLs of the robot (at least 3 for the issue)"
+    )
     parser.add_argument("--fault-rate", type=float, default=0.10)
     parser.add_argument("--seed", type=int, default=10)
     parser.add_argument("--outputdir", default=str(ROOT / "results" / "chaos"))
@@ -251,13 +270,15 @@ def main(argv: list[str] | None = None) -> int:
     lost = total - one["processed"]
     print()
     print(f"comments:            {total}{' (baseline: no Mark Item Done)' if args.no_ledger else ''}")
-    print(f"robot runs:          {one['runs']} ({one['robot_kills']} killed with SIGKILL, {one['failed_runs']} failed)")
+    kills = f"{one['robot_kills']} killed with SIGKILL, {one['failed_runs']} failed"
+    print(f"robot runs:          {one['runs']} ({kills})")
     print(f"sandbox kills:       {one['sandbox_kills']}")
     print(f"lost:                {lost}")
     print(f"processed twice:     {one['twice']}")
     print(f"stream at end:       {'yes' if at_end else f'no ({unread} unread)'}")
     print(f"leaks at TRACE:      {found} in {files} output files")
-    print(f"two consumers:       processed {two['processed'][0]} and {two['processed'][1]}, exit codes {two['codes']}")
+    first, second = two["processed"]
+    print(f"two consumers:       processed {first} and {second}, exit codes {two['codes']}")
     print(f"double consumed:     {two['both']}")
     print(f"refusal:             {two['refusal'] or '(none)'}")
     print(f"took:                {time.perf_counter() - started:.0f} s")
