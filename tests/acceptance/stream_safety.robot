@@ -21,8 +21,8 @@ Test Tags           stream-safety
 ${ROOT}             ${{ os.path.normpath(r'${CURDIR}/../..') }}
 ${CONSUMER}         ${ROOT}/tests/chaos/consumer.robot
 ${KILLER}           ${CURDIR}/resources/KillAfterMarks.py
-${WORK}             ${OUTPUT_DIR}/stream-safety
 ${SUFFIX}           ${{ uuid.uuid4().hex[:8] }}
+${WORK}             %{ACCEPTANCE_WORK_DIR=${OUTPUT_DIR}}/stream_safety_${SUFFIX}
 ${DEMO_COMMENTS}    ${320}
 
 
