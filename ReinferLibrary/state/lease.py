@@ -188,10 +188,16 @@ class FileLeaseStore(LeaseStore):
         return self.folder / f"{key.slug}.lease"
 
     @staticmethod
-    def _load(handle: IO[str]) -> LeaseOwner | None:
+    def _record(handle: IO[str]) -> LeaseOwner | None:
+        """The record as stored, expired or not (None when empty or torn)."""
         handle.seek(0)
         text = handle.read().strip()
-        owner = LeaseOwner.from_json(text) if text else None
+        return LeaseOwner.from_json(text) if text else None
+
+    @classmethod
+    def _load(cls, handle: IO[str]) -> LeaseOwner | None:
+        """The holder: the record unless it has expired."""
+        owner = cls._record(handle)
         if owner is None or owner.expires <= time.time():
             return None
         return owner
@@ -219,9 +225,7 @@ class FileLeaseStore(LeaseStore):
 
     def renew(self, key: StreamKey, owner: LeaseOwner) -> bool:
         with _locked(self._path(key)) as handle:
-            handle.seek(0)
-            text = handle.read().strip()
-            current = LeaseOwner.from_json(text) if text else None
+            current = self._record(handle)
             if current is None or current.token != owner.token:
                 return False
             self._store(handle, owner)
@@ -229,9 +233,7 @@ class FileLeaseStore(LeaseStore):
 
     def release(self, key: StreamKey, token: str) -> None:
         with _locked(self._path(key)) as handle:
-            handle.seek(0)
-            text = handle.read().strip()
-            current = LeaseOwner.from_json(text) if text else None
+            current = self._record(handle)
             if current is not None and current.token == token:
                 self._store(handle, None)
 
