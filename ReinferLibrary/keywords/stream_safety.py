@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ..models.moments import iso_utc
 from ..errors import ReinferConfigurationError, StreamBackwardsError
 from ..logic.items import field as item_field
 from ..logic.items import item_uid
+from ..models.moments import iso_utc
 from ..state import DEFAULT_TTL, LeaseStore, Ledger, StreamKey, StreamLease, hold, lease_store
 from ..state.ledger import Outcome
 
