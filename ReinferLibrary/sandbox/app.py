@@ -1,12 +1,13 @@
-"""The ASGI application: FastAPI routes wrapped in four thin ASGI layers.
+"""The ASGI application: FastAPI routes wrapped in five thin ASGI layers.
 
 From the outside in: the error guard (an unexpected exception becomes the 500 envelope and
 never reaches uvicorn, which would drop the keep-alive connection), bearer auth of ``/api``
-(401 envelope), fault injection (must reach uvicorn's transport to drop connections, so it
-sits outside Starlette's middleware), ``id:<hex>`` path aliases, then FastAPI. Every error
-leaves as an envelope whose ``status`` agrees with the HTTP code: FastAPI's 422 validation
-errors become 400s naming the field, unknown routes 404s, unexpected exceptions 500s.
-``/docs`` is an offline route list, ``/docs/swagger`` Swagger UI (see :mod:`.apidocs`).
+(401 envelope), the request-size cap (413 envelope), fault injection (must reach uvicorn's
+transport to drop connections, so it sits outside Starlette's middleware), ``id:<hex>`` path
+aliases, then FastAPI. Every error leaves as an envelope whose ``status`` agrees with the HTTP
+code: FastAPI's 422 validation errors become 400s naming the field, unknown routes 404s,
+unexpected exceptions 500s. ``/docs`` is an offline route list, ``/docs/swagger`` Swagger UI
+(see :mod:`.apidocs`).
 
 ``owner%2Fname`` path segments need no special handling: uvicorn decodes ``%2F`` before
 routing, so ``/datasets/acme%2Fretail-inbox/streams`` routes like ``/datasets/acme/retail-inbox/streams``.
@@ -93,6 +94,31 @@ class IdPathAliases:
         await self.app(scope, receive, send)
 
 
+MAX_BODY_BYTES = 8 * 1024 * 1024
+"""Largest request body taken (413 above it). The platform's own limit is not published; 8 MiB
+holds a full 4,096-document predict or a large sync batch (see docs/sandbox-differences.md)."""
+
+
+class BodyLimit:
+    """Refuses a request whose ``Content-Length`` is over :data:`MAX_BODY_BYTES` with a 413
+    envelope before reading it (a chunked body without a length is not capped)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            length = dict(scope.get("headers") or []).get(b"content-length", b"").strip()
+            if length.isdigit() and int(length) > MAX_BODY_BYTES:
+                message = (
+                    f"{status_line(413)}: the request body is {int(length)} bytes; at most "
+                    f"{MAX_BODY_BYTES} bytes are taken: send fewer documents or comments per request"
+                )
+                await error_response(413, message)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 class SandboxApp:
     """The served ASGI app; ``api`` is the FastAPI instance, ``sandbox`` its state."""
 
@@ -100,7 +126,9 @@ class SandboxApp:
         self.sandbox = sandbox
         self.api = build_api(sandbox, token)
         self._app = ErrorGuard(
-            BearerAuthMiddleware(FaultMiddleware(IdPathAliases(self.api, sandbox), sandbox.faults), token)
+            BearerAuthMiddleware(
+                BodyLimit(FaultMiddleware(IdPathAliases(self.api, sandbox), sandbox.faults)), token
+            )
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -42,7 +42,8 @@ def served(
     }
     if content.get("thread_id") is not None:
         comment["thread_id"] = content["thread_id"]
-    comment["timestamp"] = content["timestamp"]
+    # A comment uploaded without a timestamp (optional in the API) is stamped with its upload time.
+    comment["timestamp"] = content.get("timestamp") or timeutil.user(timeutil.parse(created_at))
     comment["messages"] = content.get("messages", [])
     comment["user_properties"] = content.get("user_properties", {})
     if content.get("text_format"):
@@ -237,7 +238,7 @@ def comment_from_raw_email(document: RawEmailDocument) -> RawEmailComment:
         moment = moment.replace(tzinfo=timeutil.now().tzinfo)
     stamp = timeutil.user(moment)
     body = document.raw_email.body
-    text = body.plain if body.plain is not None else html_to_text(body.html or "")
+    text = body.plain or html_to_text(body.html)
     message: dict[str, Any] = {"body": {"text": text}}
     if first("subject") is not None:
         message["subject"] = {"text": first("subject")}
@@ -249,7 +250,7 @@ def comment_from_raw_email(document: RawEmailDocument) -> RawEmailComment:
             message[key] = addresses(key)
     message["sent_at"] = stamp
     comment_id = document.comment_id
-    if comment_id is None:
+    if not comment_id:
         basis = first("message-id") or f"{stamp}\n{text}"
         comment_id = hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
     content = {

@@ -118,15 +118,18 @@ class Predictor:
             return self._models.setdefault(key, loaded)
 
     def resolve_version(self, dataset: dict[str, Any], version: str | int) -> int:
-        """``2``, ``"2"``, ``"live"`` or ``"staging"`` -> a version number (404 if unknown)."""
+        """``2``, ``"2"``, ``"live"`` or ``"staging"`` -> a version number (404 if unknown).
+
+        As on the platform, tags are the lower-case names of ``TaggedUserModelVersionName``
+        (``Live`` is not a tag) and a version is plain decimal digits."""
         name = f"{dataset['owner']}/{dataset['name']}"
-        text = str(version).strip()
-        if text.isdigit():
+        text = str(version)
+        if text.isascii() and text.isdigit():
             return int(text)
         for tag in self.store.tags(dataset["id"]):
-            if tag["name"] == text.lower():
+            if tag["name"] == text:
                 return int(tag["version"])
-        if text.lower() in ("live", "staging"):
+        if text in ("live", "staging"):
             raise not_found(f"no model version of dataset {name} is tagged '{text}'")
         raise not_found(f"model version '{text}' is not a version number, 'live' or 'staging'")
 
@@ -210,22 +213,6 @@ def stream_labels(
 
 def fetch_labels(chosen: list[tuple[str, float]]) -> list[dict[str, Any]]:
     return [{"name": parts(label), "probability": probability} for label, probability in chosen]
-
-
-def results_labels(model: LoadedModel, chosen: list[tuple[str, float]]) -> list[dict[str, Any]]:
-    """``LabelPrediction`` objects for ``/results``: string names, threshold names incl. ``stream``."""
-    return [
-        {
-            "name": label,
-            "occurrence_confidence": {
-                "value": probability,
-                "thresholds": [STREAM_THRESHOLD, *model.auto_names(label, probability)],
-            },
-            "extraction_confidence": {"value": probability, "thresholds": []},
-            "fields": [],
-        }
-        for label, probability in chosen
-    ]
 
 
 def predict_labels(model: LoadedModel, probs: list[float], options: PredictOptions) -> list[dict[str, Any]]:

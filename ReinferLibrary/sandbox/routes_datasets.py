@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from . import timeutil
@@ -21,6 +22,7 @@ from .schemas import (
     LabelValidationRequest,
 )
 from .store import new_id
+from .streams import field_type_id
 
 router = APIRouter(tags=["datasets and models"])
 
@@ -29,19 +31,37 @@ PRIVATE = "/api/_private/datasets/{owner}/{dataset}"
 PROPERTY_IDS = {"tone": "0000000000000001", "quality_of_service": "0000000000000002"}
 
 
+ENTITY_COLORS = 16
+"""Entity definitions get a palette index 0..15 (``color``), as the platform's UI does."""
+
+
 def _label_def(label: LabelDefNew) -> dict[str, Any]:
-    return {
+    # OpenAPI ``LabelDef``: optional members are omitted, not null.
+    found: dict[str, Any] = {
         "name": label.name,
         "title": label.title,
         "description": label.description,
         "instructions": label.instructions,
-        "external_id": label.external_id,
-        "properties": label.properties,
-        "pretrained": None,
-        "trainable": label.trainable,
-        "moon_form": [],
-        "_flags": [],
     }
+    if label.external_id is not None:
+        found["external_id"] = label.external_id
+    found.update(
+        properties=label.properties,
+        trainable=label.trainable,
+        moon_form=[
+            {
+                "field_id": hashlib.sha256(f"{label.name}\n{field.name}".encode()).hexdigest()[:16],
+                "id": field_type_id(field.kind),
+                "field_type_id": field_type_id(field.kind),
+                "kind": field.kind,
+                "name": field.name,
+                "instructions": field.instructions,
+            }
+            for field in label.moon_form
+        ],
+        _flags=[],
+    )
+    return found
 
 
 def label_defs(fields: DatasetNew) -> list[dict[str, Any]]:
@@ -62,8 +82,8 @@ def label_defs(fields: DatasetNew) -> list[dict[str, Any]]:
 
 def build_dataset(owner: str, name: str, fields: DatasetNew, timezone: str | None) -> dict[str, Any]:
     """The API's Dataset object (reference 2.7). ``_timezone`` is the configured timezone (the
-    dataset's own, else its first source's), or null: dates are then read in the offset of
-    each comment's timestamp."""
+    dataset's own, else its first source's), or ``""`` (the OpenAPI model requires a string):
+    dates are then read in the offset of each comment's timestamp."""
     now = timeutil.platform(timeutil.now())
     labels = label_defs(fields)
     return {
@@ -81,15 +101,17 @@ def build_dataset(owner: str, name: str, fields: DatasetNew, timezone: str | Non
         "entity_defs": [
             {
                 "id": new_id(),
+                "color": index % ENTITY_COLORS,
                 "name": entity.name,
                 "title": entity.title or entity.name,
                 "kind": entity.kind or entity.name,
                 "description": entity.description,
                 "inherits_from": [],
                 "trainable": entity.trainable,
+                "_entity_def_flags": ["appears_verbatim"],
                 "instructions": "",
             }
-            for entity in fields.entity_defs
+            for index, entity in enumerate(fields.entity_defs)
         ],
         "general_fields": fields.general_fields,
         "label_groups": [
@@ -103,15 +125,14 @@ def build_dataset(owner: str, name: str, fields: DatasetNew, timezone: str | Non
             }
         ],
         "label_defs": labels,
+        # OpenAPI ``LabelPropertyId``: the ids of the enabled label properties.
         "_label_properties": [
-            {"id": PROPERTY_IDS.get(prop, f"{index + 1:016x}"), "name": prop}
-            for index, prop in enumerate(fields.label_properties)
+            PROPERTY_IDS.get(prop, f"{index + 1:016x}") for index, prop in enumerate(fields.label_properties)
         ],
-        # None unless configured: a date is then read in the offset of the comment's own timestamp.
-        "_timezone": fields.timezone or timezone,
-        "_preferred_locales": ["en-GB"],
-        "_dataset_flags": [],
-        "_model_config": {},
+        "_timezone": fields.timezone or timezone or "",
+        "_preferred_locales": {"default": "en-GB", "preferences": []},
+        "_dataset_flags": ["qos"] if "quality_of_service" in fields.label_properties else [],
+        "_model_config": {"kind": "cm"},
     }
 
 
@@ -208,7 +229,13 @@ def validation_summary(owner: str, dataset: str, version: str, sb: SandboxDep) -
 @router.get(
     PRIVATE + "/labellers/{version}/validation", summary="Full validation of a pinned version (private)"
 )
-def validation_full(owner: str, dataset: str, version: str, sb: SandboxDep) -> Response:
+def validation_full(
+    owner: str,
+    dataset: str,
+    version: str,
+    sb: SandboxDep,
+    beta: Annotated[bool, Query(description="Accepted; the sandbox has one validation")] = False,
+) -> Response:
     found = sb.dataset(owner, dataset)
     model = sb.predictor.require(found, version)
     summary = model.validation
@@ -238,7 +265,12 @@ def validation_full(owner: str, dataset: str, version: str, sb: SandboxDep) -> R
 
 @router.post(PRIVATE + "/labellers/{version}/label-validation", summary="Precision/recall curve of one label")
 def label_validation(
-    owner: str, dataset: str, version: str, body: LabelValidationRequest, sb: SandboxDep
+    owner: str,
+    dataset: str,
+    version: str,
+    body: LabelValidationRequest,
+    sb: SandboxDep,
+    beta: Annotated[bool, Query(description="Accepted; the sandbox has one validation")] = False,
 ) -> Response:
     found = sb.dataset(owner, dataset)
     model = sb.predictor.require(found, version)

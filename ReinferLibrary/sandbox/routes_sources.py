@@ -108,7 +108,13 @@ def delete_source(owner: str, source: str, sb: SandboxDep) -> Response:
 
 
 @router.post(SOURCE + "/sync", summary="Upsert comments by id")
-def sync_comments(owner: str, source: str, body: SyncRequest, sb: SandboxDep) -> Response:
+def sync_comments(
+    owner: str,
+    source: str,
+    body: SyncRequest,
+    sb: SandboxDep,
+    no_charge: Annotated[bool, Query(description="Accepted; the sandbox charges nothing")] = False,
+) -> Response:
     """Idempotent on comment ``id``. New comments become visible to every stream of every
     dataset reading this source; updated ones keep their place (and ``created_at``)."""
     counts = comments.sync(sb.store, sb.source(owner, source), body.comments)
@@ -116,7 +122,13 @@ def sync_comments(owner: str, source: str, body: SyncRequest, sb: SandboxDep) ->
 
 
 @router.get(SOURCE + "/comments/{comment_id}", summary="Get a comment")
-def get_comment(owner: str, source: str, comment_id: str, sb: SandboxDep) -> Response:
+def get_comment(
+    owner: str,
+    source: str,
+    comment_id: str,
+    sb: SandboxDep,
+    include_markup: Annotated[bool, Query(description="Accepted; the sandbox stores no markup")] = False,
+) -> Response:
     found = sb.store.get_comment(sb.source(owner, source)["id"], comment_id)
     if found is None:
         raise not_found(f"comment '{comment_id}' does not exist in source '{owner}/{source}'")

@@ -135,8 +135,9 @@ class CommentNew(WrittenTimestamp):
     """A comment to upload (``CommentNew``); server fields such as ``uid`` are ignored."""
 
     id: str = Field(pattern=COMMENT_ID, max_length=1024)
-    timestamp: Timestamp
-    messages: list[MessageNew] = Field(max_length=2048)
+    timestamp: Timestamp | None = None
+    """Optional (OpenAPI 3.1 ``CommentNew``): a comment without one is stamped with the upload time."""
+    messages: list[MessageNew] = Field(default_factory=list, max_length=2048)
     thread_id: str | None = None
     user_properties: UserProperties = Field(default_factory=dict)
     text_format: Literal["plain", "markdown"] | None = None
@@ -175,6 +176,14 @@ class SourceRequest(Forbid):
     source: SourceNew = Field(default_factory=SourceNew)
 
 
+class LabelFieldNew(Lenient):
+    """An extraction field of a label (``moon_form`` entry): filled from entities of ``kind``."""
+
+    name: str = Field(min_length=1, max_length=256)
+    kind: str = Field(min_length=1, max_length=64)
+    instructions: str = ""
+
+
 class LabelDefNew(Lenient):
     name: LabelName
     title: str = ""
@@ -183,6 +192,7 @@ class LabelDefNew(Lenient):
     external_id: str | None = None
     properties: list[dict[str, Any]] = Field(default_factory=list)
     trainable: bool = True
+    moon_form: list[LabelFieldNew] = Field(default_factory=list)
 
 
 class LabelGroupNew(Lenient):
@@ -255,14 +265,64 @@ class MessagesFilter(Forbid):
     bcc: AddressFilter | None = None
 
 
+class StringsFilter(Forbid):
+    one_of: list[str] | None = None
+    not_one_of: list[str] | None = None
+
+
+class NullableStringsFilter(Forbid):
+    one_of: list[str | None] | None = None
+    not_one_of: list[str | None] | None = None
+    include_missing: bool | None = None
+
+
+class NumberRange(Forbid):
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+class EntityPresence(Forbid):
+    id: str
+    rule: str
+    kind: str
+
+
+class EntitiesFilter(Forbid):
+    presence: list[EntityPresence] | None = None
+
+
+class ThreadPropertiesFilter(Forbid):
+    id: StringsFilter | None = None
+    thread_position: NumberRange | None = None
+    num_messages: NumberRange | None = None
+    num_participants: NumberRange | None = None
+    duration: NumberRange | None = None
+    response_time: NumberRange | None = None
+    all_senders: StringsFilter | None = None
+    all_recipients: StringsFilter | None = None
+    first_sender: StringsFilter | None = None
+    first_recipients: StringsFilter | None = None
+
+
+class AnnotationsFilter(Forbid):
+    labels: StringsFilter | None = None
+
+
 class CommentFilter(Forbid):
-    """The subset of ``CommentFilter`` the sandbox evaluates; other keys are refused, not ignored."""
+    """The API's ``CommentFilter`` (OpenAPI 3.1 model). ``reviewed``, ``timestamp``, ``sources``,
+    ``user_properties`` and ``messages`` are evaluated; ``entities``, ``thread_properties``,
+    ``trigger_exceptions`` and ``annotations`` are accepted and stored with their documented
+    shapes but not applied (see docs/sandbox-differences.md). Unknown keys are refused."""
 
     reviewed: Literal["only_reviewed", "only_unreviewed"] | None = None
     timestamp: TimeRange | None = None
     sources: list[str] | None = Field(default=None, min_length=1, max_length=128)
     user_properties: dict[str, ValueFilter] | None = None
     messages: MessagesFilter | None = None
+    entities: EntitiesFilter | None = None
+    thread_properties: ThreadPropertiesFilter | None = None
+    trigger_exceptions: dict[str, NullableStringsFilter] | None = None
+    annotations: AnnotationsFilter | None = None
 
 
 class LabelThreshold(Forbid):
@@ -320,18 +380,14 @@ class FetchRequest(Forbid):
 
 
 class AdvanceRequest(Forbid):
-    sequence_id: str | None = Field(default=None, min_length=1)
-    continuation: str | None = Field(default=None, min_length=1)
+    """``{"sequence_id": ...}`` only: the API's advance model has no other field, so a ``/results``
+    continuation is sent under ``sequence_id`` (OpenAPI ``AdvanceStreamRequest``)."""
 
-    @model_validator(mode="after")
-    def _one_token(self) -> AdvanceRequest:
-        if self.sequence_id is None and self.continuation is None:
-            raise ValueError("sequence_id is required")
-        return self
+    sequence_id: str = Field(min_length=1)
 
     @property
     def token(self) -> str:
-        return self.sequence_id or self.continuation or ""
+        return self.sequence_id
 
 
 class ResetRequest(Forbid):
@@ -366,8 +422,11 @@ Threshold = Annotated[float | str, BeforeValidator(_threshold)]
 
 
 class PredictLabel(Forbid):
+    """A label to keep; its own ``threshold`` is a number (``TriggerLabelThreshold``): ``"auto"``
+    exists only as the request-wide threshold."""
+
     name: LabelName
-    threshold: Threshold | None = None
+    threshold: float | None = Field(default=None, ge=0.0, le=1.0, strict=True)
 
 
 class DocumentNew(WrittenTimestamp):
@@ -383,7 +442,7 @@ class PredictOptions(Forbid):
 
 
 class PredictRequest(PredictOptions):
-    documents: list[DocumentNew] = Field(min_length=1, max_length=4096)
+    documents: list[DocumentNew] = Field(max_length=4096)
     include_comments: bool = Field(default=False, alias="_include_comments")
 
 
@@ -391,32 +450,44 @@ class PredictCommentsRequest(PredictOptions):
     uids: list[str] = Field(min_length=1, max_length=4096)
 
 
-class RawHeaders(Lenient):
-    raw: str | None = None
-    parsed: dict[str, str | list[str]] | None = None
+RAW_EMAIL_MAX_CHARS = 1_048_576
+"""Longest raw header block or body part taken (1 MiB of text; the real limit is not published)."""
 
 
-class RawBody(Lenient):
-    plain: str | None = None
-    html: str | None = None
+class RawHeaders(Forbid):
+    """``headers``: ``raw`` (one header per line) and/or ``parsed``; no nulls, no unknown keys."""
+
+    raw: str = Field(default="", max_length=RAW_EMAIL_MAX_CHARS)
+    parsed: dict[str, str | list[str]] = Field(default_factory=dict)
 
 
-class RawEmail(Lenient):
+class RawBody(Forbid):
+    plain: str = Field(default="", max_length=RAW_EMAIL_MAX_CHARS)
+    html: str = Field(default="", max_length=RAW_EMAIL_MAX_CHARS)
+
+
+class RawAttachment(Forbid):
+    name: str = Field(max_length=1024)
+    size: int = Field(ge=0)
+    content_type: str = Field(max_length=256)
+
+
+class RawEmail(Forbid):
     headers: RawHeaders
     body: RawBody
-    attachments: list[AttachmentNew] = Field(default_factory=list)
+    attachments: list[RawAttachment] = Field(default_factory=list, max_length=1024)
 
 
-class RawEmailDocument(Lenient):
+class RawEmailDocument(Forbid):
     raw_email: RawEmail
     user_properties: UserProperties = Field(default_factory=dict)
-    comment_id: str | None = Field(default=None, pattern=COMMENT_ID, max_length=1024)
+    comment_id: str = Field(default="", pattern=f"{COMMENT_ID}|^$", max_length=1024)
 
 
 class PredictRawEmailsRequest(PredictOptions):
-    documents: list[RawEmailDocument] = Field(min_length=1, max_length=4096)
+    documents: list[RawEmailDocument] = Field(max_length=4096)
     include_comments: bool = False
-    transform_tag: str | None = None
+    transform_tag: str = Field(default="", max_length=256)
 
 
 class LabelValidationRequest(Forbid):

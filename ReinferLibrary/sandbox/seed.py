@@ -96,7 +96,7 @@ def _created_at(parsed: list[CommentNew]) -> list[str]:
     stamps: list[str] = []
     previous = None
     for comment in parsed:
-        moment = timeutil.parse(comment.timestamp) + CREATED_AFTER
+        moment = (timeutil.parse(comment.timestamp) if comment.timestamp else timeutil.now()) + CREATED_AFTER
         if previous is not None and moment < previous + CREATED_GAP:
             moment = previous + CREATED_GAP
         previous = moment

@@ -31,7 +31,7 @@ from typing import Any
 
 from . import timeutil
 from .envelope import bad_request, dumps, not_found
-from .predictor import LoadedModel, Predictor, fetch_labels, results_labels, stream_labels
+from .predictor import STREAM_THRESHOLD, LoadedModel, Predictor, fetch_labels, stream_labels
 from .schemas import LABEL_SEPARATOR
 from .store import CommentRow, Store
 
@@ -256,6 +256,9 @@ class StreamView:
         self.stream = stream
         config = stream.get("model")
         self.thresholds: dict[str, float] = {}
+        self.label_fields: dict[str, list[dict[str, Any]]] = {
+            label["name"]: label.get("moon_form") or [] for label in dataset.get("label_defs") or []
+        }
         self.model: LoadedModel | None = None
         if config is not None:
             self.model = predictor.load(dataset["id"], int(config["version"]))
@@ -314,13 +317,26 @@ class StreamView:
             prediction = "null"
             if self.model is not None:
                 chosen = stream_labels(self.model, probs[row.seq], self.thresholds)
+                entities = json.loads(row.entities_json)
+                labels = [
+                    occurrence
+                    for label, probability in chosen
+                    for occurrence in label_occurrences(
+                        self.model,
+                        label,
+                        probability,
+                        self.thresholds[label],
+                        self.label_fields.get(label, []),
+                        entities,
+                    )
+                ]
                 prediction = dumps(
                     {
                         "taxonomies": [
                             {
                                 "name": "default",
-                                "labels": results_labels(self.model, chosen),
-                                "general_fields": general_fields(json.loads(row.entities_json)),
+                                "labels": labels,
+                                "general_fields": general_fields(entities),
                             }
                         ],
                         "scores": scores(json.loads(row.properties_json)),
@@ -329,10 +345,7 @@ class StreamView:
             items.append(
                 f'{{"comment":{row.json},"prediction":{prediction},"continuation":"{self.token(row.seq)}"}}'
             )
-        model = "null"
-        if self.model is not None:
-            labels = [{"name": label} for label in self.model.labels]
-            model = dumps({"definition": {"taxonomies": [{"name": "default", "labels": labels}]}})
+        model = "null" if self.model is None else dumps(results_model(self.dataset, self.model.labels))
         return (
             f'{{"status":"ok","results":[{",".join(items)}],"num_filtered":{examined.filtered},'
             f'"more_results":{dumps(not examined.at_end)},"continuation":"{self.token(examined.last_seq)}",'
@@ -340,14 +353,151 @@ class StreamView:
         )
 
 
+# --- the /results shapes ----------------------------------------------------------------------
+
+SAMPLED_NAMES = tuple(f"sampled_{index}" for index in range(6))
+"""Extra auto-threshold names the platform's label documentation lists (``sampled_0`` ... ``sampled_5``).
+Their values are not published: here they are six evenly spaced points from a label's
+``high_recall`` to its ``high_precision`` threshold (a guess, see docs/sandbox-differences.md)."""
+_SPAN_KEYS = ("content_part", "message_index", "utf16_byte_start", "utf16_byte_end")
+
+
+def field_type_id(kind: str) -> str:
+    """A stable 16-hex-digit id for the field type of an entity kind (the same in every dataset)."""
+    return hashlib.sha256(f"field-type:{kind}".encode()).hexdigest()[:16]
+
+
+def _threshold_names(model: LoadedModel, label: str, value: float, stream_threshold: float) -> list[str]:
+    names = [STREAM_THRESHOLD] if value >= stream_threshold else []
+    names += model.auto_names(label, value)
+    auto = dict(model.auto.get(label, ()))
+    low, high = auto.get("high_recall"), auto.get("high_precision")
+    if low is not None and high is not None:
+        step = (high - low) / (len(SAMPLED_NAMES) - 1)
+        names += [name for index, name in enumerate(SAMPLED_NAMES) if value >= low + step * index]
+    return names
+
+
+def _text_spans(entity: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{key: span.get(key) for key in _SPAN_KEYS} for span in entity.get("spans") or []]
+
+
+def label_occurrences(
+    model: LoadedModel,
+    label: str,
+    probability: float,
+    stream_threshold: float,
+    fields: list[dict[str, Any]],
+    entities: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """One ``LabelPrediction`` per occurrence of ``label`` in a comment.
+
+    A label with extraction fields (``moon_form``) occurs once per distinct entity value of
+    its fields' kinds (at least once), as the platform returns one entry per occurrence: an
+    email about two orders gives the label twice, each with its own ``Order Number``. The
+    occurrences' confidences differ (the most likely is the classifier's probability, the
+    others are lower), so a client must merge them by taking the highest. A field missing in
+    an occurrence has a null value, as the API documents.
+    """
+    found: list[list[dict[str, Any]]] = []
+    for field in fields:
+        distinct: dict[str, dict[str, Any]] = {}
+        for entity in entities:
+            if entity.get("kind") == field.get("kind"):
+                distinct.setdefault(str(entity.get("formatted_value")), entity)
+        found.append(list(distinct.values()))
+    count = max([1, *(len(values) for values in found)])
+    occurrences = []
+    for index in range(count):
+        # The last occurrence carries the classifier's probability, earlier ones a little less.
+        value = probability * (1.0 - 0.1 * ((index + 1) % count))
+        filled = [
+            {
+                "name": field["name"],
+                "value": {"formatted": values[index]["formatted_value"]} if index < len(values) else None,
+                "text_spans": _text_spans(values[index]) if index < len(values) else [],
+            }
+            for field, values in zip(fields, found, strict=True)
+        ]
+        extraction = (
+            sum(item["value"] is not None for item in filled) / len(filled) if filled else probability
+        )
+        occurrences.append(
+            {
+                "name": label,
+                "occurrence_confidence": {
+                    "value": value,
+                    "thresholds": _threshold_names(model, label, value, stream_threshold),
+                },
+                "extraction_confidence": {"value": extraction, "thresholds": []},
+                "fields": filled,
+            }
+        )
+    return occurrences
+
+
+def results_model(dataset: dict[str, Any], labels: Sequence[str]) -> dict[str, Any]:
+    """The ``/results`` ``model`` object (OpenAPI ``UserModel``): the taxonomy with label fields,
+    general fields (the dataset's entities) and the field types both use."""
+    defs = {label["name"]: label for label in dataset.get("label_defs") or []}
+    kinds: dict[str, None] = {}
+    label_entries = []
+    for name in labels:
+        definition = defs.get(name, {})
+        fields = definition.get("moon_form") or []
+        kinds.update((field["kind"], None) for field in fields)
+        label_entries.append(
+            {
+                "name": name,
+                "instructions": definition.get("instructions") or None,
+                "fields": [
+                    {
+                        "field_id": field["field_id"],
+                        "field_type_id": field["field_type_id"],
+                        "name": field["name"],
+                        "instructions": field.get("instructions") or None,
+                    }
+                    for field in fields
+                ],
+            }
+        )
+    general = []
+    for entity in dataset.get("entity_defs") or []:
+        kinds[entity["kind"]] = None
+        general.append(
+            {
+                "field_id": entity["id"],
+                "field_type_id": field_type_id(entity["kind"]),
+                "name": entity["name"],
+                "instructions": entity.get("instructions") or None,
+            }
+        )
+    field_types = [
+        {
+            "field_type_id": field_type_id(kind),
+            "name": kind,
+            "instructions": None,
+            "data_type": {"kind": "number"} if kind == "monetary_quantity" else {},
+        }
+        for kind in kinds
+    ]
+    taxonomy = {
+        "name": "default",
+        "instructions": "",
+        "labels": label_entries,
+        "general_fields": general,
+        "field_types": field_types,
+    }
+    return {"definition": {"taxonomies": [taxonomy]}}
+
+
 def general_fields(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Entities as ``/results`` general fields: formatted value and UTF-16 byte spans."""
-    span_keys = ("content_part", "message_index", "utf16_byte_start", "utf16_byte_end")
     return [
         {
             "name": entity["name"],
             "value": {"formatted": entity["formatted_value"]},
-            "text_spans": [{key: span.get(key) for key in span_keys} for span in entity.get("spans") or []],
+            "text_spans": _text_spans(entity),
             "confidence": entity.get("probability"),
         }
         for entity in entities
