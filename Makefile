@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RESULTS := results
 
-.PHONY: venv lint unit acceptance test demo docs bench chaos clean test-matrix dist
+.PHONY: venv lint unit conformance acceptance test demo docs bench chaos clean test-matrix dist
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit
 
+# Public examples and the official OpenAPI specification against the sandbox and the client.
+conformance: $(STAMP)
+	$(BIN)/pytest tests/conformance -q -p no:cacheprovider
+
 acceptance: $(STAMP)
 	$(BIN)/python tests/acceptance/run.py --outputdir $(RESULTS)/acceptance
 
@@ -34,7 +38,7 @@ docs: $(STAMP)
 	$(BIN)/python -m robot.libdoc --format HTML ReinferLibrary docs/ReinferLibrary.html
 	$(BIN)/python -m robot.libdoc --format LIBSPEC ReinferLibrary docs/ReinferLibrary.libspec
 
-test: lint unit docs acceptance
+test: lint unit conformance docs acceptance
 
 # Not part of `make test` (a few minutes): robots and the sandbox killed under injected faults.
 chaos: $(STAMP)

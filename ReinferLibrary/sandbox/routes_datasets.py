@@ -183,13 +183,23 @@ def model_tags(owner: str, dataset: str, sb: SandboxDep) -> Response:
 def list_labellers(owner: str, dataset: str, sb: SandboxDep) -> Response:
     found = sb.dataset(owner, dataset)
     tags = sb.store.tags(found["id"])
+    # OpenAPI ``UserModelMetadata`` (every required member), plus the version's tag names.
     labellers = [
         {
             "version": version,
             "model_id": f"{found['id']}-{version}",
+            "model_name": "cm",
+            "fingerprint": hashlib.sha256(f"{found['id']}:{version}".encode()).hexdigest()[:16],
             "trained_time": trained_at,
-            "pinned": pinned,
+            "training_duration": 0.0,
+            "input_updated_at": trained_at,
             "validated": True,
+            "pinned": pinned,
+            "reviewed_counts": {},
+            "used_by_triggers": False,
+            "settings": {"starred": False, "description": ""},
+            "freshness": "fresh",
+            "flags": [],
             "model_tags": [tag["name"] for tag in tags if tag["version"] == version],
         }
         for version, trained_at, pinned in sb.store.list_models(found["id"])
@@ -240,25 +250,53 @@ def validation_full(
     model = sb.predictor.require(found, version)
     summary = model.validation
     curve_keys = ("precisions", "recalls", "thresholds")
+    # OpenAPI ``ValidationSummary``: the sandbox's numbers where it has them, neutral values else.
     labels = {
-        name: {key: value for key, value in entry.items() if key not in curve_keys}
+        name: {
+            **{key: value for key, value in entry.items() if key not in curve_keys},
+            "health": {"smart": None},
+            "health_rating": entry.get("health"),
+        }
         for name, entry in (summary.get("labels") or {}).items()
     }
+    train, test = int(summary.get("train_size", 0)), int(summary.get("test_size", 0))
+    counters = ("train_entities", "test_entities", "reviewed_entities", "train_documents")
+    counters += ("test_documents", "reviewed_documents")
+    entities: dict[str, Any] = dict.fromkeys((f"num_{name}" for name in counters), 0)
+    entities["error_count"] = 0
     return ok(
         entity_defs=found["entity_defs"],
         label_groups=found["label_groups"],
         validation={
+            "fingerprint": hashlib.sha256(f"{found['id']}:{model.version}".encode()).hexdigest()[:16],
+            "model_kind": "cm",
             "version": model.version,
+            "training_time": 0.0,
+            "input_updated_at": model.trained_at,
             "trained_time": model.trained_at,
-            "train_size": summary.get("train_size"),
-            "test_size": summary.get("test_size"),
-            "reviewed_size": int(summary.get("train_size", 0)) + int(summary.get("test_size", 0)),
+            "entities": {
+                **entities,
+                "entities_by_def_id": {},
+                "precision": 0.0,
+                "recall": 0.0,
+                "f1_score": 0.0,
+            },
+            "train_size": train,
+            "test_size": test,
+            "reviewed_size": train + test,
+            "min_comments_threshold": 0,
             "mean_average_precision_safe": summary.get("mean_average_precision"),
+            "recalls": [],
+            "mean_precision_curve_safe": [],
             "labels": labels,
             "model_rating": {
                 "score": summary.get("dataset_score", 0),
-                "quality": summary.get("dataset_quality"),
+                "quality": summary.get("dataset_quality") or "none",
+                "needs_refinement": False,
+                "factors": [],
+                "bins": [],
             },
+            "has_uninformative": False,
         },
     )
 

@@ -245,10 +245,14 @@ class TimeRange(Forbid):
 
 
 class ParticipantFilter(Forbid):
+    """``organisation_*`` (OpenAPI ``FullParticipantFilter``) are accepted and stored, not applied."""
+
     one_of: list[str] | None = None
     not_one_of: list[str] | None = None
     domain_one_of: list[str] | None = None
     domain_not_one_of: list[str] | None = None
+    organisation_one_of: list[str] | None = None
+    organisation_not_one_of: list[str] | None = None
 
 
 class AddressFilter(Forbid):

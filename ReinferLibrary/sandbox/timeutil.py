@@ -26,19 +26,26 @@ def parse(value: str) -> datetime:
         raise ValueError(f"'{value}' is not an RFC 3339 timestamp such as 2024-05-01T12:30:00Z") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    try:
+        return parsed.astimezone(timezone.utc)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before the first representable UTC time
+        raise ValueError(f"'{value}' is outside the years 0001 to 9999 in UTC") from None
+
+
+def _utc(moment: datetime, pattern: str) -> str:
+    # strftime's %Y does not pad years before 1000 ("758-11-18"), which then do not parse back.
+    moment = moment.astimezone(timezone.utc)
+    return f"{moment.year:04d}-" + moment.strftime(pattern)
 
 
 def platform(moment: datetime) -> str:
     """``2024-05-01T12:30:00.000000Z``: fixed width, so string order is time order."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return _utc(moment, "%m-%dT%H:%M:%S.%fZ")
 
 
 def user(moment: datetime) -> str:
     """``2024-05-01T12:30:00Z`` (microseconds only when there are some), for user-supplied times."""
-    moment = moment.astimezone(timezone.utc)
-    pattern = "%Y-%m-%dT%H:%M:%S.%fZ" if moment.microsecond else "%Y-%m-%dT%H:%M:%SZ"
-    return moment.strftime(pattern)
+    return _utc(moment, "%m-%dT%H:%M:%S.%fZ" if moment.microsecond else "%m-%dT%H:%M:%SZ")
 
 
 def now() -> datetime:
