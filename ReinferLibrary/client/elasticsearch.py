@@ -56,13 +56,14 @@ from ..models.elastic import (
     TrainedModelsResponse,
     Truncate,
     build_infer_request,
+    check_span,
     inference_warnings,
     items_from_infer,
 )
 from ..models.items import Item
 from .routes import check_base_url
 from .settings import CallRecord, safe_url
-from .transport import Service, Transport, api_key
+from .transport import Service, Transport, api_key, bearer
 
 # --- how Elasticsearch's error bodies read ----------------------------------------------
 
@@ -114,6 +115,8 @@ class ElasticsearchSettings:
     """Base URL of the cluster, e.g. ``https://es.example.com:9200`` (a trailing slash is tolerated)."""
     api_key: str | None = field(default=None, repr=False)
     """Encoded API key, sent as ``Authorization: ApiKey <key>``."""
+    bearer_token: str | None = field(default=None, repr=False)
+    """An OAuth2 / service-account token, sent as ``Authorization: Bearer <token>``."""
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     timeout: tuple[float, float] = (10.0, 30.0)
@@ -137,10 +140,14 @@ class ElasticsearchSettings:
                 "PEM file (or folder) of trusted CA certificates, or verify=True for the system's."
             )
         check_base_url(self.url, "Elasticsearch URL", "https://es.example.com:9200", safe_url(self.url))
-        if self.api_key is not None and self.username is not None:
+        given = [self.api_key is not None, self.bearer_token is not None, self.username is not None]
+        if sum(given) > 1:
             raise ReinferConfigurationError(
-                "Give either an API key or a username and password for Elasticsearch, not both."
+                "Give one way to authenticate to Elasticsearch: an API key, a bearer token, or a "
+                "username and password."
             )
+        if self.bearer_token is not None and not self.bearer_token.strip():
+            raise ReinferConfigurationError("The Elasticsearch bearer token is empty; give bearer_token=.")
         if (self.username is None) != (self.password is None):
             raise ReinferConfigurationError(
                 "Basic authentication to Elasticsearch needs both username and password."
@@ -162,7 +169,7 @@ class ElasticsearchSettings:
 
     def secrets(self) -> list[str]:
         """Every form of the credentials that could end up in text (for scrubbing)."""
-        found = [value for value in (self.api_key, self.password) if value]
+        found = [value for value in (self.api_key, self.bearer_token, self.password) if value]
         if self.username is not None and self.password:
             found.append(base64.b64encode(f"{self.username}:{self.password}".encode()).decode())
         return found
@@ -207,6 +214,7 @@ class ElasticsearchClient:
         )
         if sleep is not None:
             self.transport.sleep = sleep
+        self._models: dict[str, TrainedModelConfig] = {}
 
     def __repr__(self) -> str:
         return f"ElasticsearchClient(url={self.settings.base_url!r})"
@@ -236,6 +244,14 @@ class ElasticsearchClient:
                 NotFoundError, "GET", path, f"the cluster knows no trained model [{model_id.strip()}]"
             )
         return response.trained_model_configs[0]
+
+    def model_config(self, model_id: str) -> TrainedModelConfig:
+        """The model's configuration, read once per connection (a model's input field and
+        tokenizer do not change while it is deployed)."""
+        key = model_id.strip()
+        if key not in self._models:
+            self._models[key] = self.get_trained_model(key)
+        return self._models[key]
 
     def infer(self, model_id: str, request: InferRequest, timeout: float | None = None) -> InferResponse:
         """``POST /_ml/trained_models/{model_id}/_infer``; a ``warning`` in any result is an error."""
@@ -288,7 +304,23 @@ class ElasticsearchClient:
         question: str | None = None,
         timeout: float | None = None,
     ) -> list[Item]:
-        """Infer ``texts`` (one doc each) and normalise the answer into items, in order."""
+        """Infer ``texts`` (one doc each) and normalise the answer into items, in order.
+
+        The document field and the tokenization type come from the model's configuration
+        (:meth:`model_config`, one ``GET`` per model and connection); zero-shot ``labels`` may
+        be left out when the model stores its own.
+        """
+        check_span(truncate, span)  # before reading the configuration: no call for a request doomed anyway
+        config = self.model_config(model_id)
+        if (
+            task is InferenceTask.zero_shot_classification
+            and labels is None
+            and not config.stored_zero_shot_labels
+        ):
+            raise ReinferConfigurationError(
+                f"Zero-shot model [{model_id.strip()}] stores no labels: "
+                "give labels= (the classes to choose from)."
+            )
         request = build_infer_request(
             texts,
             task,
@@ -299,6 +331,8 @@ class ElasticsearchClient:
             truncate=truncate,
             span=span,
             question=question,
+            input_field=config.input_field,
+            tokenizer=config.tokenizer,
         )
         response = self.infer(model_id, request, timeout=timeout)
         try:
@@ -314,6 +348,8 @@ class ElasticsearchClient:
 def _auth(settings: ElasticsearchSettings) -> AuthBase | None:
     if settings.api_key is not None:
         return api_key(settings.api_key.strip())
+    if settings.bearer_token is not None:
+        return bearer(settings.bearer_token.strip())
     if settings.username is not None and settings.password is not None:
         return HTTPBasicAuth(settings.username, settings.password)
     return None

@@ -73,6 +73,7 @@ class ElasticsearchKeywords(LibraryComponent):
         username: str | None = None,
         password: Secret | str | None = None,
         alias: str | None = None,
+        bearer_token: Secret | str | None = None,
         verify: bool | Path = True,
         timeout: timedelta = timedelta(seconds=30),
     ) -> int:
@@ -90,6 +91,9 @@ class ElasticsearchKeywords(LibraryComponent):
             username: User for basic authentication (with ``password``) instead of an API key.
             password: Password of ``username``, as a ``Secret``.
             alias: Name to switch back to this connection with.
+            bearer_token: An OAuth2 or service-account token as a ``Secret``, sent as
+                ``Authorization: Bearer <token>``: the third way to authenticate, instead of an
+                API key or a username and password.
             verify: ``True`` (default) verifies TLS certificates against the system's CAs (or
                 ``REQUESTS_CA_BUNDLE`` when set), ``False`` does not (never do that in production),
                 or the path of a CA bundle file (corporate CAs, self-signed clusters). A path or
@@ -109,6 +113,10 @@ class ElasticsearchKeywords(LibraryComponent):
         | Connect To Elasticsearch | https://es.example.com:9200 | api_key=${ES_KEY} |
         | Connect To Elasticsearch | %{ES_URL} | username=robot | password=${ES_PASSWORD} | verify=ca.pem |
         | Connect To Elasticsearch | # URL and API key from ELASTICSEARCH_URL and ELASTICSEARCH_API_KEY |
+        | Connect To Elasticsearch | %{ES_URL} | bearer_token=${ES_TOKEN} |
+
+        Elasticsearch 8.3 or newer is needed: ``POST /_ml/trained_models/{id}/_infer`` exists from 8.3
+        (older clusters only had ``.../deployment/_infer``).
         """
         base = url or os.environ.get(URL_ENV)
         if not base:
@@ -117,12 +125,14 @@ class ElasticsearchKeywords(LibraryComponent):
             )
         key = _secret_value(api_key, "api_key")
         secret = _secret_value(password, "password")
-        if key is None and username is None:
+        token = _secret_value(bearer_token, "bearer_token")
+        if key is None and username is None and token is None:
             key = os.environ.get(API_KEY_ENV) or None
         read = seconds(timeout)
         settings = ElasticsearchSettings(
             url=base,
             api_key=key,
+            bearer_token=token,
             username=username,
             password=secret,
             timeout=(min(10.0, read), read),
@@ -130,7 +140,15 @@ class ElasticsearchKeywords(LibraryComponent):
         )
         client = ElasticsearchClient(settings, on_call=log_attempt)
         index = self.ctx.elasticsearch.register(ElasticsearchConnection(client, settings.base_url, alias))
-        how = "an API key" if key else ("basic authentication" if username else "no authentication")
+        how = (
+            "an API key"
+            if key
+            else "a bearer token"
+            if token
+            else "basic authentication"
+            if username
+            else "no authentication"
+        )
         self.info(
             f"Connected to Elasticsearch at {safe_url(settings.base_url)} with {how} "
             f"as connection {index}{f' ({alias!r})' if alias else ''}."
@@ -183,8 +201,10 @@ class ElasticsearchKeywords(LibraryComponent):
     ) -> Any:
         """Ask an Elasticsearch trained model about a text; return the answer as an item.
 
-        Calls ``POST /_ml/trained_models/{model_id}/_infer`` with one ``{"text_field": text}``
-        doc per text. For ``text_classification`` the library asks for every class
+        Calls ``POST /_ml/trained_models/{model_id}/_infer`` with one doc per text, the text in
+        the model's input field (``input.field_names`` of its configuration, read once per
+        model and connection with ``GET /_ml/trained_models/{model_id}``; usually ``text_field``).
+        For ``text_classification`` the library asks for every class
         (``num_top_classes: -1``) unless ``num_top_classes`` is given; other options, and
         ``inference_config`` for the other tasks, are sent only when given, so otherwise
         the model answers with its own configuration.
@@ -216,7 +236,8 @@ class ElasticsearchKeywords(LibraryComponent):
             task: The model's task: ``text_classification`` (default), ``zero_shot_classification``,
                 ``ner``, ``fill_mask``, ``text_embedding``, ``text_expansion``, ``pass_through``,
                 ``question_answering``.
-            labels: Zero-shot only: the labels to choose from (required for that task).
+            labels: Zero-shot only: the labels to choose from; required unless the model
+                stores its own (``zero_shot_classification.labels`` in its configuration).
             multi_label: Zero-shot only: score each label on its own instead of as one choice.
             num_top_classes: Classification, fill-mask and question answering: how many top classes
                 to return (``-1`` for all, ``0`` for the predicted class alone). Default for
@@ -225,7 +246,9 @@ class ElasticsearchKeywords(LibraryComponent):
             results_field: Field the model writes its predicted value to (default ``predicted_value``).
             truncate: Tokenization: ``first``, ``second`` or ``none`` (fail on long input instead of
                 truncating). Leave it out for the model's default; ``None`` written in the robot
-                means ``none``.
+                means ``none``. Sent under the model's tokenizer type, as the server requires
+                (``{"tokenization": {"bert": {"truncate": "first"}}}``; the type is read from the
+                model's configuration).
             span: Tokenization window overlap for long input. Only with ``truncate=none``:
                 Elasticsearch refuses a span with the model's default truncation (``first``),
                 so the keyword refuses it before the call.

@@ -63,10 +63,16 @@ class Tokenization(RequestModel):
 
 
 class TaskOptions(RequestModel):
-    """Options every NLP task takes."""
+    """Options every NLP task takes.
+
+    ``tokenization`` is keyed by the model's tokenizer type, ``{"bert": {"truncate": "first"}}``:
+    the Elasticsearch server parses the update as a named object and refuses the flat form
+    (``{"truncate": ...}``) that its specification shows, and refuses a type other than the
+    model's own.
+    """
 
     results_field: str | None = Field(default=None, min_length=1)
-    tokenization: Tokenization | None = None
+    tokenization: dict[str, Tokenization] | None = Field(default=None, min_length=1, max_length=1)
 
 
 class TextClassificationOptions(TaskOptions):
@@ -75,7 +81,10 @@ class TextClassificationOptions(TaskOptions):
 
 
 class ZeroShotOptions(TaskOptions):
-    labels: list[str] = Field(min_length=1)
+    """``labels`` may be left out when the model stores its own
+    (``inference_config.zero_shot_classification.labels``)."""
+
+    labels: list[str] | None = Field(default=None, min_length=1)
     multi_label: bool | None = None
 
 
@@ -97,11 +106,11 @@ _OPTION_MODELS: dict[InferenceTask, type[TaskOptions]] = {
 }
 
 
-_REQUIRED_OPTIONS = (ZeroShotOptions, QuestionAnsweringOptions)
+_REQUIRED_OPTIONS = (QuestionAnsweringOptions,)
 
 
 class InferRequest(RequestModel):
-    """Body of ``_infer``: one ``{"text_field": text}`` doc per text, optional config override."""
+    """Body of ``_infer``: one ``{<input field>: text}`` doc per text, optional config override."""
 
     docs: list[dict[str, Any]] = Field(min_length=1)
     inference_config: dict[str, TaskOptions] | None = None
@@ -122,11 +131,16 @@ def build_infer_request(
     truncate: Truncate | None = None,
     span: int | None = None,
     question: str | None = None,
+    input_field: str = TEXT_FIELD,
+    tokenizer: str | None = None,
 ) -> InferRequest:
     """Shape an ``_infer`` body for ``task``; options that task does not take are refused.
 
-    ``inference_config`` is only sent when an option is given (zero-shot ``labels`` and the
-    question of ``question_answering`` are required, so those tasks always send it).
+    ``input_field`` is the model's ``input.field_names[0]`` and ``tokenizer`` its tokenization
+    type (the key of ``inference_config.<task>.tokenization``), both from the model's
+    configuration: ``truncate`` and ``span`` are sent under that type. ``inference_config`` is
+    only sent when an option is given (the question of ``question_answering`` is required, so
+    that task always sends it).
     """
     given: dict[str, Any] = {
         "labels": list(labels) if labels is not None else None,
@@ -143,9 +157,29 @@ def build_infer_request(
             f"it takes {', '.join(sorted(_argument_names(model)))}."
         )
     options: dict[str, Any] = {name: value for name, value in given.items() if value is not None}
+    check_span(truncate, span)
+    if truncate is not None or span is not None:
+        if tokenizer is None:
+            raise ReinferConfigurationError(
+                "truncate= and span= need the model's tokenization type (bert, mpnet, roberta, ...), "
+                "and the model's configuration has none: leave them out for this model."
+            )
+        options["tokenization"] = {tokenizer: {"truncate": truncate, "span": span}}
+    try:
+        # Zero-shot labels and the question are required: validate them even when nothing was given.
+        config = model.model_validate(options) if options or model in _REQUIRED_OPTIONS else None
+        return InferRequest(
+            docs=[{input_field: text} for text in texts],
+            inference_config={task.value: config} if config is not None else None,
+        )
+    except ValidationError as error:
+        raise ReinferConfigurationError(_validation_sentence(task, error)) from None
+
+
+def check_span(truncate: Truncate | None, span: int | None) -> None:
+    """Elasticsearch answers 400 "[span] must not be provided when [truncate] is [first]" (first
+    is the usual model default): say so before any call, with the fix."""
     if span is not None and span != -1 and truncate != "none":
-        # Elasticsearch answers 400 "[span] must not be provided when [truncate] is [first]"
-        # (first is the usual model default): say so before the call, with the fix.
         given_truncate = (
             f"truncate={truncate}" if truncate else "the model's default truncation (usually first)"
         )
@@ -153,17 +187,6 @@ def build_infer_request(
             f"span={span} needs truncate=none: Elasticsearch windows long input only when it is "
             f"not truncated and refuses a span with {given_truncate}; add truncate=none or leave span out."
         )
-    if truncate is not None or span is not None:
-        options["tokenization"] = {"truncate": truncate, "span": span}
-    try:
-        # Zero-shot labels and the question are required: validate them even when nothing was given.
-        config = model.model_validate(options) if options or model in _REQUIRED_OPTIONS else None
-        return InferRequest(
-            docs=[{TEXT_FIELD: text} for text in texts],
-            inference_config={task.value: config} if config is not None else None,
-        )
-    except ValidationError as error:
-        raise ReinferConfigurationError(_validation_sentence(task, error)) from None
 
 
 def _argument_names(model: type[TaskOptions]) -> list[str]:
@@ -172,10 +195,23 @@ def _argument_names(model: type[TaskOptions]) -> list[str]:
 
 
 def _validation_sentence(task: InferenceTask, error: ValidationError) -> str:
+    # The tokenizer type a tokenization update is keyed by is a wrapper the robot never wrote.
+    tokenizers = {name for name, _ in _tokenization_keys(error)}
     problems = validation_problems(
-        error, top="options", skip=(task.value, "inference_config", "tokenization")
+        error, top="options", skip=(task.value, "inference_config", "tokenization", *tokenizers)
     )
     return f"Invalid {task.value} options: {problems}."
+
+
+def _tokenization_keys(error: ValidationError) -> list[tuple[str, int]]:
+    """``(tokenizer type, position)`` of every location part that follows ``tokenization``."""
+    found = []
+    for detail in error.errors(include_url=False):
+        loc = [str(part) for part in detail["loc"]]
+        found += [
+            (loc[index + 1], index + 1) for index, part in enumerate(loc[:-1]) if part == "tokenization"
+        ]
+    return found
 
 
 # --- response (lenient) ---------------------------------------------------------------
@@ -237,6 +273,26 @@ class TrainedModelConfig(ApiModel):
     def task(self) -> str | None:
         """The configured task: the single key of ``inference_config``."""
         return next(iter(self.inference_config), None)
+
+    @property
+    def input_field(self) -> str:
+        """The field a document's text goes in: ``input.field_names[0]`` (``text_field`` if none)."""
+        names = self.input.get("field_names")
+        return str(names[0]) if isinstance(names, list) and names else TEXT_FIELD
+
+    @property
+    def tokenizer(self) -> str | None:
+        """The tokenization type of the configured task (``bert``, ``mpnet``, ``roberta``, ...)."""
+        options = self.inference_config.get(self.task) if self.task else None
+        tokenization = options.get("tokenization") if isinstance(options, dict) else None
+        return str(next(iter(tokenization))) if isinstance(tokenization, dict) and tokenization else None
+
+    @property
+    def stored_zero_shot_labels(self) -> list[str]:
+        """The labels a zero-shot model stores (``zero_shot_classification.labels``), if any."""
+        options = self.inference_config.get(InferenceTask.zero_shot_classification.value)
+        labels = options.get("labels") if isinstance(options, dict) else None
+        return [str(label) for label in labels] if isinstance(labels, list) else []
 
     @property
     def labels(self) -> list[str] | None:

@@ -260,7 +260,7 @@ def comment_from_raw_email(document: RawEmailDocument) -> RawEmailComment:
         "messages": [message],
         "text_format": "plain",
         "attachments": [
-            attachment.model_dump(exclude_none=True) for attachment in document.raw_email.attachments
+            attachment.model_dump(exclude_defaults=True) for attachment in document.raw_email.attachments
         ],
         "thread_id": None,
     }

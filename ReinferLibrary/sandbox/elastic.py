@@ -15,6 +15,14 @@ N must be 9 or 8: ``compatible-with=7`` (an 8.x client asking for 7.x answers) i
 that would fail on a real cluster fails here too. Errors have the Elasticsearch shape
 ``{"error": {"root_cause": [...], "type", "reason"}, "status"}``.
 
+A tokenization update is parsed as the server parses it (its ``TokenizationUpdate`` named
+objects): keyed by the tokenizer type, ``{"tokenization": {"bert": {"truncate": "first"}}}``;
+the flat form the Elasticsearch specification shows (``{"truncate": ...}``) is a 400
+``x_content_parse_exception`` (caused by ``named_object_not_found_exception``), and a type
+other than the model's is a 400 ``status_exception``. Classification models use ``bert``
+and read ``text_field``; NER models use ``roberta`` and read ``text``
+(``input.field_names``), so a client that hard-codes either fails here as on a real cluster.
+
 Models come from an :class:`ElasticBackend` the sandbox server implements: a model for
 which ``classification_labels`` returns labels is a ``text_classification`` model; any
 other id in ``model_ids()`` is an ``ner`` model. As on a real cluster, asking a model for
@@ -47,6 +55,13 @@ MAX_SEQUENCE_LENGTH = 512
 MODEL_TRUNCATE = "first"
 """The models' configured ``truncate`` (what applies when a request leaves it out)."""
 TEXT_FIELD = "text_field"
+TOKENIZERS = ("bert", "bert_ja", "mpnet", "roberta", "xlm_roberta", "deberta_v2")
+"""Tokenization types Elasticsearch knows (the names of its ``TokenizationUpdate`` parsers)."""
+MODEL_TOKENIZER = {"text_classification": "bert", "ner": "roberta"}
+"""Each sandbox model's tokenizer, by task: an update must name it (``{"bert": {...}}``)."""
+MODEL_INPUT_FIELD = {"text_classification": TEXT_FIELD, "ner": "text"}
+"""Each sandbox model's ``input.field_names[0]``: the NER model reads ``text``, so a client
+that sends ``text_field`` to every model gets the warning a real cluster gives."""
 DEFAULT_RESULTS_FIELD = "predicted_value"
 TRUNCATE_VALUES = ("first", "second", "none")
 KNOWN_TASKS = frozenset(
@@ -227,17 +242,19 @@ def _model_task(backend: ElasticBackend, model_id: str) -> tuple[str, list[str] 
 
 
 def _model_config(model_id: str, task: str, labels: list[str] | None) -> dict[str, Any]:
+    tokenizer: dict[str, Any] = {
+        "with_special_tokens": True,
+        "max_sequence_length": MAX_SEQUENCE_LENGTH,
+        "truncate": MODEL_TRUNCATE,
+        "span": -1,
+    }
+    if MODEL_TOKENIZER[task] == "roberta":
+        tokenizer["add_prefix_space"] = False
+    else:
+        tokenizer["do_lower_case"] = False
     options: dict[str, Any] = {
         "vocabulary": {"index": ".ml-inference-native-000002"},
-        "tokenization": {
-            "bert": {
-                "do_lower_case": False,
-                "with_special_tokens": True,
-                "max_sequence_length": MAX_SEQUENCE_LENGTH,
-                "truncate": MODEL_TRUNCATE,
-                "span": -1,
-            }
-        },
+        "tokenization": {MODEL_TOKENIZER[task]: tokenizer},
     }
     if labels is not None:
         options["classification_labels"] = labels
@@ -252,7 +269,7 @@ def _model_config(model_id: str, task: str, labels: list[str] | None) -> dict[st
         "description": f"Reinfer sandbox {kind} model",
         "tags": ["sandbox"],
         "license_level": "platinum",
-        "input": {"field_names": [TEXT_FIELD]},
+        "input": {"field_names": [MODEL_INPUT_FIELD[task]]},
         "inference_config": {task: options},
         "location": {"index": {"name": ".ml-inference-native-000002"}},
     }
@@ -337,8 +354,55 @@ def _task_options(model_id: str, model_task: str, config: dict[str, Any] | None)
     return options
 
 
+def _tokenization_update(task: str, tokenization: Any) -> tuple[str | None, Any]:
+    """``(truncate, span)`` of a tokenization update, parsed as Elasticsearch's parsers do.
+
+    The update is a named object keyed by the tokenizer type (``{"bert": {"truncate": "first"}}``)
+    and must name the model's own type. The flat form (``{"truncate": ...}``) is what the
+    Elasticsearch specification shows, but the server refuses it: ``truncate`` is no tokenizer.
+    """
+    tokenizer = MODEL_TOKENIZER[task]
+    failed = f"[{task}] failed to parse field [tokenization]"
+    if not isinstance(tokenization, dict) or not tokenization:
+        raise EsError(
+            400,
+            "x_content_parse_exception",
+            failed,
+            cause=("illegal_argument_exception", "[tokenization] must be an object with one field"),
+        )
+    if len(tokenization) != 1:
+        raise EsError(
+            400,
+            "x_content_parse_exception",
+            failed,
+            cause=("x_content_parse_exception", "[tokenization] can only contain one field"),
+        )
+    name, update = next(iter(tokenization.items()))
+    if name not in TOKENIZERS:
+        raise EsError(
+            400,
+            "x_content_parse_exception",
+            failed,
+            cause=("named_object_not_found_exception", f"unknown field [{name}]"),
+        )
+    if not isinstance(update, dict):
+        raise EsError(400, "x_content_parse_exception", f"[{name}_tokenization_update] must be an object")
+    unknown = sorted(set(update) - {"truncate", "span"})
+    if unknown:
+        raise EsError(
+            400, "x_content_parse_exception", f"[{name}_tokenization_update] unknown field [{unknown[0]}]"
+        )
+    if name != tokenizer:
+        raise EsError(
+            400,
+            "status_exception",
+            f"Tokenization config of type [{tokenizer}] can not be updated with a request of type [{name}]",
+        )
+    return update.get("truncate"), update.get("span")
+
+
 def _check_options(
-    options: dict[str, Any], labels: list[str] | None
+    options: dict[str, Any], labels: list[str] | None, task: str
 ) -> tuple[str, int, str | None, list[str]]:
     """(results_field, num_top_classes, truncate, renamed labels) after validating the options."""
     results_field = options.get("results_field", DEFAULT_RESULTS_FIELD)
@@ -363,18 +427,14 @@ def _check_options(
             )
         renamed = list(new_labels)
     truncate: str | None = None
-    tokenization = options.get("tokenization")
-    if tokenization is not None:
-        if not isinstance(tokenization, dict) or set(tokenization) - {"truncate", "span"}:
-            raise EsError(400, "x_content_parse_exception", "[tokenization] takes only [truncate] and [span]")
-        truncate = tokenization.get("truncate")
+    if "tokenization" in options:
+        truncate, span = _tokenization_update(task, options["tokenization"])
         if truncate is not None and truncate not in TRUNCATE_VALUES:
             raise EsError(
                 400,
                 "illegal_argument_exception",
                 f"[truncate] must be one of [first, second, none], got [{truncate}]",
             )
-        span = tokenization.get("span")
         if span is not None and (isinstance(span, bool) or not isinstance(span, int)):
             raise EsError(400, "x_content_parse_exception", "[tokenization] failed to parse field [span]")
         if span is not None and span != -1:
@@ -501,13 +561,14 @@ def _infer(backend: ElasticBackend, model_id: str, raw: bytes, timeout: str | No
     model_task, labels = found
     docs, config = _parse_body(raw)
     options = _task_options(model_id, model_task, config)
-    results_field, top, truncate, renamed = _check_options(options, labels)
+    results_field, top, truncate, renamed = _check_options(options, labels, model_task)
     results: list[dict[str, Any] | None] = []
     texts: list[str] = []
+    field = MODEL_INPUT_FIELD[model_task]
     for doc in docs:
-        value = doc.get(TEXT_FIELD) if isinstance(doc, dict) else None
+        value = doc.get(field) if isinstance(doc, dict) else None
         if not isinstance(value, str):
-            results.append({"warning": f"Input field [{TEXT_FIELD}] does not exist in the source document"})
+            results.append({"warning": f"Input field [{field}] does not exist in the source document"})
             continue
         text, truncated = _fit(value, truncate)
         texts.append(text)
@@ -570,8 +631,10 @@ _INFER_BODY_SCHEMA: dict[str, Any] = {
                         "inference_config": {
                             "type": "object",
                             "description": "One task key (text_classification or ner) with its options: "
-                            "num_top_classes, results_field, classification_labels, "
-                            "tokenization {truncate, span}.",
+                            "num_top_classes, results_field, classification_labels, tokenization "
+                            "{<tokenizer type>: {truncate, span}} (bert for classification, roberta "
+                            "for NER models). Documents carry the model's input field: "
+                            "text_field (classification) or text (NER).",
                         },
                     },
                 },

@@ -260,8 +260,8 @@ def validation_full(
         for name, entry in (summary.get("labels") or {}).items()
     }
     train, test = int(summary.get("train_size", 0)), int(summary.get("test_size", 0))
-    counters = ("train_entities", "test_entities", "reviewed_entities", "train_documents")
-    counters += ("test_documents", "reviewed_documents")
+    counters = ["train_entities", "test_entities", "reviewed_entities", "train_documents"]
+    counters += ["test_documents", "reviewed_documents"]
     entities: dict[str, Any] = dict.fromkeys((f"num_{name}" for name in counters), 0)
     entities["error_count"] = 0
     return ok(

@@ -6,12 +6,14 @@ unpinned versions answer 404. Threshold rules are in :mod:`.predictor`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from . import timeutil
 from .comments import analyse, comment_from_raw_email
 from .context import Sandbox, SandboxDep
 from .envelope import bad_request, not_found, ok
@@ -66,8 +68,23 @@ def predict(owner: str, dataset: str, version: str, body: PredictRequest, sb: Sa
     written = [document.written_timestamp for document in body.documents]
     payload = _predict_contents(found, model, contents, written, body)
     if body.include_comments:
-        payload["comments"] = contents
+        payload["comments"] = [_as_comment(content) for content in contents]
     return ok(**payload)
+
+
+def _as_comment(content: dict[str, Any]) -> dict[str, Any]:
+    """A predicted document as the comment it would be (OpenAPI ``ParseEmailNewComment``: every
+    member present; the id is derived from the content, as for a raw email without one)."""
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+    return {
+        "id": digest,
+        "timestamp": content.get("timestamp") or timeutil.user(timeutil.now()),
+        "user_properties": content.get("user_properties") or {},
+        "messages": content.get("messages") or [],
+        "text_format": content.get("text_format") or "plain",
+        "attachments": [],
+        "thread_id": None,
+    }
 
 
 @router.post(LABELLER + "/predict-comments", summary="Predict labels for stored comments by uid")

@@ -76,10 +76,11 @@ class MessageNew(Lenient):
     body: MessageText
     subject: MessageText | None = None
     signature: MessageText | None = None
-    from_: str | None = Field(default=None, alias="from", min_length=1, max_length=512)
-    to: list[Annotated[str, Field(min_length=1, max_length=512)]] | None = None
-    cc: list[Annotated[str, Field(min_length=1, max_length=512)]] | None = None
-    bcc: list[Annotated[str, Field(min_length=1, max_length=512)]] | None = None
+    # No minimum length: the OpenAPI 3.1 Message allows empty addresses.
+    from_: str | None = Field(default=None, alias="from", max_length=512)
+    to: list[Annotated[str, Field(max_length=512)]] | None = None
+    cc: list[Annotated[str, Field(max_length=512)]] | None = None
+    bcc: list[Annotated[str, Field(max_length=512)]] | None = None
     sent_at: Timestamp | None = None
     language: str | None = Field(default=None, max_length=8)
 
@@ -434,7 +435,7 @@ class PredictLabel(Forbid):
 
 
 class DocumentNew(WrittenTimestamp):
-    messages: list[MessageNew] = Field(min_length=1, max_length=2048)
+    messages: list[MessageNew] = Field(max_length=2048)
     timestamp: Timestamp | None = None
     user_properties: UserProperties = Field(default_factory=dict)
     text_format: Literal["plain", "markdown"] | None = None
@@ -471,9 +472,14 @@ class RawBody(Forbid):
 
 
 class RawAttachment(Forbid):
+    """OpenAPI ``Attachment``: every documented member, nothing else."""
+
     name: str = Field(max_length=1024)
     size: int = Field(ge=0)
     content_type: str = Field(max_length=256)
+    content_hash: str = Field(default="", max_length=256)
+    inline: bool = False
+    attachment_reference: str = Field(default="", max_length=1024)
 
 
 class RawEmail(Forbid):

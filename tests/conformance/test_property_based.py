@@ -6,8 +6,8 @@ it restores is documented) and checks every answer: no server error, a documente
 code and content type, a body matching the response schema, and, except where a body
 carries values only a tenant can know (:data:`spec_faults.TENANT_VALUES`), that a
 schema-valid request is accepted (a key holding such values is removed from generated bodies
-where the rest can still be checked: :data:`spec_faults.TENANT_FIELDS`). Path parameters point at the demo tenant, so requests reach
-the real handlers instead of stopping at a 404.
+where the rest can still be checked: :data:`spec_faults.TENANT_FIELDS`). Path parameters
+point at the demo tenant, so requests reach the real handlers instead of stopping at a 404.
 
 A few examples per operation keep the run short (``CONFORMANCE_EXAMPLES``, default 3); the
 issue that started this suite ran 69,067 requests once, offline.
@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from sandbox_api import NAME, OWNER, STREAM, Api
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -30,8 +31,6 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 from spec_faults import TENANT_FIELDS, TENANT_VALUES, repaired_spec
-
-from conftest import NAME, OWNER, STREAM, Api
 
 EXAMPLES = int(os.environ.get("CONFORMANCE_EXAMPLES", "3"))
 SCHEMA = schemathesis.openapi.from_dict(repaired_spec())

@@ -63,10 +63,32 @@ def sleeps() -> list[float]:
     return []
 
 
+def model_config(model_id: str, task: str = "text_classification", tokenizer: str = "bert") -> dict[str, Any]:
+    """A ``GET /_ml/trained_models/{id}`` answer as Elasticsearch writes it (one config)."""
+    options = {"tokenization": {tokenizer: {"truncate": "first", "max_sequence_length": 512}}}
+    config = {
+        "model_id": model_id,
+        "input": {"field_names": ["text_field"]},
+        "inference_config": {task: options},
+    }
+    return {"count": 1, "trained_model_configs": [config]}
+
+
+def warm(es: ElasticsearchClient, *model_ids: str) -> None:
+    """Reads the models' configurations once, as the first inference would, so the tests below
+    see only their own calls (the client keeps a model's configuration per connection)."""
+    with responses.RequestsMock() as mock:
+        for model_id in model_ids:
+            mock.get(f"{URL}/_ml/trained_models/{model_id.replace('/', '%2F')}", json=model_config(model_id))
+            es.model_config(model_id)
+
+
 @pytest.fixture
 def client(calls: list[CallRecord], sleeps: list[float]) -> Iterator[ElasticsearchClient]:
     settings = ElasticsearchSettings(url=URL + "/", api_key=KEY, retries=2, backoff=0.1)
     es = ElasticsearchClient(settings, on_call=calls.append, sleep=sleeps.append)
+    warm(es, "retail-inbox-v1", "a/b", "nope", "x")
+    calls.clear()
     yield es
     es.close()
 
@@ -146,14 +168,19 @@ def test_model_id_is_quoted_in_the_path(client: ElasticsearchClient) -> None:
 def test_basic_authentication() -> None:
     responses.post(INFER, json=OK)
     es = ElasticsearchClient(ElasticsearchSettings(url=URL, username="robot", password="pw"))
+    warm(es, "retail-inbox-v1")
     es.infer_items("retail-inbox-v1", ["x"])
     expected = "Basic " + base64.b64encode(b"robot:pw").decode()
     assert responses.calls[0].request.headers["Authorization"] == expected
 
 
 def test_settings_refuse_bad_combinations() -> None:
-    with pytest.raises(ReinferConfigurationError, match="either an API key or a username"):
+    with pytest.raises(ReinferConfigurationError, match="one way to authenticate"):
         ElasticsearchSettings(url=URL, api_key="k", username="u", password="p")
+    with pytest.raises(ReinferConfigurationError, match="one way to authenticate"):
+        ElasticsearchSettings(url=URL, api_key="k", bearer_token="t")
+    with pytest.raises(ReinferConfigurationError, match="bearer token is empty"):
+        ElasticsearchSettings(url=URL, bearer_token=" ")
     with pytest.raises(ReinferConfigurationError, match="needs both username and password"):
         ElasticsearchSettings(url=URL, username="u")
     with pytest.raises(ReinferConfigurationError, match="must start with http"):
@@ -437,6 +464,7 @@ def test_password_never_appears_in_errors() -> None:
         INFER, json=es_error(400, "parse_exception", f"bad header Basic {basic} / {password}"), status=400
     )
     es = ElasticsearchClient(ElasticsearchSettings(url=URL, username="robot", password=password))
+    warm(es, "retail-inbox-v1")
     with pytest.raises(BadRequestError) as caught:
         es.infer_items("retail-inbox-v1", ["x"])
     assert password not in str(caught.value)
@@ -498,6 +526,7 @@ def test_explicit_verify_wins_over_requests_ca_bundle(
     seen: list[dict[str, Any]] = []
     responses.add_callback(responses.POST, INFER, callback=_seen_kwargs(seen))
     es = ElasticsearchClient(ElasticsearchSettings(url=URL, api_key=KEY, verify=verify))
+    warm(es, "retail-inbox-v1")
     es.infer_items("retail-inbox-v1", ["x"])
     assert seen[0]["verify"] == verify
 
@@ -514,8 +543,10 @@ def test_a_netrc_entry_never_replaces_the_api_key(tmp_path: Path, monkeypatch: p
     responses.add_callback(responses.POST, INFER, callback=_seen_kwargs(seen))
     responses.add_callback(responses.GET, f"{URL}/", callback=_seen_kwargs(seen))
     es = ElasticsearchClient(ElasticsearchSettings(url=URL, api_key=KEY))
+    warm(es, "retail-inbox-v1")
     es.infer_items("retail-inbox-v1", ["x"])
     basic = ElasticsearchClient(ElasticsearchSettings(url=URL, username="robot", password="pw"))
+    warm(basic, "retail-inbox-v1")
     basic.info()
     assert seen[0]["authorization"] == f"ApiKey {KEY}"
     assert seen[1]["authorization"] == "Basic " + base64.b64encode(b"robot:pw").decode()
@@ -617,3 +648,77 @@ def test_a_real_self_signed_cluster(https_cluster: tuple[str, Path], monkeypatch
     ):
         strict.info()
     assert (len(calls), sleeps) == (1, [])
+
+
+# --- fidelity to the Elasticsearch server's parsers (issue 12 points 1 and 8) -------------------
+
+
+def test_tokenization_is_sent_under_the_models_tokenizer_read_once_per_model() -> None:
+    es = ElasticsearchClient(ElasticsearchSettings(url=URL, api_key=KEY))
+    with responses.RequestsMock() as mock:
+        config = model_config("m", tokenizer="mpnet")
+        config["trained_model_configs"][0]["input"] = {"field_names": ["body"]}
+        mock.get(f"{URL}/_ml/trained_models/m", json=config)
+        mock.post(f"{URL}/_ml/trained_models/m/_infer", json=OK)
+        mock.post(f"{URL}/_ml/trained_models/m/_infer", json=OK)
+        es.infer_items("m", ["a"], truncate="none", span=64)
+        es.infer_items("m", ["b"], truncate="second")
+        bodies = [json.loads(call.request.body) for call in mock.calls if call.request.method == "POST"]  # type: ignore[arg-type]
+        assert [call.request.method for call in mock.calls] == ["GET", "POST", "POST"]
+    assert bodies[0] == {
+        "docs": [{"body": "a"}],
+        "inference_config": {
+            "text_classification": {"tokenization": {"mpnet": {"truncate": "none", "span": 64}}}
+        },
+    }
+    assert bodies[1]["inference_config"]["text_classification"]["tokenization"] == {
+        "mpnet": {"truncate": "second"}
+    }
+    es.close()
+
+
+def test_a_model_without_tokenization_refuses_truncate_before_inferring() -> None:
+    es = ElasticsearchClient(ElasticsearchSettings(url=URL, api_key=KEY))
+    with responses.RequestsMock() as mock:
+        plain = {
+            "count": 1,
+            "trained_model_configs": [{"model_id": "tree", "inference_config": {"regression": {}}}],
+        }
+        mock.get(f"{URL}/_ml/trained_models/tree", json=plain)
+        with pytest.raises(ReinferConfigurationError, match="tokenization type"):
+            es.infer_items("tree", ["a"], truncate="first")
+    es.close()
+
+
+def test_zero_shot_labels_are_needed_only_when_the_model_stores_none() -> None:
+    es = ElasticsearchClient(ElasticsearchSettings(url=URL, api_key=KEY))
+    zero_shot = InferenceTask.zero_shot_classification
+    answer = {"inference_results": [{"predicted_value": "urgent", "prediction_probability": 0.7}]}
+    with responses.RequestsMock() as mock:
+        stored = model_config("stored", task="zero_shot_classification")
+        stored["trained_model_configs"][0]["inference_config"]["zero_shot_classification"]["labels"] = [
+            "urgent",
+            "calm",
+        ]
+        mock.get(f"{URL}/_ml/trained_models/stored", json=stored)
+        mock.post(f"{URL}/_ml/trained_models/stored/_infer", json=answer)
+        items = es.infer_items("stored", ["Help now"], zero_shot)
+        assert json.loads(mock.calls[1].request.body) == {"docs": [{"text_field": "Help now"}]}  # type: ignore[arg-type]
+        assert items[0].labels[0].name == "urgent"
+        mock.get(f"{URL}/_ml/trained_models/bare", json=model_config("bare", task="zero_shot_classification"))
+        with pytest.raises(ReinferConfigurationError, match=r"stores no labels: give labels="):
+            es.infer_items("bare", ["Help now"], zero_shot)
+    es.close()
+
+
+def test_bearer_token_is_the_third_way_to_authenticate(calls: list[CallRecord]) -> None:
+    token = "eyJhbGciOiJSUzI1NiJ9.service-account-token"
+    es = ElasticsearchClient(ElasticsearchSettings(url=URL, bearer_token=token))
+    with responses.RequestsMock() as mock:
+        mock.get(f"{URL}/_ml/trained_models/m", json={"count": 0, "trained_model_configs": []}, status=200)
+        with pytest.raises(NotFoundError) as caught:
+            es.get_trained_model("m")
+        assert mock.calls[0].request.headers["Authorization"] == f"Bearer {token}"
+    assert token not in str(caught.value) and token not in repr(es.settings)
+    assert token in es.settings.secrets()
+    es.close()

@@ -37,6 +37,21 @@ ANSWER = {
 }
 
 
+@pytest.fixture(autouse=True)
+def model_configs() -> None:
+    """``GET /_ml/trained_models/m`` on both test clusters: the client reads a model's input field
+    and tokenizer once per connection before its first inference (the default mock does not
+    require every registered answer to be used)."""
+    for base in (URL, "http://other.test:9200"):
+        options = {"tokenization": {"bert": {"truncate": "first"}}}
+        config = {
+            "model_id": "m",
+            "input": {"field_names": ["text_field"]},
+            "inference_config": {"text_classification": options},
+        }
+        responses.get(f"{base}/_ml/trained_models/m", json={"count": 1, "trained_model_configs": [config]})
+
+
 @pytest.fixture
 def component(monkeypatch: pytest.MonkeyPatch) -> Iterator[ElasticsearchKeywords]:
     monkeypatch.delenv("ELASTICSEARCH_URL", raising=False)
@@ -138,13 +153,13 @@ def test_keyword_options_shape_the_request(component: ElasticsearchKeywords) -> 
         truncate="first",
         timeout=timedelta(seconds=1.5),
     )
-    assert json.loads(responses.calls[0].request.body) == {  # type: ignore[arg-type]
+    assert json.loads(responses.calls[-1].request.body) == {  # type: ignore[arg-type]
         "docs": [{"text_field": "happy"}],
         "inference_config": {
             "zero_shot_classification": {
                 "labels": ["glad", "sad"],
                 "multi_label": True,
-                "tokenization": {"truncate": "first"},
+                "tokenization": {"bert": {"truncate": "first"}},
             }
         },
     }
@@ -159,7 +174,7 @@ def test_switching_connections_by_alias(component: ElasticsearchKeywords) -> Non
     component.connect_to_elasticsearch(URL, alias="main")
     assert component.switch_elasticsearch_connection("other") == 1
     component.infer_with_trained_model("m", "x")
-    assert responses.calls[0].request.url.startswith(other)  # type: ignore[union-attr]
+    assert all(call.request.url.startswith(other) for call in responses.calls)  # type: ignore[union-attr]
     with pytest.raises(
         ReinferConfigurationError,
         match="No open Elasticsearch connection with alias or index 'nope'; open ones: other, main",
@@ -170,18 +185,18 @@ def test_switching_connections_by_alias(component: ElasticsearchKeywords) -> Non
 @responses.activate
 def test_get_trained_model_summary(component: ElasticsearchKeywords) -> None:
     responses.get(
-        f"{URL}/_ml/trained_models/m",
+        f"{URL}/_ml/trained_models/n",
         json={
             "count": 1,
             "trained_model_configs": [
-                {"model_id": "m", "inference_config": {"ner": {"classification_labels": ["O", "B-PER"]}}}
+                {"model_id": "n", "inference_config": {"ner": {"classification_labels": ["O", "B-PER"]}}}
             ],
         },
     )
     component.connect_to_elasticsearch(URL)
-    model = component.get_trained_model("m")
+    model = component.get_trained_model("n")
     assert isinstance(model, DotDict)
-    assert (model.model_id, model.task, model.labels) == ("m", "ner", ["O", "B-PER"])
+    assert (model.model_id, model.task, model.labels) == ("n", "ner", ["O", "B-PER"])
 
 
 def test_plain_text_secrets_are_refused(component: ElasticsearchKeywords) -> None:
@@ -231,3 +246,15 @@ def test_span_without_truncate_none_is_refused_before_any_call(component: Elasti
         with pytest.raises(ReinferConfigurationError, match="span=64 needs truncate=none"):
             component.infer_with_trained_model("m", "x", span=64)
         assert len(mocked.calls) == 0
+
+
+@responses.activate
+def test_bearer_token_connects_and_stays_secret(component: ElasticsearchKeywords) -> None:
+    token = "service-account-token-0123456789"
+    responses.post(INFER, json=ANSWER, match=[matchers.header_matcher({"Authorization": f"Bearer {token}"})])
+    component.connect_to_elasticsearch(URL, bearer_token=Secret(token))
+    component.infer_with_trained_model("m", "hello")
+    with pytest.raises(ReinferConfigurationError, match="bearer_token"):
+        component.connect_to_elasticsearch(URL, bearer_token=token)
+    with pytest.raises(ReinferConfigurationError, match="one way to authenticate"):
+        component.connect_to_elasticsearch(URL, api_key=Secret(KEY), bearer_token=Secret(token))

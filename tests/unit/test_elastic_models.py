@@ -117,7 +117,13 @@ def test_ner_without_options_has_no_inference_config() -> None:
 
 def test_text_classification_options_are_shaped_as_the_seed() -> None:
     body = build_infer_request(
-        ["a", "b"], T.text_classification, num_top_classes=2, results_field="label", truncate="none", span=-1
+        ["a", "b"],
+        T.text_classification,
+        num_top_classes=2,
+        results_field="label",
+        truncate="none",
+        span=-1,
+        tokenizer="bert",
     ).to_body()
     assert body == {
         "docs": [{"text_field": "a"}, {"text_field": "b"}],
@@ -125,7 +131,7 @@ def test_text_classification_options_are_shaped_as_the_seed() -> None:
             "text_classification": {
                 "num_top_classes": 2,
                 "results_field": "label",
-                "tokenization": {"truncate": "none", "span": -1},
+                "tokenization": {"bert": {"truncate": "none", "span": -1}},
             }
         },
     }
@@ -145,11 +151,13 @@ def test_question_answering_sends_the_question() -> None:
     assert body["inference_config"] == {"question_answering": {"question": "Who?", "num_top_classes": 1}}
 
 
-def test_zero_shot_without_labels_is_refused() -> None:
+def test_zero_shot_without_labels_uses_the_models_stored_labels() -> None:
+    # The client refuses it before the call when the model stores none (test_elastic_client).
+    assert build_infer_request(["x"], T.zero_shot_classification).to_body() == {"docs": [{"text_field": "x"}]}
     with pytest.raises(
-        ReinferConfigurationError, match=r"zero_shot_classification options: labels: Field required"
+        ReinferConfigurationError, match=r"zero_shot_classification options: labels: List should"
     ):
-        build_infer_request(["x"], T.zero_shot_classification)
+        build_infer_request(["x"], T.zero_shot_classification, labels=[])
 
 
 def test_question_answering_without_question_is_refused() -> None:
@@ -180,7 +188,7 @@ def test_out_of_range_options_are_refused_with_the_field_name() -> None:
     with pytest.raises(
         ReinferConfigurationError, match="truncate: Input should be 'first', 'second' or 'none'"
     ):
-        build_infer_request(["x"], T.ner, truncate="middle")  # type: ignore[arg-type]
+        build_infer_request(["x"], T.ner, truncate="middle", tokenizer="roberta")  # type: ignore[arg-type]
 
 
 # --- normalisation ------------------------------------------------------------------
@@ -463,10 +471,16 @@ def test_span_without_truncate_none_is_refused_before_the_call(truncate: Any, sh
 
 
 def test_span_with_truncate_none_and_the_unset_span_are_sent() -> None:
-    windowed = build_infer_request(["x"], T.ner, truncate="none", span=128).to_body()
-    assert windowed["inference_config"] == {"ner": {"tokenization": {"truncate": "none", "span": 128}}}
-    unset = build_infer_request(["x"], T.ner, truncate="first", span=-1).to_body()
-    assert unset["inference_config"] == {"ner": {"tokenization": {"truncate": "first", "span": -1}}}
+    windowed = build_infer_request(["x"], T.ner, truncate="none", span=128, tokenizer="roberta").to_body()
+    assert windowed["inference_config"] == {
+        "ner": {"tokenization": {"roberta": {"truncate": "none", "span": 128}}}
+    }
+    unset = build_infer_request(["x"], T.ner, truncate="first", span=-1, tokenizer="bert").to_body()
+    assert unset["inference_config"] == {"ner": {"tokenization": {"bert": {"truncate": "first", "span": -1}}}}
+    with pytest.raises(ReinferConfigurationError, match="tokenization type"):
+        build_infer_request(["x"], T.ner, truncate="first")
+    custom = build_infer_request(["x"], T.ner, input_field="body").to_body()
+    assert custom == {"docs": [{"body": "x"}]}
 
 
 def test_no_elasticsearch_item_carries_auto_thresholds() -> None:

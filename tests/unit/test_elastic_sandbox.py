@@ -394,7 +394,9 @@ def test_wrong_task_is_403_status_exception_as_elasticsearch_answers(http: Http)
         (
             {
                 "docs": [{"text_field": "x"}],
-                "inference_config": {"text_classification": {"tokenization": {"truncate": "middle"}}},
+                "inference_config": {
+                    "text_classification": {"tokenization": {"bert": {"truncate": "middle"}}}
+                },
             },
             "illegal_argument_exception",
             "[truncate] must be one of",
@@ -430,9 +432,71 @@ def test_bad_timeout_is_a_parse_exception(http: Http) -> None:
 
 
 def _tokenization(**options: Any) -> dict[str, Any]:
+    """A tokenization update as Elasticsearch parses it: keyed by the model's tokenizer type."""
     return {
         "docs": [{"text_field": "x"}],
-        "inference_config": {"text_classification": {"tokenization": options}},
+        "inference_config": {"text_classification": {"tokenization": {"bert": options}}},
+    }
+
+
+def test_tokenization_is_keyed_by_the_model_tokenizer_type(http: TestClient) -> None:
+    assert infer(http, _tokenization(truncate="second")).status_code == 200
+    ner = http.get("/_ml/trained_models/retail-inbox-ner").json()["trained_model_configs"][0]
+    assert list(ner["inference_config"]["ner"]["tokenization"]) == ["roberta"]
+    ner_body = {
+        "docs": [{"text": "x"}],
+        "inference_config": {"ner": {"tokenization": {"roberta": {"truncate": "first"}}}},
+    }
+    assert infer(http, ner_body, model="retail-inbox-ner").status_code == 200
+
+
+def test_flat_tokenization_is_refused_as_the_server_refuses_it(http: TestClient) -> None:
+    # The form the Elasticsearch specification shows; the server's named-object parser finds no
+    # tokenizer called "truncate".
+    flat = {
+        "docs": [{"text_field": "x"}],
+        "inference_config": {"text_classification": {"tokenization": {"truncate": "first"}}},
+    }
+    response = infer(http, flat)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["type"] == "x_content_parse_exception"
+    assert error["reason"] == "[text_classification] failed to parse field [tokenization]"
+    assert error["caused_by"] == {
+        "type": "named_object_not_found_exception",
+        "reason": "unknown field [truncate]",
+    }
+
+
+def test_a_tokenizer_other_than_the_models_is_refused(http: TestClient) -> None:
+    body = {
+        "docs": [{"text_field": "x"}],
+        "inference_config": {"text_classification": {"tokenization": {"roberta": {"truncate": "first"}}}},
+    }
+    response = infer(http, body)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["type"] == "status_exception"
+    assert (
+        error["reason"]
+        == "Tokenization config of type [bert] can not be updated with a request of type [roberta]"
+    )
+    unknown = {
+        **body,
+        "inference_config": {"text_classification": {"tokenization": {"bert": {"strategy": 1}}}},
+    }
+    assert (
+        infer(http, unknown).json()["error"]["reason"]
+        == "[bert_tokenization_update] unknown field [strategy]"
+    )
+
+
+def test_each_model_reads_its_own_input_field(http: TestClient) -> None:
+    ner = http.get("/_ml/trained_models/retail-inbox-ner").json()["trained_model_configs"][0]
+    assert ner["input"] == {"field_names": ["text"]}
+    wrong = infer(http, {"docs": [{"text_field": "Order ACM-123456"}]}, model="retail-inbox-ner").json()
+    assert wrong == {
+        "inference_results": [{"warning": "Input field [text] does not exist in the source document"}]
     }
 
 
@@ -504,7 +568,7 @@ def test_long_input_is_truncated_or_refused(http: Http, backend: FakeBackend) ->
         http,
         {
             "docs": [{"text_field": long_text}],
-            "inference_config": {"text_classification": {"tokenization": {"truncate": "none"}}},
+            "inference_config": {"text_classification": {"tokenization": {"bert": {"truncate": "none"}}}},
         },
     )
     assert refused.status_code == 400
@@ -513,7 +577,7 @@ def test_long_input_is_truncated_or_refused(http: Http, backend: FakeBackend) ->
 
 def test_ner_answer_with_utf16_offsets_and_annotated_text(http: Http) -> None:
     text = "😀 Order 12345678 and 87654321 are late"
-    response = infer(http, {"docs": [{"text_field": text}]}, model="retail-inbox-ner")
+    response = infer(http, {"docs": [{"text": text}]}, model="retail-inbox-ner")
     result = response.json()["inference_results"][0]
     assert result["predicted_value"] == (
         "😀 Order [12345678](order_number&12345678) and [87654321](order_number&87654321) are late"
@@ -532,7 +596,7 @@ def test_ner_answer_with_utf16_offsets_and_annotated_text(http: Http) -> None:
 
 def test_ner_results_field(http: Http) -> None:
     body = {
-        "docs": [{"text_field": "order 12345678"}],
+        "docs": [{"text": "order 12345678"}],
         "inference_config": {"ner": {"results_field": "tagged"}},
     }
     result = infer(http, body, model="retail-inbox-ner").json()["inference_results"][0]
@@ -571,7 +635,7 @@ def test_official_client_infers(es: elasticsearch.Elasticsearch) -> None:
     )
     assert response["inference_results"][0] == {"predicted_value": "Order", "prediction_probability": 0.92}
     ner = es.ml.infer_trained_model(
-        model_id="retail-inbox-ner", docs=[{"text_field": "Order 12345678"}], inference_config={"ner": {}}
+        model_id="retail-inbox-ner", docs=[{"text": "Order 12345678"}], inference_config={"ner": {}}
     )
     assert ner["inference_results"][0]["entities"][0]["entity"] == "12345678"
     models = es.ml.get_trained_models(model_id="retail-inbox-v1")
@@ -612,8 +676,17 @@ def test_library_client_round_trip(server_url: str) -> None:
         assert (entity.name, entity.formatted_value) == ("order_number", "12345678")
         assert text[span.char_start : span.char_end] == "12345678"  # type: ignore[misc]
         assert (span.utf16_byte_start, span.utf16_byte_end) == (18, 34)
-        with pytest.raises(NotFoundError, match=r"Could not find trained model \[nope\]"):
+        # The model's configuration is read first (input field, tokenizer): an unknown id fails there.
+        with pytest.raises(
+            NotFoundError, match=r"GET /_ml/trained_models/nope returned 404.*model_id \[nope\]"
+        ):
             client.infer_items("nope", ["x"])
+        (cut,) = client.infer_items("retail-inbox-v1", ["x " * 600], truncate="first")
+        assert cut.is_truncated is True  # type: ignore[attr-defined]
+        (ner_cut,) = client.infer_items(
+            "retail-inbox-ner", ["Order 12345678"], InferenceTask.ner, truncate="second"
+        )
+        assert ner_cut.entities[0].formatted_value == "12345678"
         with pytest.raises(BadRequestError, match="called with task \\[zero_shot_classification\\]"):
             client.infer_items("retail-inbox-v1", ["x"], InferenceTask.zero_shot_classification, labels=["a"])
         assert client.get_trained_model("retail-inbox-ner").task == "ner"
@@ -646,7 +719,7 @@ Classify And Extract
 Errors Read Well
     Connect To Elasticsearch    api_key=${KEY}
     Run Keyword And Expect Error
-    ...    STARTS: Business error (not found): POST /_ml/trained_models/nope/_infer returned 404:
+    ...    STARTS: Business error (not found): GET /_ml/trained_models/nope returned 404:
     ...    Infer With Trained Model    nope    hello
     Run Keyword And Expect Error
     ...    Task ner does not take labels; it takes results_field, span, truncate.

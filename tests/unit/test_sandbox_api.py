@@ -775,7 +775,7 @@ def test_elasticsearch_routes_serve_the_pinned_versions_and_the_extractor(
     assert answer["inference_results"][0]["predicted_value"] in ("Shipping", "Shipping > Damaged")
     entities = requests.post(
         f"{server.url}/_ml/trained_models/inbox-ner/_infer",
-        json={"docs": [{"text_field": text}]},
+        json={"docs": [{"text": text}]},
         headers=headers,
         timeout=30,
     ).json()["inference_results"][0]["entities"]
