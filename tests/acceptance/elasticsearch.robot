@@ -124,20 +124,21 @@ Zero Shot On A Classification Model Fails As Elasticsearch Does
     ...    labels=${{["refund", "complaint"]}}
 
 Zero Shot Without Labels Fails Before The Call
+    [Documentation]    Labels may be left out only for a zero-shot model that stores its own.
     Run Keyword And Expect Error
-    ...    Invalid zero_shot_classification options: labels: Field required.
+    ...    STARTS: Zero-shot model [${CLASSIFIER}] stores no labels: give labels
     ...    Infer With Trained Model    ${CLASSIFIER}    ${MISSING}    task=zero_shot_classification
 
 Unknown Model Fails With The Elasticsearch Reason
     Run Keyword And Expect Error
-    ...    STARTS: Business error (not found): POST /_ml/trained_models/no-such-model/_infer returned 404: resource_not_found_exception: Could not find trained model [no-such-model].
+    ...    STARTS: Business error (not found): GET /_ml/trained_models/no-such-model returned 404: resource_not_found_exception: No known trained model with model_id [no-such-model].
     ...    Infer With Trained Model    no-such-model    ${MISSING}
 
 Wrong API Key Fails Without Showing It
     Connect To Elasticsearch    %{REINFER_URL}    api_key=${WRONG_KEY}    alias=stranger
     TRY
         ${message}=    Run Keyword And Expect Error
-        ...    STARTS: Business error (authentication): POST /_ml/trained_models/${CLASSIFIER}/_infer returned 401: security_exception:
+        ...    STARTS: Business error (authentication): GET /_ml/trained_models/${CLASSIFIER} returned 401: security_exception:
         ...    Infer With Trained Model    ${CLASSIFIER}    ${MISSING}
         Should Not Contain    ${message}    ${WRONG_KEY.value}
     FINALLY
@@ -152,7 +153,7 @@ Username And Password Connect Too
         List Should Contain Value    ${{[label.name for label in $item.labels]}}    Order > Missing
         Connect To Elasticsearch    %{REINFER_URL}    username=robot    password=${WRONG_KEY}    alias=bad
         ${message}=    Run Keyword And Expect Error
-        ...    STARTS: Business error (authentication): POST /_ml/trained_models/${CLASSIFIER}/_infer returned 401:
+        ...    STARTS: Business error (authentication): GET /_ml/trained_models/${CLASSIFIER} returned 401:
         ...    Infer With Trained Model    ${CLASSIFIER}    ${MISSING}
         Should Not Contain    ${message}    ${TOKEN.value}
         Should Not Contain    ${message}    ${WRONG_KEY.value}
