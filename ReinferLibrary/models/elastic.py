@@ -196,21 +196,19 @@ def _argument_names(model: type[TaskOptions]) -> list[str]:
 
 def _validation_sentence(task: InferenceTask, error: ValidationError) -> str:
     # The tokenizer type a tokenization update is keyed by is a wrapper the robot never wrote.
-    tokenizers = {name for name, _ in _tokenization_keys(error)}
+    tokenizers = _tokenizer_keys(error)
     problems = validation_problems(
         error, top="options", skip=(task.value, "inference_config", "tokenization", *tokenizers)
     )
     return f"Invalid {task.value} options: {problems}."
 
 
-def _tokenization_keys(error: ValidationError) -> list[tuple[str, int]]:
-    """``(tokenizer type, position)`` of every location part that follows ``tokenization``."""
-    found = []
+def _tokenizer_keys(error: ValidationError) -> set[str]:
+    """Every location part that follows ``tokenization`` (the tokenizer type)."""
+    found: set[str] = set()
     for detail in error.errors(include_url=False):
         loc = [str(part) for part in detail["loc"]]
-        found += [
-            (loc[index + 1], index + 1) for index, part in enumerate(loc[:-1]) if part == "tokenization"
-        ]
+        found |= {loc[index + 1] for index, part in enumerate(loc[:-1]) if part == "tokenization"}
     return found
 
 
