@@ -439,7 +439,7 @@ def _tokenization(**options: Any) -> dict[str, Any]:
     }
 
 
-def test_tokenization_is_keyed_by_the_model_tokenizer_type(http: TestClient) -> None:
+def test_tokenization_is_keyed_by_the_model_tokenizer_type(http: Http) -> None:
     assert infer(http, _tokenization(truncate="second")).status_code == 200
     ner = http.get("/_ml/trained_models/retail-inbox-ner").json()["trained_model_configs"][0]
     assert list(ner["inference_config"]["ner"]["tokenization"]) == ["roberta"]
@@ -450,7 +450,7 @@ def test_tokenization_is_keyed_by_the_model_tokenizer_type(http: TestClient) -> 
     assert infer(http, ner_body, model="retail-inbox-ner").status_code == 200
 
 
-def test_flat_tokenization_is_refused_as_the_server_refuses_it(http: TestClient) -> None:
+def test_flat_tokenization_is_refused_as_the_server_refuses_it(http: Http) -> None:
     # The form the Elasticsearch specification shows; the server's named-object parser finds no
     # tokenizer called "truncate".
     flat = {
@@ -468,7 +468,7 @@ def test_flat_tokenization_is_refused_as_the_server_refuses_it(http: TestClient)
     }
 
 
-def test_a_tokenizer_other_than_the_models_is_refused(http: TestClient) -> None:
+def test_a_tokenizer_other_than_the_models_is_refused(http: Http) -> None:
     body = {
         "docs": [{"text_field": "x"}],
         "inference_config": {"text_classification": {"tokenization": {"roberta": {"truncate": "first"}}}},
@@ -491,7 +491,7 @@ def test_a_tokenizer_other_than_the_models_is_refused(http: TestClient) -> None:
     )
 
 
-def test_each_model_reads_its_own_input_field(http: TestClient) -> None:
+def test_each_model_reads_its_own_input_field(http: Http) -> None:
     ner = http.get("/_ml/trained_models/retail-inbox-ner").json()["trained_model_configs"][0]
     assert ner["input"] == {"field_names": ["text"]}
     wrong = infer(http, {"docs": [{"text_field": "Order ACM-123456"}]}, model="retail-inbox-ner").json()
