@@ -44,6 +44,14 @@ test: lint unit conformance docs acceptance
 chaos: $(STAMP)
 	$(BIN)/python tests/chaos/run.py --outputdir $(RESULTS)/chaos
 
+# The triage robot's run-report.html in headless Chromium (Debian's package, installed when
+# missing; needs root as on CI). Kept out of `make test`: a browser and a robot run.
+.PHONY: report-check
+report-check: $(STAMP)
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends chromium)
+	$(BIN)/pytest tests/browser -q -p no:cacheprovider
+
 demo: $(STAMP)
 	$(BIN)/python robots/run_demo.py --outputdir $(RESULTS)/demo
 

@@ -155,6 +155,7 @@ def print_results(outputdir: Path, queues: Path, data_dir: Path | None) -> None:
         ("Log", outputdir / "log.html"),
         ("Triage report", outputdir / "report.json"),
         ("Triage CSV", outputdir / "report.csv"),
+        ("Run report", outputdir / "run-report.html"),
         ("Work items", queues),
         ("Sandbox data", data_dir),
     ]
@@ -176,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     outputdir = Path(args.outputdir).resolve()
     outputdir.mkdir(parents=True, exist_ok=True)
     # Files of an earlier demo in this folder would pass for this run's results below.
-    for name in ("log.html", "report.html", "output.xml", "report.json", "report.csv"):
+    for name in ("log.html", "report.html", "output.xml", "report.json", "report.csv", "run-report.html"):
         (outputdir / name).unlink(missing_ok=True)
     started = time.perf_counter()
     on_sandbox = not os.environ.get("REINFER_URL")

@@ -7,7 +7,8 @@ performer robot reading the queue never sees half a file, and a crash never leav
 truncated file under the real name.
 
 The library also keeps the run's numbers (per queue, batches, filtered, re-deliveries)
-and writes them as ``report.json`` and ``report.csv`` at the end, and reads the few fields
+and writes them as ``report.json``, ``report.csv`` and ``run-report.html`` (the numbers with
+charts, for the process owners; see :mod:`ReinferLibrary.run_report`) at the end, and reads the few fields
 of a comment a work item needs (who wrote, the subject) and the exception type of an error.
 """
 
@@ -30,6 +31,9 @@ from typing import Any
 from robot.api import logger
 from robot.api.deco import keyword, library
 
+from ReinferLibrary.logic.thresholds_file import load_thresholds
+from ReinferLibrary.run_report import RunRecorder, render_run_report
+
 UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 SUFFIX = ".json"
 TEMPORARY_SUFFIX = ".tmp"
@@ -40,6 +44,9 @@ STALE_TEMPORARY_SECONDS = 60.0
 # ".<name>.<pid>-<host>.<random>.tmp": the writer of a temporary file, so a restarted robot can
 # remove at once what a killed one left, whatever its age.
 WRITER_TAG = re.compile(r"\.(\d+)-([A-Za-z0-9_-]+)\.[^.]+\.tmp$")
+# Robot Framework writes its own report.html into the output folder after the run, so the
+# run report needs a name of its own.
+RUN_REPORT = "run-report.html"
 # "Business error (missing entity): ..." -> "missing entity"
 ERROR_CATEGORY = re.compile(r"^\s*Business error \(([^)]+)\)")
 # mkstemp creates files readable by their owner only; work items are read by other robots
@@ -159,6 +166,7 @@ class WorkQueues:
         self._details: dict[str, Any] = {}
         self._started = time.perf_counter()
         self._started_at = _now()
+        self._run = RunRecorder()
 
     @property
     def root(self) -> Path:
@@ -189,6 +197,7 @@ class WorkQueues:
         self._details = {"queue_dir": str(self._root)}
         self._started = time.perf_counter()
         self._started_at = _now()
+        self._run = RunRecorder()
         logger.info(f"Work queues in {self._root}: {', '.join(self._queues)}.")
 
     @keyword
@@ -246,7 +255,21 @@ class WorkQueues:
                     logger.info(f"Comment {work_item['uid']} moved from queue {other.name} to {queue}.")
         write_json_atomically(path, dict(work_item))
         self._written[queue] += 1
+        self._chart(work_item)
         return str(path)
+
+    def _chart(self, work_item: Mapping[str, Any]) -> None:
+        """Feed the run report: confidences of cleared labels, near misses, exception types."""
+        for label in work_item.get("labels") or []:
+            name, confidence = _field(label, "name"), _field(label, "confidence")
+            if name is not None and confidence is not None:
+                self._run.confidence(str(name), float(confidence), cleared=True)
+        if work_item.get("exception_type"):
+            self._run.exception(str(work_item["exception_type"]))
+            for label in work_item.get("predicted") or []:
+                name, probability = _field(label, "name"), _field(label, "probability")
+                if name is not None and probability is not None:
+                    self._run.confidence(str(name), float(probability), cleared=False)
 
     @keyword
     def record_batch(self, batch: Mapping[str, Any]) -> int:
@@ -257,6 +280,7 @@ class WorkQueues:
         self._batches += 1
         self._filtered += int(batch.get("filtered") or 0)
         self._end_of_stream = bool(batch.get("is_end_sequence"))
+        self._run.batch(sum(self._written.values()))
         return self._batches
 
     @keyword
@@ -268,7 +292,11 @@ class WorkQueues:
 
     @keyword
     def write_triage_report(self, directory: str, **details: Any) -> dict[str, Any]:
-        """Write ``report.json`` and ``report.csv`` into ``directory``; return the report.
+        """Write ``report.json``, ``report.csv`` and ``run-report.html`` into ``directory``; return it.
+
+        ``run-report.html`` is one self-contained page with charts: comments per queue,
+        exceptions by type, label confidences against the thresholds of ``thresholds_file``
+        (when given and readable), and throughput over the run.
 
         ``details`` (trigger, dataset, ...) and those of `Add Report Details` (model
         version, ...) are copied into the JSON as given, with ``queue_dir``. Counts are of
@@ -302,11 +330,25 @@ class WorkQueues:
         folder = Path(directory)
         write_json_atomically(folder / "report.json", report)
         write_text_atomically(folder / "report.csv", _csv(report))
+        write_text_atomically(folder / RUN_REPORT, render_run_report(report, self._run, _thresholds(details)))
         logger.info(_html_summary(report), html=True)
         return report
 
     def _queue_folders(self) -> list[Path]:
         return sorted(entry for entry in self.root.iterdir() if entry.is_dir())
+
+
+def _thresholds(details: Mapping[str, Any]) -> dict[str, float]:
+    """The thresholds to draw, from ``thresholds_file``; none when it cannot be read (the run
+    may be ending because of that very file, and its report must still be written)."""
+    path = details.get("thresholds_file")
+    if not path:
+        return {}
+    try:
+        return dict(load_thresholds(str(path)).thresholds)
+    except Exception as error:  # noqa: BLE001 - any problem with the file only costs the threshold marks
+        logger.info(f"The run report shows no thresholds: {error}")
+        return {}
 
 
 def _count_items(folder: Path) -> int:
