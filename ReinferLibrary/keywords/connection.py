@@ -50,7 +50,7 @@ class ConnectionKeywords(LibraryComponent):
                 ``REINFER_URL`` environment variable.
             token: API token as a ``Secret`` (``${TOKEN: Secret}    %{REINFER_TOKEN}``).
                 Default: the import's ``token``, then ``REINFER_TOKEN``. Plain text is
-                refused, because it would be written to the logs.
+                refused: by then Robot Framework has written it to output.xml (rotate it).
             dataset: Default dataset (``owner/name``) of the keywords that use this
                 connection, such as ``acme/retail-inbox``. Default: the import's.
             alias: Name for `Switch Reinfer Connection`.

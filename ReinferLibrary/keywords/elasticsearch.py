@@ -23,7 +23,7 @@ from ..errors import ReinferConfigurationError
 from ..models.elastic import InferenceTask, Truncate
 from ..models.items import Item
 from .base import ElasticsearchConnection, LibraryComponent, log_attempt, safe_url, to_robot
-from .options import seconds, token_value, verify_setting
+from .options import ALREADY_LOGGED, seconds, token_value, verify_setting
 
 URL_ENV = "ELASTICSEARCH_URL"
 API_KEY_ENV = "ELASTICSEARCH_API_KEY"
@@ -33,10 +33,9 @@ ALL_CLASSES = -1
 
 def _secret_value(value: Secret | str | None, name: str) -> str | None:
     """The value of a Secret; plain text is refused with advice that fits Elasticsearch."""
-    advice = (
-        f"Pass it as a Secret: put `${{ES_KEY: Secret}}    %{{{API_KEY_ENV}}}` in *** Variables *** "
-        f"and use {name}=${{ES_KEY}}, or leave it out to read the {API_KEY_ENV} environment variable. "
-        "A plain text secret would be written to log.html and output.xml."
+    advice = ALREADY_LOGGED + (
+        f"Pass the new one as a Secret: put `${{ES_KEY: Secret}}    %{{{API_KEY_ENV}}}` in *** Variables *** "
+        f"and use {name}=${{ES_KEY}}, or leave it out to read the {API_KEY_ENV} environment variable."
     )
     return token_value(value, f"Elasticsearch {name}", advice)
 

@@ -35,9 +35,24 @@ def model_validation(
     """(version number, validation summary, label names) of a pinned version or tag.
 
     The labels are the model's own taxonomy from its validation; when the summary lists
-    none, the dataset's taxonomy. A version that is not pinned (or a tag that points
-    nowhere) fails naming the pinned versions and the tags. With the dataset's ``tags``
-    already read, a tag is resolved with them first and they are not read again.
+    none, the dataset's taxonomy. See :func:`pinned_version` for the failures.
+    """
+    number, summary = pinned_version(client, dataset, model_version, tags)
+    taxonomy = [label.name for label in summary.labels] or client.get_dataset(dataset).label_names
+    return number, summary, taxonomy
+
+
+def pinned_version(
+    client: ReinferClient,
+    dataset: str,
+    model_version: int | str,
+    tags: Sequence[ModelTag] | None = None,
+) -> tuple[int, ValidationSummary]:
+    """(version number, validation summary) of a pinned version or tag.
+
+    A version that is not pinned (or a tag that points nowhere) is a configuration error
+    naming the pinned versions and the tags, whichever keyword asked. With the dataset's
+    ``tags`` already read, a tag is resolved with them first and they are not read again.
     """
     version = parse_model_version(model_version)
     if tags is not None and isinstance(version, str):
@@ -59,8 +74,7 @@ def model_validation(
         number = version
     else:
         number = tag_version(version, client.get_model_tags(dataset), dataset)
-    taxonomy = [label.name for label in summary.labels] or client.get_dataset(dataset).label_names
-    return number, summary, taxonomy
+    return number, summary
 
 
 def label_validations(

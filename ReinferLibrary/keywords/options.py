@@ -27,10 +27,14 @@ from ..errors import ReinferConfigurationError
 URL_ENV = "REINFER_URL"
 TOKEN_ENV = "REINFER_TOKEN"  # noqa: S105  # the variable name, not a token
 
+ALREADY_LOGGED = (
+    "Robot Framework has already written it to output.xml and log.html with the keyword's arguments: "
+    "treat it as leaked and rotate it (create a new one). "
+)
 PLAIN_TEXT_REFUSED = (
-    "Pass the token as a Secret: put `${TOKEN: Secret}    %{REINFER_TOKEN}` in *** Variables *** and use "
-    "token=${TOKEN}, or leave token out to read the REINFER_TOKEN environment variable. "
-    "A plain text token would be written to log.html and output.xml."
+    ALREADY_LOGGED + "Pass the new token as a Secret: put `${TOKEN: Secret}    %{REINFER_TOKEN}` in "
+    "*** Variables *** and use token=${TOKEN}, or leave token out to read the REINFER_TOKEN environment "
+    "variable."
 )
 
 
@@ -39,8 +43,8 @@ def token_value(
 ) -> str | None:
     """The text of a Secret (a token, an API key, a password); a plain string is refused.
 
-    Plain text would already be in the log, so the error names ``where`` and gives ``advice``
-    on passing it as a Secret instead.
+    Plain text is already in output.xml by the time the keyword runs, so the error names
+    ``where`` and gives ``advice``: rotate it, and pass the new one as a Secret.
     """
     if token is None:
         return None

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from robot.api.deco import keyword
 from robot.utils import DotDict
 
-from ..errors import ReinferConfigurationError, ReinferError
+from ..errors import NotFoundError, ReinferConfigurationError, ReinferError
 from ..logic.emails import raw_email_document, read_raw_email
 from ..logic.items import item_uid
 from ..logic.labels import present_labels_text
@@ -27,6 +27,7 @@ from ..logic.predict_requests import (
     needs_taxonomy,
     one_threshold,
     text_document,
+    text_uid,
     threshold_request,
     threshold_text,
     typed_user_properties,
@@ -36,6 +37,7 @@ from ..logic.report import item_html
 from ..logic.thresholds import ThresholdRule, threshold_rule
 from ..models import Comment, Item, ThresholdConfig, parse_model_version
 from .base import LibraryComponent, ModelTaxonomy
+from .model_reads import pinned_version
 
 DEFAULT_VERSION = "live"
 
@@ -90,9 +92,13 @@ class PredictionKeywords(LibraryComponent):
         api_threshold, labels = threshold_request(threshold, taxonomy)
         try:
             items = send(api_threshold, labels)
-        except ReinferError:
+        except ReinferError as error:
             if listed:
                 self._forget_taxonomy(dataset, version)
+            if isinstance(error, NotFoundError):
+                # An unpinned version is a configuration error, as in every other keyword;
+                # anything else not found (a comment uid, the dataset) stays what it was.
+                pinned_version(self.client, dataset, version)
             raise
         if listed:
             cached = self.connection.taxonomies.get((dataset, version))
@@ -223,8 +229,10 @@ class PredictionKeywords(LibraryComponent):
         Returns:
             One item, shaped like the items of `Fetch Trigger Batch`: ``labels``,
             ``entities``, ``label_properties``, ``comment`` (the text sent), ``origin``
-            ``predict`` and ``model`` with ``version`` (the number that answered, also
-            for ``live``) and ``time`` (when that version was pinned).
+            ``predict``, ``model`` with ``version`` (the number that answered, also
+            for ``live``) and ``time`` (when that version was pinned), and ``uid``
+            ``text:<16 hex digits>``: the same text always gets the same identifier (a key
+            for logs and hand-off; it names no stored comment).
 
         Example:
         | ${item} = | Predict Text | My order ACM-104233 never arrived | subject=Where is my order? |
@@ -251,6 +259,7 @@ class PredictionKeywords(LibraryComponent):
                 "is not what the API documents."
             )
         item = items[0]
+        item.uid = text_uid(document)
         item.comment = Comment.model_validate({"id": "", "uid": "", **document})
         return self._report(items, "text", dataset, version, threshold)[0]
 
@@ -285,7 +294,8 @@ class PredictionKeywords(LibraryComponent):
         Returns:
             One item per uid given, in the same order, shaped like fetched items with
             ``model.version`` and ``model.time``. Items made from items keep their
-            ``comment``; items from bare uids have ``comment`` empty.
+            ``comment``; items from bare uids have ``comment`` ``None`` (the Predict API
+            sends no comments): read one with `Get Comment` when you need its text.
 
         Example:
         | ${batch} = | Fetch Trigger Batch | routing |

@@ -17,7 +17,7 @@ from ..logic.report import item_html
 from ..logic.thresholds import ThresholdRule, as_config, canonical_thresholds, check_threshold, threshold_rule
 from ..models import Batch, Item, ThresholdConfig, parse_model_version
 from ..models.base import validation_problems
-from ..models.moments import iso_utc, parse_moment
+from ..models.moments import STREAM_START, iso_utc, parse_moment
 from ..models.streams import MAX_BATCH, LabelThresholdNew, StreamModelNew, StreamNew
 from .base import LibraryComponent
 from .ledger import stream_guard, stream_id
@@ -516,6 +516,8 @@ class TriggerKeywords(LibraryComponent):
                 ``2025-09-01 06:00:00`` or ``2025-09-01`` (midnight). A time without a
                 time zone is taken as UTC. A Python ``datetime`` works too (naive = UTC).
                 Anything else (``yesterday``, ``01.09.2025``, epoch seconds) is refused.
+                ``start`` means the very beginning: every comment of the dataset again
+                (``max_days_back`` does not apply: the start was asked for by name).
             dataset: ``owner/name``; default: the connection's dataset.
             allow_future: A time in the future skips every comment until then (and all
                 unread ones): refused unless this is ``True``.
@@ -532,10 +534,13 @@ class TriggerKeywords(LibraryComponent):
         Example:
         | Reset Trigger | routing | 2025-09-01 | # replay September (UTC) |
         | Reset Trigger | routing | 2025-09-01T08:00:00+02:00 | # go-live at 8:00 in Paris, 06:00 UTC |
+        | Reset Trigger | routing | start | # replay everything |
         """
         dataset, stream = self.stream(trigger, dataset)
-        moment = parse_moment(to)
-        check_reset(stream, moment, allow_future, max_days_back)
+        from_start = isinstance(to, str) and to.strip().lower() == "start"
+        moment = STREAM_START if from_start else parse_moment(to)
+        if not from_start:  # asking for the start is asking for all of it: no max_days_back
+            check_reset(stream, moment, allow_future, max_days_back)
         positions = self.connection.positions
         old = positions.get((dataset, stream), "(unknown: not moved by this robot)")
         guard = stream_guard(self, dataset, stream)

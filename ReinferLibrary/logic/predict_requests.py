@@ -6,6 +6,8 @@ these to make the documents, the threshold and the label list they send.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import PurePath
@@ -102,6 +104,16 @@ def one_threshold(threshold: Any, thresholds: Any) -> Any:
             "the other keywords use)."
         )
     return thresholds
+
+
+def text_uid(document: Mapping[str, Any]) -> str:
+    """``text:<16 hex digits>``: the same document always gets the same identifier.
+
+    For logs, hand-off keys and idempotent work (``${item.uid}``); it names no stored
+    comment, so stream keywords such as `Tag Trigger Exception` cannot use it.
+    """
+    digest = hashlib.sha256(json.dumps(document, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return f"text:{digest[:16]}"
 
 
 def threshold_request(

@@ -16,6 +16,8 @@ _ISO_8601 = re.compile(
     r"(?:[Tt ](?P<hm>\d{2}:\d{2})(?::(?P<s>\d{2})(?:[.,](?P<frac>\d{1,6}))?)?"
     r"(?P<zone>[Zz]|[+-]\d{2}:?\d{2})?)?"
 )
+STREAM_START = datetime(1970, 1, 1, tzinfo=timezone.utc)
+"""Before any comment was uploaded to any tenant: resetting a stream here replays everything."""
 ISO_EXAMPLES = "2025-09-01T08:00:00+02:00, 2025-09-01T06:00:00Z, 2025-09-01 06:00:00 (UTC) or 2025-09-01"
 
 

@@ -294,7 +294,7 @@ Configuration Errors Say What To Fix
     ...    EQUALS:size must be from 1 to 1024, got 0.
     ...    Fetch Trigger Batch    ${TRIGGER}    size=0
     Run Keyword And Expect Error
-    ...    EQUALS:The token was given as plain text. Pass the token as a Secret: put `\${TOKEN: Secret}${SPACE * 4}\%{REINFER_TOKEN}` in *** Variables *** and use token=\${TOKEN}, or leave token out to read the REINFER_TOKEN environment variable. A plain text token would be written to log.html and output.xml.
+    ...    EQUALS:The token was given as plain text. Robot Framework has already written it to output.xml and log.html with the keyword's arguments: treat it as leaked and rotate it (create a new one). Pass the new token as a Secret: put `\${TOKEN: Secret}${SPACE * 4}\%{REINFER_TOKEN}` in *** Variables *** and use token=\${TOKEN}, or leave token out to read the REINFER_TOKEN environment variable.
     ...    Connect To Reinfer    url=%{REINFER_URL}    token=not-a-real-token
     Run Keyword And Expect Error
     ...    EQUALS:ValueError: Argument 'auto' got value 'medium' that cannot be converted to 'high_recall', 'balanced' or 'high_precision' or None.

@@ -201,7 +201,9 @@ def test_get_trained_model_summary(component: ElasticsearchKeywords) -> None:
 
 def test_plain_text_secrets_are_refused(component: ElasticsearchKeywords) -> None:
     with pytest.raises(
-        ReinferConfigurationError, match=r"api_key was given as plain text\. Pass it as a Secret"
+        ReinferConfigurationError,
+        match=r"api_key was given as plain text\. Robot Framework has already written it .* rotate it .* "
+        r"Pass the new one as a Secret",
     ):
         component.connect_to_elasticsearch(URL, api_key=KEY)
     with pytest.raises(ReinferConfigurationError, match="password was given as plain text"):

@@ -147,8 +147,9 @@ def test_predict_text_sends_one_document_and_returns_one_item(
     summary = [text for text in log.texts() if text.startswith("Predicted")]
     assert summary == [
         "Predicted 1 text of acme/retail-inbox with model version 2 (pinned 2021-02-17T12:56:13.444000Z), "
-        "asked for 'live', using threshold 0.3. Labels: Order > Missing (0.93), Order (0.81), "
-        "Complaint (0.31). Cost: 1 AI unit(s) on a real tenant (1 predicted on this connection so far)."
+        "asked for 'live', using threshold 0.3. Labels: text:481148a1b23f0941: Order > Missing (0.93), "
+        "Order (0.81), Complaint (0.31). Cost: 1 AI unit(s) on a real tenant (1 predicted on this connection "
+        "so far)."
     ]
     assert len(log.texts(html=True)) == 1
 

@@ -12,7 +12,7 @@ from robot import run
 from robot.api.types import Secret
 
 from ReinferLibrary import ReinferLibrary
-from ReinferLibrary.errors import ReinferConfigurationError
+from ReinferLibrary.errors import NotFoundError, ReinferConfigurationError
 
 TENANT = "http://reinfer.test"
 DS = f"{TENANT}/api/v1/datasets/acme/retail-inbox"
@@ -136,3 +136,89 @@ def test_thresholds_from_model_leaves_out_what_verify_would_warn_about(
         "Order > Missing",
         "Praise",
     ]
+
+
+# --- 6. inconsistencies ---------------------------------------------------------------------
+
+NOT_PINNED = {"status": "error", "message": "model version 7 of dataset acme/retail-inbox is not pinned"}
+TAGS = {"status": "ok", "model_tags": [{"name": "live", "version": 1}, {"name": "staging", "version": 2}]}
+UNPINNED = (
+    "Model version 7 of acme/retail-inbox is not pinned (pinned: 1, 2; tags: live=1, staging=2); "
+    "pin it on the dataset's Models page, or set model_version to a pinned version."
+)
+
+
+def test_an_unpinned_version_is_a_configuration_error_in_every_keyword(
+    connected: ReinferLibrary, api: responses.RequestsMock
+) -> None:
+    api.post(DS + "/labellers/7/predict", status=404, json=NOT_PINNED)
+    api.get(DS + "/labellers/7/validation", status=404, json=NOT_PINNED)
+    api.get(DS + "/model-tags", json=TAGS)
+    with pytest.raises(ReinferConfigurationError) as predicted:
+        connected.predict_text("My parcel never arrived", model_version=7)
+    assert str(predicted.value) == UNPINNED
+    with pytest.raises(ReinferConfigurationError) as detailed:
+        connected.get_model_version_details(7, labels=False)
+    assert str(detailed.value) == UNPINNED
+
+
+def test_a_missing_comment_stays_a_business_error_when_the_version_is_pinned(
+    connected: ReinferLibrary, api: responses.RequestsMock
+) -> None:
+    missing = {"status": "error", "message": "comment uid 'no.such' does not exist"}
+    api.post(DS + "/labellers/live/predict-comments", status=404, json=missing)
+    api.get(
+        DS + "/labellers/live/validation", json={"status": "ok", "validation": {"version": 1, "labels": []}}
+    )
+    with pytest.raises(NotFoundError, match=r"comment uid 'no\.such' does not exist"):
+        connected.predict_comments("no.such")
+
+
+def test_a_plain_text_token_error_says_it_is_already_in_the_output_and_to_rotate_it(
+    lib: ReinferLibrary,
+) -> None:
+    with pytest.raises(ReinferConfigurationError) as failure:
+        lib.connect_to_reinfer(url=TENANT, token="abc")  # type: ignore[arg-type]
+    text = str(failure.value)
+    assert "would be written" not in text
+    assert "already" in text and "output.xml" in text and "rotate" in text.lower()
+
+
+def test_save_thresholds_takes_what_load_thresholds_returns_written_out_as_data(
+    lib: ReinferLibrary, tmp_path: Path
+) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text("model_version: 2\nthresholds:\n  Order > Missing: 0.6\ndefault: 0.8\n", encoding="utf-8")
+    loaded = lib.load_thresholds(path)
+    written = lib.save_thresholds(json.loads(loaded.model_dump_json()), tmp_path / "again.json")
+    again = lib.load_thresholds(written)
+    assert again.model_dump(exclude={"source"}) == loaded.model_dump(exclude={"source"})
+
+
+def test_predict_text_items_have_an_identifier(
+    connected: ReinferLibrary, api: responses.RequestsMock
+) -> None:
+    api.post(DS + "/labellers/live/predict", json=PREDICT)
+    api.post(DS + "/labellers/live/predict", json=PREDICT)
+    api.post(DS + "/labellers/live/predict", json=PREDICT)
+    first = connected.predict_text("My parcel never arrived")
+    again = connected.predict_text("My parcel never arrived")
+    other = connected.predict_text("My parcel arrived broken")
+    assert first.uid.startswith("text:")
+    assert first.uid == again.uid != other.uid
+
+
+def test_reset_trigger_to_the_start(connected: ReinferLibrary, api: responses.RequestsMock) -> None:
+    api.post(
+        DS + "/streams/routing/reset",
+        json={"status": "ok", "sequence_id": "SEQ-0"},
+        match=[
+            responses.matchers.json_params_matcher({"to_comment_created_at": "1970-01-01T00:00:00.000000Z"})
+        ],
+    )
+    assert connected.reset_trigger("routing", "start") == "SEQ-0"
+
+
+def test_the_readme_connection_table_has_max_retry_after() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert any(line.startswith("| `max_retry_after`") for line in readme.splitlines())
