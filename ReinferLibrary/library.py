@@ -385,6 +385,7 @@ class ReinferLibrary(DynamicCore):
         max_retry_after: timedelta | None = None,
         deadline: timedelta | None = None,
         predict_timeout: timedelta | None = None,
+        transform_tag: str | None = None,
         lease: str | None = None,
         lease_ttl: timedelta = DEFAULT_TTL,
     ) -> None:
@@ -409,6 +410,7 @@ class ReinferLibrary(DynamicCore):
         | legacy_triggers | Use the pre-2023 ``/triggers`` routes. |
         | deadline | Longest time one call may take in all, answer included (default 3 x ``timeout``). |
         | predict_timeout | Least read timeout of Predict calls (default 4 minutes). |
+        | transform_tag | The email integration's tag, sent by `Predict Emails` (default: none). |
         | lease | Lease store: folder, ``file:///folder`` or a shared store URL (``REINFER_LEASE``). |
         | lease_ttl | How long a lease outlives its last renewal (default 2 minutes). |
 
@@ -432,6 +434,7 @@ class ReinferLibrary(DynamicCore):
                 legacy_triggers=legacy_triggers,
                 deadline=deadline,
                 predict_timeout=predict_timeout,
+                transform_tag=transform_tag,
             )
         )
         self.context.safety.lease = lease

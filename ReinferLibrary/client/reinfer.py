@@ -397,8 +397,12 @@ class ReinferClient:
         threshold: Threshold = None,
         labels: LabelSpec = None,
         include_comments: bool = True,
+        transform_tag: str | None = None,
     ) -> list[Item]:
-        """Predict on raw emails; with ``include_comments`` each item carries the parsed comment."""
+        """Predict on raw emails; with ``include_comments`` each item carries the parsed comment.
+
+        ``transform_tag`` identifies the email integration, so the platform parses the emails
+        the way that mailbox integration does (API: ``predict-raw-emails`` ``transform_tag``)."""
         return self._predict(
             "predict-raw-emails",
             dataset,
@@ -410,6 +414,7 @@ class ReinferClient:
             envelope=PredictRawEmailsEnvelope,
             to_items=items_from_predict,
             include_comments=include_comments,
+            transform_tag=transform_tag,
         )
 
     def _predict(

@@ -112,6 +112,8 @@ class ReinferConnection:
     url: str
     dataset: str | None
     alias: str | None = None
+    transform_tag: str | None = None
+    """Default ``transform_tag`` of raw-email predictions (the email integration's tag)."""
     positions: dict[tuple[str, str], str] = field(default_factory=dict)
     """(dataset, stream) -> the last position this library moved the stream to."""
     taxonomies: dict[tuple[str, int | str], ModelTaxonomy] = field(default_factory=dict)
@@ -175,7 +177,11 @@ class LibraryContext:
         settings = merged.settings()
         client = self.client_factory(settings)
         connection = ReinferConnection(
-            client=client, url=settings.base_url, dataset=merged.dataset, alias=alias
+            client=client,
+            url=settings.base_url,
+            dataset=merged.dataset,
+            alias=alias,
+            transform_tag=merged.transform_tag,
         )
         self.ever_opened = True
         return self.connections.register(connection)

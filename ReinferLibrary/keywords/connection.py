@@ -31,6 +31,7 @@ class ConnectionKeywords(LibraryComponent):
         max_retry_after: timedelta | None = None,
         deadline: timedelta | None = None,
         predict_timeout: timedelta | None = None,
+        transform_tag: str | None = None,
     ) -> int:
         """Open a connection to a Re:infer / Communications Mining tenant and make it current.
 
@@ -77,6 +78,10 @@ class ConnectionKeywords(LibraryComponent):
             predict_timeout: Least read timeout of the Predict keywords (default: the
                 import's, else 4 minutes, as the official CLI waits): predictions are
                 billable and never repeated after a read timeout, so they get time to finish.
+            transform_tag: The email integration's tag (given when the integration was set
+                up), sent with every `Predict Emails` that does not give its own, so the
+                platform parses raw emails as that mailbox integration does (default: the
+                import's, else none).
 
         Returns:
             The index of the connection (1 for the first), usable with
@@ -103,6 +108,7 @@ class ConnectionKeywords(LibraryComponent):
             max_retry_after=max_retry_after,
             deadline=deadline,
             predict_timeout=predict_timeout,
+            transform_tag=transform_tag,
         )
         index = self.ctx.open(options, alias)
         connection = self.connection

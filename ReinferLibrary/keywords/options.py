@@ -83,6 +83,9 @@ class ConnectionOptions:
     legacy_triggers: bool | None = None
     deadline: timedelta | None = None
     predict_timeout: timedelta | None = None
+    transform_tag: str | None = None
+    """Default ``transform_tag`` of `Predict Emails`: the email integration's tag, so the
+    platform parses raw emails as that mailbox integration does."""
 
     @classmethod
     def given(

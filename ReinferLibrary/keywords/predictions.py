@@ -348,6 +348,7 @@ class PredictionKeywords(LibraryComponent):
         thresholds: ThresholdConfig | None = None,
         dataset: str | None = None,
         user_properties: dict | None = None,
+        transform_tag: str | None = None,
     ) -> list[DotDict]:
         """Ask a pinned model about raw emails (RFC 822), as text or ``.eml`` files.
 
@@ -369,6 +370,10 @@ class PredictionKeywords(LibraryComponent):
             thresholds: As in `Predict Text`: ``threshold`` spelled as elsewhere.
             dataset: ``owner/name``; default: the connection's dataset.
             user_properties: Metadata for every email, as in `Predict Text`.
+            transform_tag: The tag of your email integration (given when the integration was
+                set up): the platform then parses the emails exactly as that mailbox
+                integration does. Default: the connection's ``transform_tag`` (see
+                `Connect To Reinfer`), else none (the platform's generic parsing).
 
         Returns:
             One item per email, in order, shaped like fetched items: ``labels``,
@@ -379,8 +384,10 @@ class PredictionKeywords(LibraryComponent):
         | ${items} = | Predict Emails | ${CURDIR}/data/missing-order.eml | threshold=auto |
         | ${labels} = | Labels Above Threshold | ${items}[0] | auto=balanced |
         | ${order} = | Get Entity Value | ${items}[0] | order_number |
+        | ${items} = | Predict Emails | ${raw} | transform_tag=${MAILBOX_TAG} |
         """
         threshold = one_threshold(threshold, thresholds)
+        tag = transform_tag or self.connection.transform_tag
         dataset = self.dataset(dataset)
         version = self._version(model_version, threshold)
         emails = email if isinstance(email, list) else [email]
@@ -394,7 +401,13 @@ class PredictionKeywords(LibraryComponent):
             items: list[Item] = []
             for chunk in chunks(documents):
                 items += self.client.predict_raw_emails(
-                    dataset, version, chunk, threshold=api_threshold, labels=labels, include_comments=True
+                    dataset,
+                    version,
+                    chunk,
+                    threshold=api_threshold,
+                    labels=labels,
+                    include_comments=True,
+                    transform_tag=tag,
                 )
             return items
 

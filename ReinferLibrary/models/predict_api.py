@@ -69,6 +69,8 @@ class PredictRawEmailsRequest(RequestModel):
     threshold: Threshold | None = None
     labels: list[LabelFilter] | None = None
     include_comments: bool | None = None
+    transform_tag: str | None = Field(default=None, min_length=1)
+    """The email integration's tag: the platform then parses the emails as that integration does."""
 
 
 def label_filters(

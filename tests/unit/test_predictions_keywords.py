@@ -591,3 +591,35 @@ def test_a_config_with_default_and_auto_asks_for_every_label_with_its_auto_names
     assert threshold_request(unnamed, ["Order", "Refund"]) == ("auto", [("Order", 0.0), ("Refund", 0.0)])
     with pytest.raises(ReinferConfigurationError, match="taxonomy is needed"):
         threshold_request(unnamed)
+
+
+def test_predict_emails_sends_the_integrations_transform_tag(
+    api: responses.RequestsMock, context: LibraryContext, kw: PredictionKeywords
+) -> None:
+    # predict-raw-emails takes transform_tag (OpenAPI 3.1 PredictRawEmailsRequest): the platform
+    # then parses the emails as that mailbox integration does.
+    answer = {**PREDICT, "comments": [PARSED]}
+    api.post(DS + "/labellers/live/predict-raw-emails", json=answer)
+    api.post(DS + "/labellers/live/predict-raw-emails", json=answer)
+    api.post(DS + "/labellers/live/predict-raw-emails", json=answer)
+    kw.predict_emails(EMAIL, threshold=0.25, transform_tag="generic.0.CONVKER5")
+    assert sent(api)["transform_tag"] == "generic.0.CONVKER5"
+    kw.predict_emails(EMAIL, threshold=0.25)
+    assert "transform_tag" not in sent(api)
+    context.connections.current.transform_tag = "mailbox.1.ABC"  # as Connect To Reinfer    transform_tag=... sets it
+    kw.predict_emails(EMAIL, threshold=0.25)
+    assert sent(api)["transform_tag"] == "mailbox.1.ABC"
+
+
+def test_transform_tag_is_a_connection_option(clean_env: None) -> None:
+    from robot.api.types import Secret
+
+    from ReinferLibrary.keywords.base import LibraryContext as Context
+    from ReinferLibrary.keywords.options import ConnectionOptions
+
+    ctx = Context(ConnectionOptions(transform_tag="from-import"))
+    ctx.open(ConnectionOptions(url=BASE, token=Secret("t")))
+    assert ctx.connections.current.transform_tag == "from-import"
+    ctx.open(ConnectionOptions(url=BASE, token=Secret("t"), transform_tag="own"))
+    assert ctx.connections.current.transform_tag == "own"
+    ctx.connections.close_all()
