@@ -13,7 +13,7 @@ from .predict_api import (
     items_from_predict,
     items_from_predict_comments,
 )
-from .predictions import Entity, LabelProperty, ModelInfo, PredictedLabel, Span
+from .predictions import Entity, LabelOccurrence, LabelProperty, ModelInfo, PredictedLabel, Span
 from .streams import LabelThreshold, ResetResult, Stream, StreamModelConfig, StreamNew
 from .thresholds import AUTO_THRESHOLDS, AutoThreshold, ThresholdConfig
 from .validation import LabelValidation, ModelTag, OptimalThresholds, ValidationLabel, ValidationSummary
@@ -47,6 +47,7 @@ __all__ = [
     "PredictCommentsResponse",
     "PredictRawEmailsResponse",
     "PredictResponse",
+    "LabelOccurrence",
     "PredictedLabel",
     "RequestModel",
     "ResetResult",

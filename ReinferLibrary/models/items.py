@@ -13,7 +13,7 @@ from pydantic import Field, model_validator
 
 from .base import ApiModel
 from .comments import Comment
-from .predictions import Entity, LabelProperty, ModelInfo, PredictedLabel, Span
+from .predictions import Entity, LabelOccurrence, LabelProperty, ModelInfo, PredictedLabel, Span
 
 Origin = Literal["fetch", "results", "predict", "elasticsearch"]
 
@@ -145,10 +145,14 @@ def item_from_stream_result(result: StreamResult) -> Item:
 
     Labels come from the ``default`` taxonomy with ``occurrence_confidence.value`` as
     probability and its threshold names (except ``stream``) as ``auto_thresholds``.
-    The fields of one label occurrence (one extraction) share a capture id, numbered
-    from 0 in order; general fields belong to no capture group.
+    The API lists a label once per occurrence (an email about two orders has the label
+    twice, each with its own fields): occurrences of one name become one label with the
+    *highest* confidence (and that occurrence's thresholds), and each occurrence is kept in
+    ``occurrences``. The fields of one occurrence share a capture id, numbered from 0 in
+    order; general fields belong to no capture group.
     """
     labels: list[PredictedLabel] = []
+    by_name: dict[str, PredictedLabel] = {}
     entities: list[Entity] = []
     properties: list[LabelProperty] = []
     prediction = result.prediction
@@ -159,14 +163,33 @@ def item_from_stream_result(result: StreamResult) -> Item:
         if taxonomy is not None:
             for capture_id, label in enumerate(taxonomy.labels):
                 confidence = label.occurrence_confidence
-                labels.append(
-                    PredictedLabel(
-                        name=label.name,  # the validator normalises a list of parts too
-                        probability=confidence.value,
-                        auto_thresholds=[t for t in confidence.thresholds if t != STREAM_THRESHOLD],
-                        stream_threshold_cleared=STREAM_THRESHOLD in confidence.thresholds,
-                    )
+                names = [t for t in confidence.thresholds if t != STREAM_THRESHOLD]
+                occurrence = LabelOccurrence(
+                    probability=confidence.value,
+                    auto_thresholds=names,
+                    capture_id=capture_id,
+                    fields={f.name: f.value.formatted if f.value else None for f in label.fields},
                 )
+                found = PredictedLabel(
+                    name=label.name,  # the validator normalises a list of parts too
+                    probability=confidence.value,
+                    auto_thresholds=names,
+                    stream_threshold_cleared=STREAM_THRESHOLD in confidence.thresholds,
+                )
+                merged = by_name.get(found.name)
+                if merged is None:
+                    found.occurrences = [occurrence]
+                    by_name[found.name] = found
+                    labels.append(found)
+                else:
+                    merged.occurrences.append(occurrence)
+                    cleared = getattr(merged, "stream_threshold_cleared", False) or (
+                        STREAM_THRESHOLD in confidence.thresholds
+                    )
+                    if confidence.value > merged.probability:
+                        merged.probability = confidence.value
+                        merged.auto_thresholds = names
+                    setattr(merged, "stream_threshold_cleared", cleared)  # noqa: B010  # an extra field
                 for field in label.fields:
                     entity = _field_entity(field, [capture_id])
                     if entity is not None:

@@ -10,13 +10,30 @@ from .base import ApiModel
 from .names import label_name
 
 
+class LabelOccurrence(ApiModel):
+    """One occurrence of a label in a comment (``/results`` lists a label once per occurrence,
+    each with its own confidence and extracted fields)."""
+
+    probability: float
+    auto_thresholds: list[str] = Field(default_factory=list)
+    capture_id: int
+    """The capture id the occurrence's fields carry in the item's ``entities``."""
+    fields: dict[str, str | None] = Field(default_factory=dict)
+    """Field name -> formatted value (``None`` when the field is missing in this occurrence)."""
+
+
 class PredictedLabel(ApiModel):
-    """A label the model predicted. ``name`` is always the ``"A > B"`` string form."""
+    """A label the model predicted. ``name`` is always the ``"A > B"`` string form.
+
+    A label that occurs several times in a comment is one label with the highest occurrence's
+    confidence; ``occurrences`` keeps each one (``/results`` only; empty elsewhere).
+    """
 
     name: str
     probability: float
     sentiment: float | None = None
     auto_thresholds: list[str] = Field(default_factory=list)
+    occurrences: list[LabelOccurrence] = Field(default_factory=list)
 
     @field_validator("name", mode="before")
     @classmethod

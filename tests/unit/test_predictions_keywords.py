@@ -606,7 +606,9 @@ def test_predict_emails_sends_the_integrations_transform_tag(
     assert sent(api)["transform_tag"] == "generic.0.CONVKER5"
     kw.predict_emails(EMAIL, threshold=0.25)
     assert "transform_tag" not in sent(api)
-    context.connections.current.transform_tag = "mailbox.1.ABC"  # as Connect To Reinfer    transform_tag=... sets it
+    context.connections.current.transform_tag = (
+        "mailbox.1.ABC"  # as Connect To Reinfer    transform_tag=... sets it
+    )
     kw.predict_emails(EMAIL, threshold=0.25)
     assert sent(api)["transform_tag"] == "mailbox.1.ABC"
 

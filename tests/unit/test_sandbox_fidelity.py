@@ -142,6 +142,42 @@ def test_a_comment_about_two_orders_has_the_label_twice_with_its_fields(api: Api
     assert len(praise) == 1 and praise[0]["fields"] == []
 
 
+def test_the_client_merges_occurrences_into_one_label_with_the_highest_confidence(api: Api) -> None:
+    from ReinferLibrary.client import ConnectionSettings, ReinferClient
+    from ReinferLibrary.logic.labels import has_label
+
+    token = api.session.headers["Authorization"].split(" ", 1)[1]
+    client = ReinferClient(ConnectionSettings(url=api.url, token=str(token)))
+    try:
+        fetched = {
+            item.comment.id: item for item in client.fetch(f"{OWNER}/{NAME}", "all", size=COUNT).results
+        }  # type: ignore[union-attr]
+        results = {
+            item.comment.id: item
+            for item in client.results(f"{OWNER}/{NAME}", "all", max_results=COUNT).results
+        }  # type: ignore[union-attr]
+    finally:
+        client.close()
+    item = results["o000"]
+    (missing,) = [label for label in item.labels if label.name == MISSING]
+    assert [occurrence.fields["Order Number"] for occurrence in missing.occurrences] == [
+        "ACM-100000",
+        "ACM-200000",
+    ]
+    assert missing.probability == max(occurrence.probability for occurrence in missing.occurrences)
+    assert min(occurrence.probability for occurrence in missing.occurrences) < missing.probability
+    # The same number on both routes, so the same threshold routes the same way.
+    (on_fetch,) = [label for label in fetched["o000"].labels if label.name == MISSING]
+    assert missing.probability == pytest.approx(on_fetch.probability)
+    # Each occurrence's fields are a capture group of the item's entities.
+    groups = {
+        tuple(entity.capture_ids): entity.formatted_value for entity in item.entities if entity.capture_ids
+    }
+    assert sorted(groups.values()) == ["ACM-100000", "ACM-200000"]
+    threshold = (min(o.probability for o in missing.occurrences) + missing.probability) / 2
+    assert has_label(item, MISSING, threshold=threshold)
+
+
 def test_results_carry_the_full_model_object_and_sampled_thresholds(api: Api) -> None:
     answer = api.ok("GET", f"{DATASET}/streams/all/results", max_results=COUNT)
     taxonomy = answer["model"]["definition"]["taxonomies"][0]
