@@ -193,9 +193,19 @@ class ReinferClient:
             "PUT", path, StreamEnvelope, retry=RETRY_POLICY["create_stream"], body=body
         ).stream
 
-    def update_stream(self, dataset: str, stream: StreamNew) -> Stream:
+    def update_stream(self, dataset: str, stream: StreamNew, *, remove_model: bool = False) -> Stream:
+        """Change a stream; what ``stream`` leaves out stays. ``remove_model`` sends
+        ``"model": null``, which takes the stream's model away (its items then carry no labels)."""
+        if remove_model and stream.model is not None:
+            raise ReinferConfigurationError(
+                f"Stream {stream.name!r}: give a new model or remove the model, not both."
+            )
         path = self.routes.stream(dataset, stream.name)
         body = self._stream_body(stream)
+        if remove_model:
+            fields = json.loads(body)
+            fields[self.routes.stream_key]["model"] = None
+            body = _dumps(fields)
         return self.transport.request(
             "POST", path, StreamEnvelope, retry=RETRY_POLICY["update_stream"], body=body
         ).stream
@@ -230,6 +240,11 @@ class ReinferClient:
         self, dataset: str, stream: str, max_results: int = 16, max_filtered: int | None = None
     ) -> Batch:
         """Read the next batch from the newer ``/results`` route, as the same :class:`Batch`."""
+        if self.routes.legacy_triggers:
+            raise ReinferConfigurationError(
+                "The /results route exists only for streams, not for legacy /triggers: use api=fetch "
+                "with legacy_triggers=True, or connect without legacy_triggers."
+            )
         query = json.loads(
             _request_json(ResultsQuery, "results request", max_results=max_results, max_filtered=max_filtered)
         )

@@ -227,6 +227,8 @@ class TriggerKeywords(LibraryComponent):
         description: str | None = None,
         dataset: str | None = None,
         default: float | None = None,
+        *,
+        remove_model: bool = False,
     ) -> DotDict:
         """Change a trigger (stream): its model version and thresholds, filter, title or description.
 
@@ -247,6 +249,8 @@ class TriggerKeywords(LibraryComponent):
             description: New description.
             dataset: ``owner/name``; default: the connection's dataset.
             default: Threshold for every label not named in ``thresholds``.
+            remove_model: ``True`` takes the stream's model away (the API's ``"model": null``):
+                its comments then come without labels. Not together with a new model.
 
         Returns:
             The updated trigger as a dictionary.
@@ -256,8 +260,14 @@ class TriggerKeywords(LibraryComponent):
         | Update Trigger | routing | thresholds=${config} | # version and thresholds from the file |
         | Update Trigger | routing | model_version=live | # the version the live tag points at now |
         | Update Trigger | routing | title=Inbox routing (EU) |
+        | Update Trigger | raw-feed | remove_model=True | # comments only, no predictions |
         """
         dataset, stream = self.stream(name, dataset)
+        if remove_model and (model_version is not None or thresholds is not None or default is not None):
+            raise ReinferConfigurationError(
+                "Update Trigger: give a new model (model_version=, thresholds=, default=) or "
+                "remove_model=True, not both."
+            )
         changes_model = model_version is not None or thresholds is not None or default is not None
         current = self.client.get_stream(dataset, stream) if changes_model else None
         if current is not None and current.model is not None:
@@ -271,7 +281,7 @@ class TriggerKeywords(LibraryComponent):
         body, label_thresholds = self._stream_definition(
             "update", dataset, stream, model_version, thresholds, comment_filter, title, description, default
         )
-        updated = self.client.update_stream(dataset, body)
+        updated = self.client.update_stream(dataset, body, remove_model=remove_model)
         changed = [
             what
             for what, value in (
@@ -281,7 +291,7 @@ class TriggerKeywords(LibraryComponent):
                 ("description", description),
             )
             if value is not None
-        ]
+        ] + (["model removed"] if remove_model else [])
         model = ""
         if body.model is not None:
             model = f" (model version {body.model.version}, {len(label_thresholds)} label threshold(s))"

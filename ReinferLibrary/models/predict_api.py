@@ -151,7 +151,8 @@ def items_from_predict(response: PredictResponse) -> list[Item]:
         comment: Comment | None = _nth(comments, index, None)
         items.append(
             Item(
-                uid=comment.uid if comment is not None else "",
+                # A parsed raw email has no uid yet: its comment id identifies it (never "").
+                uid=(comment.uid or comment.id) if comment is not None else "",
                 comment=comment,
                 labels=_by_probability(labels),
                 entities=_nth(response.entities, index, []),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 
 from .base import ApiModel
 from .names import label_name
@@ -63,6 +63,13 @@ class Entity(ApiModel):
     spans: list[Span] = Field(default_factory=list)
     probability: float | None = None
     capture_ids: list[int] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _spans_from_span(self) -> Entity:
+        # Some answers carry only the older single ``span``: keywords read ``spans``.
+        if not self.spans and self.span is not None:
+            self.spans = [self.span]
+        return self
 
 
 class LabelProperty(ApiModel):

@@ -40,8 +40,10 @@ class Stream(ApiModel):
 
 
 class LabelThresholdNew(RequestModel):
+    """``threshold`` is optional, as in the API's ``TriggerLabelThreshold``."""
+
     name: list[str]
-    threshold: float = Field(ge=0.0, le=1.0)
+    threshold: float | None = Field(default=None, ge=0.0, le=1.0)
 
     @field_validator("name", mode="before")
     @classmethod

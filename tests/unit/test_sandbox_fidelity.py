@@ -321,3 +321,55 @@ def test_over_large_bodies_are_refused_before_reading(api: Api) -> None:
     assert response.json()["message"].startswith("413 Request Entity Too Large") or response.json()[
         "message"
     ].startswith("413 Content Too Large")
+
+
+# --- point 9: smaller fidelity fixes, client against the sandbox -----------------------------------
+
+
+def _client(api: Api, **settings: Any) -> Any:
+    from ReinferLibrary.client import ConnectionSettings, ReinferClient
+
+    token = str(api.session.headers["Authorization"]).split(" ", 1)[1]
+    return ReinferClient(ConnectionSettings(url=api.url, token=token, **settings))
+
+
+def test_results_on_legacy_triggers_is_refused_before_any_call(api: Api) -> None:
+    from ReinferLibrary.errors import ReinferConfigurationError
+
+    client = _client(api, legacy_triggers=True)
+    with pytest.raises(ReinferConfigurationError, match="only for streams, not for legacy /triggers"):
+        client.results(f"{OWNER}/{NAME}", "all")
+    client.close()
+
+
+def test_a_stream_model_can_be_removed_and_thresholds_are_optional(api: Api) -> None:
+    from ReinferLibrary.models import StreamNew
+
+    client = _client(api)
+    dataset = f"{OWNER}/{NAME}"
+    model = {"version": 1, "label_thresholds": [{"name": ["Praise"]}, {"name": MISSING, "threshold": 0.4}]}
+    created = client.create_stream(dataset, StreamNew(name="optional-thresholds", model=model))
+    assert created.model is not None
+    assert [entry.threshold for entry in created.model.label_thresholds] == [None, 0.4]
+    updated = client.update_stream(dataset, StreamNew(name="optional-thresholds"), remove_model=True)
+    assert updated.model is None
+    assert client.get_stream(dataset, "optional-thresholds").model is None
+    client.close()
+
+
+def test_raw_email_items_are_identified_by_their_comment_id(api: Api) -> None:
+    client = _client(api)
+    email = {"headers": {"raw": "Subject: Hi\nMessage-ID: <a@b>"}, "body": {"plain": "Where is ACM-123456?"}}
+    documents = [{"raw_email": email}, {"raw_email": email, "comment_id": "mine-1"}]
+    items = client.predict_raw_emails(f"{OWNER}/{NAME}", 1, documents)
+    client.close()
+    assert items[0].uid and items[0].uid == items[0].comment.id
+    assert items[1].uid == "mine-1"
+
+
+def test_an_entity_with_only_span_gets_spans() -> None:
+    from ReinferLibrary.models import Entity
+
+    span = {"content_part": "body", "message_index": 0, "char_start": 3, "char_end": 9}
+    entity = Entity.model_validate({"name": "order_number", "formatted_value": "ACM-1", "span": span})
+    assert [found.char_start for found in entity.spans] == [3]
