@@ -144,7 +144,9 @@ def test_raw_email_comments_without_uid_are_attached() -> None:
     assert first.comment.uid == ""
     assert second.comment is not None
     assert second.comment.messages[0].body.text == "two"
-    assert first.uid == second.uid == ""
+    # A parsed raw email has no uid: its comment id identifies the item (issue 12 point 9).
+    assert first.uid == "m1"
+    assert second.uid == ""  # no id at all: nothing to identify it by
 
 
 def test_raw_email_response_without_comments() -> None:
