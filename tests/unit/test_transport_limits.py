@@ -17,7 +17,9 @@ from typing import Any
 
 import pytest
 import responses
+from robot.api.types import Secret
 
+from ReinferLibrary import ReinferLibrary
 from ReinferLibrary.client import ConnectionSettings, ReinferClient
 from ReinferLibrary.client.elasticsearch import ElasticsearchSettings
 from ReinferLibrary.errors import (
@@ -288,3 +290,11 @@ def test_a_huge_server_message_is_capped_in_the_error() -> None:
     with pytest.raises(ReinferError) as caught:
         client(base).fetch(DATASET, "routing")
     assert len(str(caught.value)) < MESSAGE_CAP + 50
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://", "ftp://tenant.example"])
+def test_connect_to_reinfer_with_an_unusable_url_raises_a_configuration_error(url: str) -> None:
+    with pytest.raises(ReinferConfigurationError) as caught:
+        ReinferLibrary().connect_to_reinfer(url=url, token=Secret(TOKEN))
+    assert "\n" not in str(caught.value)
+    assert TOKEN not in str(caught.value)
