@@ -148,6 +148,11 @@ class ReinferLibrary(DynamicCore):
     | END
     | Advance Trigger    routing    ${batch}
 
+    `Mark Item Done` leaves a crash between the work and the mark: that item is done again.
+    `Run Once For Item` (``Run Once For Item    routing    ${item}    Open Ticket    ${item}``)
+    records the start too; an item whose work a crash interrupted is then left out (``${batch.interrupted}``,
+    with a warning) for a person to check, never done twice.
+
     The ledger also keeps the stream from moving *backwards*: `Advance Trigger` to a
     position before this machine's last advance (a stale batch) is refused, unless
     ``allow_backwards=True``. `Reset Trigger` refuses a time in the future

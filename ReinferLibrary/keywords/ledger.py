@@ -105,6 +105,55 @@ class LedgerKeywords(LibraryComponent):
         self.info(f"Ledger: comment {uid} of trigger {stream!r} is {outcome}.")
 
     @keyword(tags=("Trigger", "Ledger"))
+    def run_once_for_item(
+        self, trigger: str, item: dict, name: str, *args: Any, dataset: str | None = None
+    ) -> Any:
+        """Run a keyword for a comment at most once, even across crashes; return its result.
+
+        `Mark Item Done` after the work leaves one gap: a crash after the work and before
+        the mark is on disk does the work again after the restart. This keyword closes it.
+        It records in the ledger that the work begins, runs ``name`` with ``args``, then
+        records it done (on disk before it returns). After a crash in between, the next
+        `Fetch Trigger Batch` leaves the comment out, lists it in ``${batch.interrupted}``
+        and warns: its work may or may not have happened, so a person checks it (like an
+        *abandoned* queue item in Orchestrator), rather than the robot doing it twice.
+
+        If the keyword fails, the failure is raised as it is and the comment is not
+        marked, so a later run may try it again. See `Nothing processed twice`.
+
+        Args:
+            trigger: Stream name, or ``owner/dataset/name``.
+            item: The item from ``${batch.results}``.
+            name: The keyword that does the work.
+            args: Its arguments.
+            dataset: ``owner/name``; default: the connection's dataset.
+
+        Returns:
+            What the keyword returned.
+
+        Example:
+        | FOR | ${item} | IN | @{batch.results} |
+        | | Run Once For Item | routing | ${item} | Open Ticket | ${item} |
+        | END |
+        | Advance Trigger | routing | ${batch} |
+        """
+        dataset, stream = self.stream(trigger, dataset)
+        uid, sequence_id = item_position(item)
+        if not uid or isinstance(item, str):
+            raise ReinferConfigurationError(
+                f"Run Once For Item needs an item from Fetch Trigger Batch, got {str(item)[:80]!r}."
+            )
+        guard = stream_guard(self, dataset, stream)
+        guard.start(uid, sequence_id, stream_id(self, dataset, stream), self.warn)
+        try:
+            result = BuiltIn().run_keyword(name, *args)
+        except BaseException:
+            guard.ledger.abandon(uid)
+            raise
+        guard.mark(uid, "done", sequence_id, stream_id(self, dataset, stream), self.warn)
+        return result
+
+    @keyword(tags=("Trigger", "Ledger"))
     def get_trigger_lease(self, trigger: str, dataset: str | None = None) -> DotDict | None:
         """Who holds the lease on a trigger now, or ``None`` when no one does.
 

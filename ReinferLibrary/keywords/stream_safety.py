@@ -61,20 +61,36 @@ class StreamGuard:
                 f"Stream {self.key} is {news.behind_by} comment(s) behind this machine's last advance: "
                 "someone reset it or another consumer moved it back. Finished comments are still skipped."
             )
-        finished = self.ledger.finished(str(item.get("uid") or "") for item in results)
+        uids = [str(item.get("uid") or "") for item in results]
         batch["skipped"] = []
-        if not finished:
+        batch["interrupted"] = []
+        if not self.ledger.finished(uids) and not self.ledger.interrupted(uids):
             return
+        self.bind(stream_id, warn)  # may forget a ledger of a deleted stream of this name
+        finished = self.ledger.finished(uids)
+        interrupted = self.ledger.interrupted(uids)
+        if finished:
+            batch["skipped"] = list(finished)
+            info(
+                f"Skipped {len(finished)} comment(s) this machine's ledger has as finished (work done "
+                f"before a crash, not yet advanced past): {', '.join(finished)}. "
+                "Advancing past the batch covers them."
+            )
+        if interrupted:
+            batch["interrupted"] = interrupted
+            warn(
+                f"Left out {len(interrupted)} comment(s) whose work a crash interrupted, so it may or "
+                f"may not have happened: {', '.join(interrupted)}. They are not done again; check them "
+                "by hand (${batch.interrupted}). Advancing past the batch covers them."
+            )
+        left_out = set(finished) | set(interrupted)
+        batch["results"] = [item for item in results if item.get("uid") not in left_out]
+
+    def start(self, uid: str, sequence_id: str | None, stream_id: Callable[[], str], warn: Log) -> None:
+        """The work on an item begins (see ``Run Once For Item``)."""
+        self.lease.check()
         self.bind(stream_id, warn)
-        finished = self.ledger.finished(str(item.get("uid") or "") for item in results)  # after a rebind
-        if not finished:
-            return
-        batch["results"] = [item for item in results if item.get("uid") not in finished]
-        batch["skipped"] = list(finished)
-        info(
-            f"Skipped {len(finished)} comment(s) this machine's ledger has as finished (work done before a "
-            f"crash, not yet advanced past): {', '.join(finished)}. Advancing past the batch covers them."
-        )
+        self.ledger.start(uid, sequence_id)
 
     def before_advance(self, sequence_id: str, allow_backwards: bool, warn: Log) -> None:
         self.lease.check()

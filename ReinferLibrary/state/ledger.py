@@ -5,7 +5,9 @@ Interface (used by the keywords and by ``Process Trigger``)::
     ledger = Ledger.open(key)                      # <state dir>/ledgers/<key slug>.sqlite3
     ledger.note_batch(item_sequence_ids, batch_sequence_id)   # after every fetch -> StreamNews
     done = ledger.finished(uids)                   # {uid: "done" | "exception"} of those finished
+    ledger.start(uid, sequence_id)                 # the work begins (survives a killed process)
     ledger.mark(uid, "done", sequence_id)          # durable (fsync'd) when it returns
+    ledger.interrupted(uids)                       # started, never finished: work may have happened
     verdict = ledger.check_advance(sequence_id)    # AdvanceCheck: backwards? by how many comments?
     ledger.record_advance(sequence_id)             # after the server accepted the advance
     ledger.forget()                                # after a reset: replay means "process again"
@@ -58,6 +60,11 @@ CREATE TABLE IF NOT EXISTS items (
     sequence_id TEXT,
     ordinal INTEGER,
     finished_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS started (
+    uid TEXT PRIMARY KEY,
+    sequence_id TEXT,
+    started_at REAL NOT NULL
 );
 """
 
@@ -254,6 +261,36 @@ class Ledger:
                 "INSERT OR REPLACE INTO items VALUES (?, ?, ?, ?, ?)",
                 (uid, outcome, sequence_id, ordinal, time.time()),
             )
+            self.db.execute("DELETE FROM started WHERE uid = ?", (uid,))
+
+    def start(self, uid: str, sequence_id: str | None = None) -> None:
+        """Record that ``uid``'s work begins. Not fsync'd: it survives a killed process, which is
+        what it is for (a power cut may lose it, and the item then counts as not started)."""
+        if not uid:
+            raise ReinferConfigurationError("Cannot start an item without a comment uid.")
+        with self._write(durable=False):
+            row = (uid, sequence_id, time.time())
+            self.db.execute("INSERT OR REPLACE INTO started VALUES (?, ?, ?)", row)
+
+    def abandon(self, uid: str) -> None:
+        """Forget that ``uid``'s work began (it failed and the robot knows it; it may be tried again)."""
+        with self._write(durable=False):
+            self.db.execute("DELETE FROM started WHERE uid = ?", (uid,))
+
+    def interrupted(self, uids: Iterable[str]) -> list[str]:
+        """Those of ``uids`` whose work began and never finished: a crash came in between, so the
+        work may or may not have happened."""
+        wanted = [uid for uid in uids if uid]
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT uid FROM started WHERE uid IN ({marks}) AND uid NOT IN (SELECT uid FROM items)",
+                chunk,
+            )
+            found.update(str(uid) for (uid,) in rows)
+        return [uid for uid in wanted if uid in found]
 
     def finished(self, uids: Iterable[str]) -> dict[str, str]:
         """``{uid: outcome}`` of those of ``uids`` the ledger has as finished."""
@@ -273,6 +310,7 @@ class Ledger:
     def _forget(self) -> int:
         forgotten = int(self.db.execute("SELECT COUNT(*) FROM items").fetchone()[0])
         self.db.execute("DELETE FROM items")
+        self.db.execute("DELETE FROM started")
         self.db.execute("DELETE FROM positions")
         for key in ("last_advance", "last_advance_ordinal", "last_advance_at"):
             self._set_meta(key, None)

@@ -11,8 +11,10 @@ counted, not hidden by an idempotent write.
 Scenario 2 (two consumers): two robots started together on one new stream; prints how many
 comments both processed.
 
-Prints: lost, processed twice, stream at end, leaks of the token in every output file, double
-consumed; exits 1 if any of those is not 0 (or the stream is not at its end).
+Prints: lost (neither processed nor set aside as interrupted), processed twice, stream at
+end, leaks of the token in every output file, double consumed; exits 1 if any of those is not
+0 (or the stream is not at its end). A comment whose work a kill interrupted (started, never
+recorded done) is set aside by `Run Once For Item` rather than done again, and counted apart.
 
     python tests/chaos/run.py                      # the full run (make chaos)
     python tests/chaos/run.py --comments 400 --kills 3 --outputdir results/chaos-short
@@ -21,6 +23,7 @@ consumed; exits 1 if any of those is not 0 (or the stream is not at its end).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import html
 import json
 import os
@@ -28,6 +31,7 @@ import random
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -181,7 +185,14 @@ def crashes(
             break
         failed_runs += 1
     done = Counter(lines(work_log))
+    interrupted = set()
+    for ledger in (Path(env["REINFER_STATE_DIR"]) / "ledgers").glob("*.sqlite3"):
+        with contextlib.closing(sqlite3.connect(ledger)) as db:
+            rows = db.execute("SELECT uid FROM started WHERE uid NOT IN (SELECT uid FROM items)")
+            interrupted.update(uid for (uid,) in rows)
     return {
+        "interrupted": len(interrupted),
+        "unaccounted": total - len(set(done) | interrupted),
         "runs": runs,
         "robot_kills": killed,
         "sandbox_kills": sandbox_killed,
@@ -267,13 +278,16 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         sandbox.stop()
     found, files = leaks(out, env["REINFER_TOKEN"])
-    lost = total - one["processed"]
+    lost = one["unaccounted"]
     print()
     print(f"comments:            {total}{' (baseline: no Mark Item Done)' if args.no_ledger else ''}")
     kills = f"{one['robot_kills']} killed with SIGKILL, {one['failed_runs']} failed"
     print(f"robot runs:          {one['runs']} ({kills})")
     print(f"sandbox kills:       {one['sandbox_kills']}")
     print(f"lost:                {lost}")
+    print(
+        f"set aside:           {one['interrupted']} (work a kill interrupted: not done again, for a person)"
+    )
     print(f"processed twice:     {one['twice']}")
     print(f"stream at end:       {'yes' if at_end else f'no ({unread} unread)'}")
     print(f"leaks at TRACE:      {found} in {files} output files")

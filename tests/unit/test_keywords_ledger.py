@@ -167,3 +167,22 @@ def test_reset_forgets_finished_items_so_a_replay_processes_them(
     assert "the ledger forgot 3 finished comment(s)" in log.texts()[-1]
     api.post(BASE + STREAM + "/fetch", json=copy.deepcopy(batch(1)))
     assert len(lib.fetch_trigger_batch("routing", log_items=False).results) == 3
+
+
+def test_work_a_crash_interrupted_is_left_out_and_reported_not_done_again(
+    lib: ReinferLibrary, log: LogRecorder, api: responses.RequestsMock
+) -> None:
+    # Run Once For Item records the start, runs the work, records it done (its acceptance test
+    # runs it in a real robot); here the robot died inside the work for the second item.
+    api.post(BASE + STREAM + "/fetch", json=batch(1))
+    api.get(BASE + STREAM, json={"status": "ok", "stream": {"id": "s", "name": "routing"}})
+    first = lib.fetch_trigger_batch("routing", log_items=False)
+    lib.mark_item_done("routing", first.results[0])
+    guard = next(iter(lib.context.safety.guards.values()))
+    guard.start(first.results[1].uid, first.results[1].sequence_id, lambda: "s", log.warn)
+    api.post(BASE + STREAM + "/fetch", json=batch(1))
+    again = lib.fetch_trigger_batch("routing", log_items=False)
+    assert [i.uid for i in again.results] == ["src.c3"]
+    assert again.skipped == ["src.c1"]
+    assert again.interrupted == ["src.c2"]
+    assert any("whose work a crash interrupted" in t and "src.c2" in t for t in log.texts("WARN"))

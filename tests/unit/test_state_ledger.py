@@ -137,3 +137,16 @@ def test_a_failure_inside_the_transaction_marks_nothing(
         ledger.mark("c1", "done", "S1")
     monkeypatch.setattr(ledger, "_ordinal", real)
     assert ledger.finished(["c1"]) == {}
+
+
+def test_work_started_and_never_finished_is_interrupted_until_marked(ledger: Ledger) -> None:
+    ledger.start("c1", "S1")
+    ledger.start("c2", "S2")
+    ledger.mark("c2", "done", "S2")
+    assert ledger.interrupted(["c1", "c2", "c3"]) == ["c1"]
+    assert ledger.finished(["c1", "c2"]) == {"c2": "done"}
+    ledger.abandon("c1")
+    assert ledger.interrupted(["c1"]) == []
+    ledger.start("c3")
+    assert ledger.forget() == 1
+    assert ledger.interrupted(["c3"]) == []
