@@ -54,10 +54,7 @@ A Crash Mid-Batch Processes No Item Twice
     Should Be Equal As Integers    ${crashed.rc}    -9
     ${restarted}=    Run Consumer    ${trigger}    restarted
     Should Be Equal As Integers    ${restarted.rc}    0    See ${WORK}/restarted/log.html
-    ${done}=    Get File    ${WORK}/${trigger}.log
-    @{uids}=    Split To Lines    ${done}
-    Length Should Be    ${uids}    ${DEMO_COMMENTS}
-    List Should Not Contain Duplicates    ${uids}
+    Every Comment Should Be Worked On Once    ${WORK}/${trigger}.log
     ${skipped}=    Messages Containing    ${WORK}/restarted/output.xml
     ...    Skipped 7 comment(s) this machine's ledger has as finished
     Length Should Be    ${skipped}    1
@@ -96,6 +93,14 @@ Start Consumer
     ${process}=    Start Process    @{command}    cwd=${ROOT}    env:PYTHONPATH=${ROOT}
     ...    env:REINFER_TOKEN=${TOKEN}    &{environment}    stdout=${WORK}/${run}-console.txt    stderr=STDOUT
     RETURN    ${process}
+
+Every Comment Should Be Worked On Once
+    [Documentation]    The work log has one line per demo comment, none twice.
+    [Arguments]    ${work_log}
+    ${done}=    Get File    ${work_log}
+    @{uids}=    Split To Lines    ${done}
+    Length Should Be    ${uids}    ${DEMO_COMMENTS}
+    List Should Not Contain Duplicates    ${uids}
 
 Lease Should Be Held By Another
     [Documentation]    The trigger's lease is held by a ``Consumer`` robot, not by this suite.
