@@ -281,7 +281,18 @@ def _add_uid_parameter(spec: Schema) -> None:
         )
 
 
+def _headers_raw_or_parsed(spec: Schema) -> None:
+    headers = _schemas(spec)["Headers"]
+    headers.pop("required", None)
+    headers["anyOf"] = [{"required": ["raw"]}, {"required": ["parsed"]}]
+
+
 FAULTS += (
+    SpecFault(
+        "raw-email headers need both `raw` and `parsed`",
+        f"{GUIDE}, predict raw emails: headers as `raw` (one per line) or `parsed` (name to value)",
+        _headers_raw_or_parsed,
+    ),
     SpecFault(
         "untagging exceptions has no `uid` query parameter",
         f"{GUIDE}, tag an exception (untag: DELETE with `?uid=<comment uid>`, repeatable)",
