@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import requests
+from test_sandbox_api import Api  # the same thin requests wrapper as the main sandbox suite
 
 from ReinferLibrary.sandbox.app import MAX_BODY_BYTES
 from ReinferLibrary.sandbox.runner import SandboxServer
@@ -36,28 +36,6 @@ TEXTS = {
     ],
 }
 COUNT = 30
-
-
-class Api:
-    def __init__(self, url: str, token: str) -> None:
-        self.url = url
-        self.session = requests.Session()
-        self.session.headers["Authorization"] = f"Bearer {token}"
-
-    def call(self, method: str, path: str, body: Any = None, **params: Any) -> requests.Response:
-        return self.session.request(method, self.url + path, json=body, params=params or None, timeout=60)
-
-    def ok(self, method: str, path: str, body: Any = None, **params: Any) -> dict[str, Any]:
-        response = self.call(method, path, body, **params)
-        assert response.status_code == 200, response.text
-        payload: dict[str, Any] = response.json()
-        return payload
-
-    def error(self, code: int, method: str, path: str, body: Any = None, **params: Any) -> str:
-        response = self.call(method, path, body, **params)
-        assert response.status_code == code, response.text
-        message: str = response.json()["message"]
-        return message
 
 
 def _comments() -> list[tuple[dict[str, Any], str]]:
