@@ -246,25 +246,51 @@ def _mover(old: str, new: str, edits: list[_Edit]) -> Callable[[int], int]:
 # --- writing ----------------------------------------------------------------------------------
 
 
-class CassetteWriter:
-    """Writes a cassette through a temporary file; :meth:`commit` renames it into place.
+class AtomicTextFile:
+    """A text file written under a temporary name beside ``path``; :meth:`commit` renames it into place.
 
     Use as a context manager: leaving the block without :meth:`commit` (an error, Ctrl-C)
-    deletes the temporary file and leaves an existing cassette of that name untouched.
+    deletes the temporary file and leaves an existing file of that name untouched.
     """
 
-    def __init__(self, path: Path, header: Mapping[str, Any]) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.count = 0
         self._committed = False
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
         self._temp = Path(name)
-        self._file: IO[str] = os.fdopen(handle, "w", encoding="utf-8", newline="\n")
+        self.file: IO[str] = os.fdopen(handle, "w", encoding="utf-8", newline="\n")
+
+    def commit(self) -> Path:
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        self.file.close()
+        self._temp.replace(self.path)
+        self._committed = True
+        return self.path
+
+    def abort(self) -> None:
+        if not self._committed:
+            self.file.close()
+            self._temp.unlink(missing_ok=True)
+
+    def __enter__(self) -> AtomicTextFile:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.abort()
+
+
+class CassetteWriter(AtomicTextFile):
+    """Writes a cassette: the header now, items as they come, the end line on :meth:`commit`."""
+
+    def __init__(self, path: Path, header: Mapping[str, Any]) -> None:
+        super().__init__(path)
+        self.count = 0
         self._line({"kind": "header", "format": FORMAT, "version": VERSION, **header})
 
     def _line(self, obj: Mapping[str, Any]) -> None:
-        self._file.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
+        self.file.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
 
     def add(self, item: Mapping[str, Any]) -> None:
         self._line({"kind": "item", "item": item})
@@ -272,23 +298,10 @@ class CassetteWriter:
 
     def commit(self) -> Path:
         self._line({"kind": "end", "items": self.count})
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
-        self._temp.replace(self.path)
-        self._committed = True
-        return self.path
-
-    def abort(self) -> None:
-        if not self._committed:
-            self._file.close()
-            self._temp.unlink(missing_ok=True)
+        return super().commit()
 
     def __enter__(self) -> CassetteWriter:
         return self
-
-    def __exit__(self, *_: object) -> None:
-        self.abort()
 
 
 # --- reading ----------------------------------------------------------------------------------

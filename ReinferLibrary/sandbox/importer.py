@@ -29,8 +29,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -41,6 +39,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import comments
+from .cassette import AtomicTextFile
 from .context import Sandbox
 from .envelope import ApiError
 from .nlp.classifier import comment_text
@@ -378,14 +377,7 @@ def import_labelled(
 
 def write_thresholds(path: Path, version: int, thresholds: dict[str, float]) -> None:
     """A thresholds file for ``Load Thresholds`` (JSON is valid YAML), written atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     body = json.dumps({"model_version": version, "thresholds": thresholds}, indent=2, ensure_ascii=False)
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(body + "\n")
-        Path(name).replace(path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
+    with AtomicTextFile(path) as target:
+        target.file.write(body + "\n")
+        target.commit()
