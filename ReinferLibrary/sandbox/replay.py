@@ -115,14 +115,11 @@ def _load(sandbox: Sandbox, cassette: Cassette) -> ReplayReport:
             "title": recorded.get("title", ""),
             "description": recorded.get("description", ""),
             "source_ids": source_ids,
+            # As recorded (instructions, extraction fields): /results answers per field occurrence.
             "label_defs": [
-                {"name": label_text(d["name"]), "description": d.get("description", "")}
-                for d in recorded.get("label_defs") or []
+                {**_given(d), "name": label_text(d["name"])} for d in recorded.get("label_defs") or []
             ],
-            "entity_defs": [
-                {"name": d["name"], "title": d.get("title", ""), "kind": d.get("kind")}
-                for d in recorded.get("entity_defs") or []
-            ],
+            "entity_defs": [_given(d) for d in recorded.get("entity_defs") or []],
         }
     )
     dataset = build_dataset(owner, dataset_name, fields, None)
@@ -159,6 +156,11 @@ def _load(sandbox: Sandbox, cassette: Cassette) -> ReplayReport:
         version,
         time.perf_counter() - started,
     )
+
+
+def _given(definition: dict[str, Any]) -> dict[str, Any]:
+    """A recorded definition without its null values (the dataset schema wants them absent)."""
+    return {key: value for key, value in definition.items() if value is not None}
 
 
 def _write_comments(sandbox: Sandbox, items: Sequence[dict[str, Any]]) -> list[int]:

@@ -47,6 +47,9 @@ A Replayed Recording Gives A Robot The Same Batches, Labels And Entities
     ${live}=    What A Robot Sees    ${TRIGGER}
     Start Reinfer Sandbox    replay=${CASSETTE}
     Connect To Reinfer    dataset=${DATASET}    alias=replay
+    # The drift guard sees the recorded model version and its recorded validation.
+    ${config}=    Load Thresholds    ${THRESHOLDS_FILE}
+    Verify Model Configuration    ${config}
     ${replayed}=    What A Robot Sees    ${TRIGGER}
     Lists Should Be Equal    ${replayed}    ${live}
     Length Should Be    ${live}    25

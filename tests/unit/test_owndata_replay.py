@@ -54,6 +54,15 @@ def _walk(client: ReinferClient, stream: str, size: int) -> list[dict[str, Any]]
             return batches
 
 
+def _results(client: ReinferClient) -> list[Any]:
+    """The first 50 comments from ``/results``: labels with their auto-threshold names."""
+    batch = client.results(DATASET, "routing", max_results=50)
+    return [
+        (item.uid, [(label.name, label.probability, label.auto_thresholds) for label in item.labels])
+        for item in batch.results
+    ]
+
+
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("record")
@@ -64,6 +73,7 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         record_stream(client, DATASET, "routing", root / "masked.jsonl")  # masking is on by default
         after = client.fetch(DATASET, "routing", size=3)
         streams = [stream.name for stream in client.list_streams(DATASET)]
+        live_results = _results(client)
         live_batches = _walk(client, "routing", 13)
         with pytest.raises(AuthenticationError) as refused:
             record_stream(_client(live, "wrong-token"), DATASET, "routing", root / "bad.jsonl")
@@ -79,6 +89,7 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "after": [item.uid for item in after.results],
         "streams": streams,
         "live": live_batches,
+        "results": live_results,
         "token": token,
     }
 
@@ -112,6 +123,11 @@ def test_replay_serves_the_same_batches_labels_and_entities(recorded: dict[str, 
         client.reset(DATASET, "routing", "2000-01-01T00:00:00Z")
         first = client.fetch(DATASET, "routing", size=13)
         assert [item.uid for item in first.results] == recorded["live"][0]["uids"]
+        # /results carries the auto-threshold names of the recorded validation.
+        replayed_results = _results(client)
+        for got, want in zip(replayed_results, recorded["results"], strict=True):
+            assert got == want, f"{got}\n{want}"
+        assert any(names for _, labels in replayed_results for _, _, names in labels)
         client.tag_exceptions(DATASET, "routing", [(first.results[0].uid, "No Prediction")])
 
 
