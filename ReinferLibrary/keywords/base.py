@@ -122,6 +122,8 @@ class ReinferConnection:
     """The default dataset's label names (parents included), read once to check names robots write."""
     warned_labels: set[str] = field(default_factory=set)
     """Label names already warned about as unknown on this connection (each is warned once)."""
+    version_checks: set[tuple[str, str, str, str]] = field(default_factory=set)
+    """(dataset, stream, config's model version, config's source) pairs whose versions were compared once."""
     closed: bool = False
 
     def close(self) -> None:

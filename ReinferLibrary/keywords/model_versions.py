@@ -7,19 +7,21 @@ from typing import Any
 from robot.api.deco import keyword
 from robot.utils import DotDict
 
-from ..errors import ReinferConfigurationError
+from ..errors import NotFoundError, ReinferConfigurationError
 from ..logic.model_versions import (
     MIN_TEST_EXAMPLES,
     NO_VALIDATION,
     fallback_text,
     label_details,
     selected_labels,
+    stream_threshold_warnings,
+    stream_version_problem,
     tags_text,
     unreliable_message,
     unreliable_reason,
 )
 from ..logic.thresholds import as_config, threshold_problems
-from ..models import ThresholdConfig, parse_model_version
+from ..models import Stream, ThresholdConfig, parse_model_version
 from .base import LibraryComponent
 from .model_reads import label_validations, model_validation
 
@@ -137,6 +139,7 @@ class ModelKeywords(LibraryComponent):
         dataset: str | None = None,
         model_version: int | str | None = None,
         min_test_examples: int = MIN_TEST_EXAMPLES,
+        trigger: str | None = None,
     ) -> DotDict:
         """Check that thresholds still fit the model they name: a drift guard for suite setup.
 
@@ -145,7 +148,14 @@ class ModelKeywords(LibraryComponent):
         - the model version is not pinned (or a tag points at no version);
         - a configured label is not in that model's taxonomy (each with "did you mean"
           suggestions);
-        - a threshold is not a number from 0 to 1.
+        - a threshold is not a number from 0 to 1;
+        - with ``trigger=``: the trigger is pinned to another model version than the
+          thresholds are for (its answers come from that version), or has no model.
+        With ``trigger=`` it also warns for each robot threshold below the trigger's own
+        threshold for that label (the trigger never returns the label below its own
+        threshold, so the robot never sees those confidences), for each named label the
+        trigger has no threshold for (never returned), and when the config's ``default``
+        is below the trigger's threshold for labels the config does not name.
         It logs a warning for each label the thresholds can let through whose validation
         is unreliable: no optimal thresholds, health not good or average, or fewer than
         ``min_test_examples`` held-out examples. Such labels should be left out in
@@ -161,12 +171,17 @@ class ModelKeywords(LibraryComponent):
                 ``model_version``.
             min_test_examples: Fewest held-out examples for a label's validation to count
                 as reliable.
+            trigger: A stream name (or ``owner/dataset/stream``) the thresholds are used
+                on, to check its pinned model version and its own label thresholds too.
+                When the config names no model version, the trigger's is checked.
 
         Returns:
             A dictionary: ``version`` (the pinned number checked), ``model_version`` (as
-            configured), ``dataset``, ``labels_checked`` (how many labels: the configured
+            configured), ``dataset``, ``trigger`` (the trigger checked, or ``None``),
+            ``labels_checked`` (how many labels: the configured
             ones, plus every other label of the model when a ``default`` or ``auto`` lets
-            them through) and ``warnings`` (one sentence per unreliable label).
+            them through) and ``warnings`` (one sentence per unreliable label or threshold
+            the trigger makes meaningless).
 
         Example:
         | *** Settings *** |
@@ -176,10 +191,24 @@ class ModelKeywords(LibraryComponent):
         | | ${config} = | Load Thresholds | ${CURDIR}/thresholds.yaml |
         | | ${check} = | Verify Model Configuration | ${config} |
         | | Log | Model version ${check.version}: ${check.labels_checked} labels checked |
+        | | Verify Model Configuration | ${config} | trigger=routing | # and the trigger's version |
         """
         config = as_config(thresholds)
-        dataset = self.dataset(dataset)
+        stream: Stream | None = None
+        if trigger is None:
+            dataset = self.dataset(dataset)
+        else:
+            dataset, name = self.stream(trigger, dataset)
+            try:
+                stream = self.client.get_stream(dataset, name)
+            except NotFoundError as error:
+                raise self.stream_hint(error, dataset, name) from None
         configured = config.model_version if model_version is None else model_version
+        if configured is None and stream is not None and stream.model is not None:
+            configured = stream.model.version
+            self.info(
+                f"The thresholds name no model version: checking trigger {stream.name!r}'s, {configured}."
+            )
         if configured is None:
             raise ReinferConfigurationError(
                 "Verify Model Configuration needs a model version: put model_version in the thresholds file "
@@ -188,6 +217,10 @@ class ModelKeywords(LibraryComponent):
         version = parse_model_version(configured)
         tags = self.client.get_model_tags(dataset)
         number, _, taxonomy = model_validation(self.client, dataset, version, tags)
+        if stream is not None:
+            mismatch = stream_version_problem(stream, dataset, number, version, config.source)
+            if mismatch:
+                raise ReinferConfigurationError(mismatch)
         problems = threshold_problems(config.thresholds, taxonomy)
         if problems:
             origin = f" in {config.source}" if config.source else ""
@@ -206,19 +239,23 @@ class ModelKeywords(LibraryComponent):
             if reason is not None:
                 through = fallback if name in unnamed_set else None
                 warnings.append(unreliable_message(name, number, dataset, reason, through))
+        if stream is not None:
+            warnings += stream_threshold_warnings(config, stream)
         for warning in warnings:
             self.warn(warning)
         shown = f"{configured!r} = {number}" if isinstance(version, str) else str(number)
         split = f" ({len(names)} named, {len(unnamed)} let through by {fallback[0]})" if fallback else ""
+        on = f", the version trigger {stream.name!r} is pinned to" if stream is not None else ""
         self.info(
-            f"Thresholds fit model version {shown} of {dataset} (tags: {tags_text(tags)}): "
-            f"{len(checked)} label(s) checked{split}, {len(warnings)} unreliable."
+            f"Thresholds fit model version {shown} of {dataset}{on} (tags: {tags_text(tags)}): "
+            f"{len(checked)} label(s) checked{split}, {len(warnings)} warning(s)."
         )
         result: DotDict = self.to_robot(
             {
                 "version": number,
                 "model_version": version,
                 "dataset": dataset,
+                "trigger": stream.name if stream is not None else None,
                 "labels_checked": len(checked),
                 "warnings": warnings,
             }

@@ -12,7 +12,7 @@ from robot.utils import DotDict
 
 from ..errors import NotFoundError, ReinferConfigurationError
 from ..logic.items import check_item, item_uid
-from ..logic.model_versions import tag_version
+from ..logic.model_versions import answer_version_warning, tag_version
 from ..logic.report import item_html
 from ..logic.thresholds import ThresholdRule, as_config, canonical_thresholds, check_threshold, threshold_rule
 from ..models import Batch, Item, ThresholdConfig, parse_model_version
@@ -394,8 +394,11 @@ class TriggerKeywords(LibraryComponent):
             api: ``fetch`` (the classic route) or ``results`` (the newer route, whose
                 labels carry auto-threshold names). Both return the same shape.
             log_items: Log an HTML table per comment (labels, entities).
-            thresholds: Only for that table: show each label's threshold and whether it
-                cleared it (a dictionary or `Load Thresholds` result).
+            thresholds: For that table: show each label's threshold and whether it
+                cleared it (a dictionary or `Load Thresholds` result). A config that names
+                a ``model_version`` is also compared, once per trigger and config, with the
+                version the trigger answers with (the one it is pinned to, read once): a
+                difference is logged as a warning.
             takeover: Take the stream's lease even when another robot holds it (that robot
                 fails at its next keyword). See `One consumer per stream`.
             lease_wait: Wait this long for another robot's lease to end (e.g. ``5 min``)
@@ -455,10 +458,27 @@ class TriggerKeywords(LibraryComponent):
             f"({batch.filtered} filtered, {end}); batch sequence id {batch.sequence_id}."
         )
         guard.after_fetch(result, stream_id(self, dataset, stream), self.info, self.warn)
+        if isinstance(thresholds, ThresholdConfig) and thresholds.model_version is not None:
+            self._compare_versions(dataset, stream, thresholds)
         if log_items and result.results:
             for item in result.results:
                 self.info(item_html(item, rule), html=True)
         return result
+
+    def _compare_versions(self, dataset: str, stream: str, config: ThresholdConfig) -> None:
+        """Warn once per trigger and config when the trigger answers with another model version."""
+        key = (dataset, stream, str(config.model_version), config.source or "")
+        checked = self.connection.version_checks
+        if key in checked:
+            return
+        checked.add(key)
+        number = self._model_version(dataset, config.model_version)
+        if number is None:
+            return
+        configured = parse_model_version(config.model_version)
+        warning = answer_version_warning(self.client.get_stream(dataset, stream), dataset, number, configured)
+        if warning:
+            self.warn(warning)
 
     @keyword(tags=("Trigger",))
     def advance_trigger(

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..errors import ReinferConfigurationError
-from ..models import AUTO_THRESHOLDS, LabelValidation, ModelTag, ThresholdConfig, label_name
+from ..models import AUTO_THRESHOLDS, LabelValidation, ModelTag, Stream, ThresholdConfig, label_name
 from .names import canonical_name, check_label_names
 from .thresholds import check_auto
 
@@ -224,3 +224,110 @@ def unreliable_message(
             f"(or drop {fallback[1]}) to leave it out in production."
         )
     return start + "leave it out in production (its confidences cannot be thresholded reliably)."
+
+
+# --- a trigger's pinned model against the robot's thresholds --------------------------------
+
+
+def stream_thresholds(stream: Stream) -> dict[str, float]:
+    """A trigger's own label thresholds, label name (``"A > B"``) -> 0..1 (labels without one left out)."""
+    if stream.model is None:
+        return {}
+    return {
+        label_name(entry.name): entry.threshold
+        for entry in stream.model.label_thresholds
+        if entry.threshold is not None
+    }
+
+
+def stream_version_problem(
+    stream: Stream, dataset: str, version: int, configured: int | str, source: str | None = None
+) -> str | None:
+    """Why thresholds for model ``version`` do not fit what ``stream`` answers with, or ``None``.
+
+    A trigger answers with the model version it is pinned to, so thresholds chosen for
+    another version (``configured`` as the config says it: a number or a tag) threshold
+    confidences of a model they were not chosen for; a trigger with no model answers with
+    no labels at all.
+    """
+    origin = f" in {source}" if source else ""
+    shown = f"{configured!r} = {version}" if isinstance(configured, str) else str(version)
+    if stream.model is None:
+        return (
+            f"Thresholds{origin} are for model version {shown} of {dataset}, but trigger '{stream.name}' has "
+            "no model, so its comments come without labels; give it that version with Update Trigger."
+        )
+    pinned = stream.model.version
+    if pinned == version:
+        return None
+    return (
+        f"Thresholds{origin} are for model version {shown} of {dataset}, but trigger '{stream.name}' is "
+        f"pinned to version {pinned}, whose confidences they were not chosen for; load the thresholds made "
+        f"for version {pinned}, or move the trigger to version {version} with Update Trigger "
+        f"(model_version={version})."
+    )
+
+
+def answer_version_warning(stream: Stream, dataset: str, version: int, configured: int | str) -> str | None:
+    """The one warning of `Fetch Trigger Batch` when its answers come from another model version
+    than the robot's thresholds are for (or from none), or ``None`` when they match."""
+    shown = f"{configured!r} = {version}" if isinstance(configured, str) else str(version)
+    if stream.model is None:
+        return (
+            f"Trigger '{stream.name}' of {dataset} has no model, so its answers carry no labels, but the "
+            f"robot's thresholds are for model version {shown}; give the trigger that version with "
+            "Update Trigger."
+        )
+    if stream.model.version == version:
+        return None
+    return (
+        f"Trigger '{stream.name}' of {dataset} answers with model version {stream.model.version}, but the "
+        f"robot's thresholds are for model version {shown}: they threshold confidences they were not chosen "
+        f"for; load the thresholds made for version {stream.model.version}, or move the trigger "
+        "(Verify Model Configuration with trigger= checks this before a run)."
+    )
+
+
+def stream_threshold_warnings(config: ThresholdConfig, stream: Stream) -> list[str]:
+    """One sentence per robot threshold the trigger's own thresholds make meaningless.
+
+    A trigger returns a label only at or above its own threshold for it, and never a label
+    it has no threshold for. So a robot threshold below the trigger's (named, or the
+    config's ``default`` for the labels it does not name) never sees the confidences in
+    between, and a named label the trigger has no threshold for never arrives.
+    """
+    own = stream_thresholds(stream)
+    where = f"trigger '{stream.name}'"
+    warnings = []
+    for name, value in config.thresholds.items():
+        if value >= 1.0:
+            continue  # threshold 1 leaves the label out on purpose
+        if name not in own:
+            warnings.append(
+                f"Label '{name}' has robot threshold {value:g} but {where} has no threshold for it, so the "
+                f"trigger never returns it; give the trigger a threshold for it with Update Trigger, or "
+                "remove it from the robot's thresholds."
+            )
+        elif value < own[name]:
+            warnings.append(
+                f"Label '{name}' has robot threshold {value:g}, below the {own[name]:g} {where} has for it: "
+                f"the trigger never returns it below {own[name]:g}, so confidences from {value:g} up to "
+                f"{own[name]:g} never "
+                f"reach the robot; lower the trigger's threshold with Update Trigger, or raise the robot's "
+                f"to {own[name]:g}."
+            )
+    if config.default is not None:
+        below = {
+            name: threshold
+            for name, threshold in own.items()
+            if name not in config.thresholds and config.default < threshold
+        }
+        if below:
+            listed = ", ".join(f"'{name}' ({threshold:g})" for name, threshold in below.items())
+            warnings.append(
+                f"Robot default {config.default:g} is below the thresholds {where} has for "
+                f"{len(below)} label(s) "
+                f"the robot's thresholds do not name: {listed}; the trigger never returns them below its "
+                "own thresholds, so name them in the robot's thresholds or lower the trigger's."
+            )
+    return warnings

@@ -216,6 +216,33 @@ Drift Guard Warns About Labels With Too Little Validation
     Should Match Regexp    ${check.warnings}[0]
     ...    ^Label 'Order > Missing' of model version 1 of acme/retail-inbox is unreliable: only \\d+ held-out example\\(s\\) validate it \\(fewer than 1000\\); leave it out in production
 
+Drift Guard Checks A Trigger's Pinned Version
+    [Documentation]    Thresholds made for staging (version 2) on a trigger pinned to version 1 fail
+    ...    clearly; the same labels for live (version 1) pass.
+    Create File    ${OUTPUT_DIR}/for-staging.yaml
+    ...    model_version: staging\nthresholds:\n${SPACE}${SPACE}Order > Missing: 0.5\n
+    ${staging}=    Load Thresholds    ${OUTPUT_DIR}/for-staging.yaml
+    Run Keyword And Expect Error
+    ...    EQUALS:Thresholds in ${OUTPUT_DIR}${/}for-staging.yaml are for model version 'staging' = 2 of acme/retail-inbox, but trigger '${TRIGGER}' is pinned to version 1, whose confidences they were not chosen for; load the thresholds made for version 1, or move the trigger to version 2 with Update Trigger (model_version=2).
+    ...    Verify Model Configuration    ${staging}    trigger=${TRIGGER}
+    ${check}=    Verify Model Configuration    ${CONFIG.thresholds}    model_version=live    trigger=${TRIGGER}
+    ...    min_test_examples=0
+    Should Be Equal    ${check.trigger}    ${TRIGGER}
+    Should Be Equal As Integers    ${check.version}    1
+    Should Be Empty    ${check.warnings}
+
+Drift Guard Warns About A Robot Threshold Below The Trigger's Own
+    [Documentation]    The suite's trigger holds every label at 0.3: a robot threshold of 0.2 never
+    ...    sees the confidences from 0.2 to 0.3, so the guard says so; 0.45 is fine.
+    VAR    &{low}=    Order > Missing=${0.2}    Complaint=${0.45}
+    ${check}=    Verify Model Configuration    ${low}    model_version=1    trigger=${TRIGGER}
+    ...    min_test_examples=0
+    VAR    ${expected}=
+    ...    Label 'Order > Missing' has robot threshold 0.2, below the 0.3 trigger '${TRIGGER}' has for it:
+    ...    the trigger never returns it below 0.3, so confidences from 0.2 up to 0.3 never reach the robot;
+    ...    lower the trigger's threshold with Update Trigger, or raise the robot's to 0.3.
+    Should Be Equal    ${check.warnings}    ${{ [$expected] }}
+
 A Bad Model Version Or Threshold Fails Before Any Call
     Run Keyword And Expect Error
     ...    EQUALS:Model version 'livee' is not valid: give a pinned version number (such as 3) or a model tag (live or staging). Did you mean 'live'?

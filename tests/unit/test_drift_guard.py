@@ -187,13 +187,14 @@ def test_verify_passes_and_warns_about_unreliable_labels(
         "version": 1,
         "model_version": "live",
         "dataset": "acme/retail-inbox",
+        "trigger": None,
         "labels_checked": 3,
         "warnings": expected,
     }
     assert log.texts("WARN") == expected
     assert log.texts("INFO")[-1] == (
         "Thresholds fit model version 'live' = 1 of acme/retail-inbox (tags: live=1, staging=2): "
-        "3 label(s) checked, 2 unreliable."
+        "3 label(s) checked, 2 warning(s)."
     )
 
 
@@ -244,7 +245,7 @@ def test_verify_checks_every_label_a_default_or_auto_lets_through(
     assert log.texts("WARN") == result.warnings
     assert log.texts("INFO")[-1] == (
         "Thresholds fit model version 'live' = 1 of acme/retail-inbox (tags: live=1, staging=2): "
-        f"7 label(s) checked (1 named, 6 let through by {through}), 3 unreliable."
+        f"7 label(s) checked (1 named, 6 let through by {through}), 3 warning(s)."
     )
 
 
@@ -407,3 +408,99 @@ def test_get_model_version_details_of_a_missing_dataset_says_so(
     api.get(missing + "/model-tags", status=404, json=gone)
     with pytest.raises(NotFoundError, match="dataset 'acme/nope' does not exist"):
         kw.get_model_version_details(dataset="acme/nope")
+
+
+def routing(version: int | None, thresholds: dict[str, float]) -> dict[str, Any]:
+    model = {
+        "version": version,
+        "label_thresholds": [
+            {"name": name.split(" > "), "threshold": value} for name, value in thresholds.items()
+        ],
+    }
+    return {
+        "status": "ok",
+        "stream": {
+            "id": "0123456789abcdef",
+            "name": "routing",
+            "model": model if version is not None else None,
+        },
+    }
+
+
+def test_verify_with_a_trigger_fails_on_another_pinned_version(
+    api: responses.RequestsMock, kw: ModelKeywords
+) -> None:
+    api.get(DS + "/streams/routing", json=routing(1, {"Order": 0.5}))
+    api.get(DS + "/model-tags", json=TAGS)
+    api.get(DS + "/labellers/2/validation", json=summary(2))
+    config = ThresholdConfig(model_version="staging", thresholds={"Order": 0.5}, source="v2.yaml")
+    with pytest.raises(ReinferConfigurationError) as failure:
+        kw.verify_model_configuration(config, trigger="routing")
+    assert str(failure.value) == (
+        "Thresholds in v2.yaml are for model version 'staging' = 2 of acme/retail-inbox, but trigger "
+        "'routing' "
+        "is pinned to version 1, whose confidences they were not chosen for; load the thresholds made for "
+        "version 1, or move the trigger to version 2 with Update Trigger (model_version=2)."
+    )
+
+
+def test_verify_with_a_trigger_fails_when_it_has_no_model(
+    api: responses.RequestsMock, kw: ModelKeywords
+) -> None:
+    api.get(DS + "/streams/routing", json=routing(None, {}))
+    api.get(DS + "/model-tags", json=TAGS)
+    api.get(DS + "/labellers/1/validation", json=summary(1))
+    with pytest.raises(ReinferConfigurationError, match="trigger 'routing' has no model"):
+        kw.verify_model_configuration(
+            ThresholdConfig(model_version=1, thresholds={"Order": 0.5}), trigger="routing"
+        )
+
+
+def test_verify_with_a_trigger_warns_about_thresholds_below_the_trigger_own(
+    api: responses.RequestsMock, kw: ModelKeywords, log: LogRecorder
+) -> None:
+    api.get(DS + "/streams/routing", json=routing(1, {"Order": 0.5, "Refund": 0.3, "Praise": 0.7}))
+    api.get(DS + "/model-tags", json=TAGS)
+    api.get(DS + "/labellers/1/validation", json=summary(1))
+    for name in ("Order", "Refund", "Complaint", "Order > Missing"):
+        label_validation(api, 1, name, curve())
+    config = ThresholdConfig(
+        model_version=1,
+        thresholds={"Order": 0.4, "Refund": 0.3, "Complaint": 0.6, "Order > Missing": 1.0},
+        default=0.6,
+    )
+    # the default lets every unnamed label through: those are checked too
+    for name in ("Order > Damaged", "Order > Wrong Item", "Praise"):
+        label_validation(api, 1, name, curve())
+    result = kw.verify_model_configuration(config, trigger="acme/retail-inbox/routing")
+    assert result.trigger == "routing"
+    assert result.version == 1
+    assert result.warnings == [
+        "Label 'Order' has robot threshold 0.4, below the 0.5 trigger 'routing' has for it: the trigger "
+        "never returns it "
+        "below 0.5, so confidences from 0.4 up to 0.5 never reach the robot; lower the trigger's threshold "
+        "with "
+        "Update Trigger, or raise the robot's to 0.5.",
+        "Label 'Complaint' has robot threshold 0.6 but trigger 'routing' has no threshold for it, so the "
+        "trigger "
+        "never returns it; give the trigger a threshold for it with Update Trigger, or remove it from the "
+        "robot's thresholds.",
+        "Robot default 0.6 is below the thresholds trigger 'routing' has for 1 label(s) the robot's "
+        "thresholds "
+        "do not name: 'Praise' (0.7); the trigger never returns them below its own thresholds, so name them "
+        "in "
+        "the robot's thresholds or lower the trigger's.",
+    ]
+    assert log.texts("WARN") == result.warnings
+    assert "the version trigger 'routing' is pinned to" in log.texts("INFO")[-1]
+
+
+def test_verify_with_a_trigger_takes_its_version_when_the_config_names_none(
+    api: responses.RequestsMock, kw: ModelKeywords
+) -> None:
+    api.get(DS + "/streams/routing", json=routing(2, {"Order": 0.5}))
+    api.get(DS + "/model-tags", json=TAGS)
+    api.get(DS + "/labellers/2/validation", json=summary(2))
+    label_validation(api, 2, "Order", curve())
+    result = kw.verify_model_configuration({"Order": 0.5}, trigger="routing")
+    assert (result.version, result.warnings) == (2, [])

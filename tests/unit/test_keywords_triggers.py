@@ -495,3 +495,54 @@ def test_get_list_and_delete_triggers(
         lib.delete_trigger("routing")
     assert str(caught.value).startswith("Business error (not found): DELETE")
     assert "Trigger 'routing' does not exist in acme/retail-inbox; nothing to delete." in log.texts()
+
+
+def pinned_stream(version: int | None, thresholds: dict[str, float] | None = None) -> dict[str, Any]:
+    model = None
+    if version is not None:
+        entries = [
+            {"name": name.split(" > "), "threshold": value} for name, value in (thresholds or {}).items()
+        ]
+        model = {"version": version, "label_thresholds": entries}
+    return {"status": "ok", "stream": {**STREAM_JSON, "model": model}}
+
+
+def test_fetch_warns_once_when_the_trigger_answers_with_another_model_version(
+    lib: ReinferLibrary, log: LogRecorder, api: responses.RequestsMock
+) -> None:
+    for _ in range(3):
+        api.post(BASE + STREAM + "/fetch", json=FETCH)
+    api.get(BASE + STREAM, json=pinned_stream(1))  # read once, for the first fetch with this config
+    config = ThresholdConfig(model_version=2, thresholds={"Order > Missing": 0.5}, source="v2.yaml")
+    for _ in range(2):
+        lib.fetch_trigger_batch("routing", thresholds=config, log_items=False)
+    lib.fetch_trigger_batch("routing", thresholds={"Order > Missing": 0.5}, log_items=False)  # no version
+    assert log.texts("WARN") == [
+        "Trigger 'routing' of acme/retail-inbox answers with model version 1, but the robot's thresholds are "
+        "for model version 2: they threshold confidences they were not chosen for; load the thresholds made "
+        "for version 1, or move the trigger (Verify Model Configuration with trigger= checks this before a "
+        "run)."
+    ]
+
+
+def test_fetch_resolves_the_config_tag_and_is_quiet_when_versions_match(
+    lib: ReinferLibrary, log: LogRecorder, api: responses.RequestsMock
+) -> None:
+    api.post(BASE + STREAM + "/fetch", json=FETCH)
+    api.get(BASE + DS + "/model-tags", json={"status": "ok", "model_tags": [{"name": "live", "version": 1}]})
+    api.get(BASE + STREAM, json=pinned_stream(1))
+    lib.fetch_trigger_batch("routing", thresholds=ThresholdConfig(model_version="live"), log_items=False)
+    assert log.texts("WARN") == []
+
+
+def test_fetch_warns_when_the_trigger_has_no_model(
+    lib: ReinferLibrary, log: LogRecorder, api: responses.RequestsMock
+) -> None:
+    api.post(BASE + STREAM + "/fetch", json=FETCH)
+    api.get(BASE + STREAM, json=pinned_stream(None))
+    lib.fetch_trigger_batch("routing", thresholds=ThresholdConfig(model_version=1), log_items=False)
+    assert log.texts("WARN") == [
+        "Trigger 'routing' of acme/retail-inbox has no model, so its answers carry no labels, but the "
+        "robot's "
+        "thresholds are for model version 1; give the trigger that version with Update Trigger."
+    ]
