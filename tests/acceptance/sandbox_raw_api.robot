@@ -187,7 +187,8 @@ The Docs Page Works Offline
 Injected Rate Limits Carry Retry-After
     ${before}=    Call Api    GET    /api/_sandbox/faults
     ${stream}=    Create Test Stream    faults
-    Call Api    PUT    /api/_sandbox/faults    ${{ {"spec": "fetch:429@1.0"} }}
+    VAR    ${name}=    ${{ $stream.rsplit("/", 1)[1] }}
+    Call Api    PUT    /api/_sandbox/faults    ${{ {"spec": "fetch/" + $name + ":429@1.0"} }}
     ${response}=    Send Request    POST    ${stream}/fetch    ${{ {"size": 1} }}    expected_status=429
     Should Be Equal    ${response.headers}[Retry-After]    1
     Should Be Equal    ${response.json()}[status]    error

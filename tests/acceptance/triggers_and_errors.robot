@@ -103,7 +103,7 @@ Advice Fits The Failed Call
     ...    first. Neither is told that fetch never moves a stream.
     ${previous}=    Sandbox Faults
     Connect To Reinfer    url=%{REINFER_URL}    token=${TOKEN}    dataset=${DATASET}    alias=once    retries=0
-    Set Sandbox Fault Spec    fetch:503,reset:503
+    Set Sandbox Fault Spec    fetch/${TRIGGER}:503,reset/${TRIGGER}:503
     TRY
         Run Keyword And Expect Error
         ...    Technical error (server): POST /api/v1/datasets/acme/retail-inbox/streams/${TRIGGER}/fetch returned 503: *. The platform failed; this call is safe to repeat, so retry later.
@@ -122,7 +122,7 @@ A Retry-After Longer Than The Cap Fails At Once
     ${previous}=    Sandbox Faults
     Connect To Reinfer    url=%{REINFER_URL}    token=${TOKEN}    dataset=${DATASET}    alias=impatient
     ...    max_retry_after=0.5 s
-    Set Sandbox Fault Spec    fetch:429
+    Set Sandbox Fault Spec    fetch/${TRIGGER}:429
     TRY
         Run Keyword And Expect Error
         ...    Technical error (rate limited): POST */fetch returned 429: *; the server asked to wait 1 s before retrying, more than max_retry_after (0.5 s). Retry after that wait, or raise max_retry_after= (Connect To Reinfer) to let the library wait.
