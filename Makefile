@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RESULTS := results
 
-.PHONY: venv lint unit conformance acceptance test demo docs bench chaos clean test-matrix dist
+.PHONY: venv lint unit conformance acceptance test demo docs bench bench-memory chaos clean test-matrix dist
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check ReinferLibrary tests robots tools
 	$(BIN)/ruff format --check ReinferLibrary tests robots tools
 	$(BIN)/mypy
-	$(BIN)/robocop check tests/acceptance tests/packaging robots
+	$(BIN)/robocop check tests/acceptance tests/packaging tests/bots robots
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit
@@ -65,6 +65,13 @@ test-matrix:
 dist: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[sandbox,dev,dist]'
 	$(BIN)/python tools/dist.py --python $(BIN)/python
+
+# Peak RSS of a long run, both ways of writing a bot (docs/adr/0010-bounded-memory.md).
+# Default 10k, 100k and 1M comments (hours on a small machine); e.g.
+# make bench-memory BENCH_MEMORY_ARGS="--counts 10000 100000 --baseline"
+BENCH_MEMORY_ARGS ?=
+bench-memory: $(STAMP)
+	$(BIN)/python benchmarks/memory_rss.py $(BENCH_MEMORY_ARGS)
 
 clean:
 	rm -rf $(VENV) .venv-matrix $(RESULTS) .mypy_cache .pytest_cache .ruff_cache

@@ -17,13 +17,16 @@ from .keywords import (
     EntityKeywords,
     LabelKeywords,
     LedgerKeywords,
+    LibraryComponent,
     LibraryContext,
     ModelKeywords,
     PredictionKeywords,
+    ProcessingKeywords,
     ThresholdKeywords,
     TriggerKeywords,
 )
 from .keywords.arguments import CONVERTERS
+from .keywords.listener import ReinferListener
 from .keywords.options import ConnectionOptions
 from .keywords.recording import RecordingKeywords
 from .state import DEFAULT_TTL
@@ -285,11 +288,63 @@ class ReinferLibrary(DynamicCore):
     Each API call logs one INFO line, e.g.
     ``POST /api/v1/datasets/acme/retail-inbox/streams/routing/fetch -> 200 in 12 ms``;
     a call that will be retried logs a WARN line with the wait. `Fetch Trigger Batch`
-    logs one summary line and a compact HTML table per comment (uid, subject, labels
-    with confidences, entities); ``log_items=False`` turns the tables off. Request and
-    response bodies are logged only at DEBUG and TRACE (``--loglevel DEBUG``), with the
-    token removed. For long robots, ``--removekeywords`` or the ``robot:flatten`` tag
-    keep log.html small.
+    logs one summary line, and a compact HTML table per comment (uid, subject, labels
+    with confidences, entities) when the log level is DEBUG or ``log_items=True``;
+    otherwise the tables cost nothing. Request and response bodies are logged only at
+    DEBUG and TRACE (``--loglevel DEBUG``), with the token removed. For long robots see
+    `Long runs`.
+
+    = Long runs =
+
+    An unattended bot is built around `Process Trigger`: it runs your keyword once per
+    comment, tags the comments whose keyword failed as stream exceptions and goes on,
+    advances after every batch, waits for new comments with ``wait=forever`` (or a time),
+    and on SIGTERM or Ctrl-C finishes the comment in hand, advances past what is done and
+    returns. A technical error, or a fatal failure (``Fatal Error`` in your keyword),
+    stops it without advancing past the comment in hand.
+
+    | ***** Tasks *****
+    | Triage The Inbox
+    |     ${config}=    Load Thresholds    ${CURDIR}/thresholds.yaml
+    |     ${summary}=    Process Trigger    routing    Handle Comment    ${config}    wait=forever
+    |
+    | ***** Keywords *****
+    | Handle Comment
+    |     [Arguments]    ${item}    ${config}
+    |     ${labels}=    Labels Above Threshold    ${item}    thresholds=${config}
+    |     Route Comment    ${item}    ${labels}
+
+    *Memory.* Robot Framework keeps every keyword and message of a running task in memory
+    until the task ends (log.html is built from output.xml afterwards, not from that
+    memory). The library drops what is finished: `Process Trigger` after every comment,
+    and for hand-written loops a library listener drops each FOR and WHILE iteration once
+    it ended (``bounded_memory=True``, the default of the import). A bot's memory then
+    stays flat however many comments it handles; nothing in output.xml or log.html
+    changes. `Process Trigger` also writes little: one line per batch and per exception
+    (``item_log=failures``); a hand-written loop writes every keyword of every comment,
+    about 4 KB per comment in output.xml.
+
+    *Outcome-driven advance for hand-written loops.* With
+    ``Library    ReinferLibrary    advance_on_outcome=True`` a loop in the shape of the
+    introduction's example gets the safety of `Process Trigger` without calling
+    `Advance Trigger`: the listener follows the batch the robot assigned from
+    `Fetch Trigger Batch` and the item of the FOR loop. An item whose iteration fails is
+    tagged as an exception (not on technical or fatal failures); when the WHILE iteration
+    passes, or the task ends, the trigger is advanced past what was handled, never past
+    an item whose work did not finish.
+
+    | ***** Settings *****
+    | Library    ReinferLibrary    advance_on_outcome=True
+    |
+    | ***** Tasks *****
+    | Triage The Inbox
+    |     WHILE    True    limit=NONE
+    |         ${batch}=    Fetch Trigger Batch    routing    size=32
+    |         FOR    ${item}    IN    @{batch.results}
+    |             Route Comment    ${item}
+    |         END
+    |         IF    ${batch.is_end_sequence}    BREAK
+    |     END
 
     = Secrets and pabot =
 
@@ -393,6 +448,8 @@ class ReinferLibrary(DynamicCore):
         transform_tag: str | None = None,
         lease: str | None = None,
         lease_ttl: timedelta = DEFAULT_TTL,
+        bounded_memory: bool = True,
+        advance_on_outcome: bool = False,
     ) -> None:
         """Every import argument is optional: ``Library    ReinferLibrary`` works.
 
@@ -418,6 +475,8 @@ class ReinferLibrary(DynamicCore):
         | transform_tag | The email integration's tag, sent by `Predict Emails` (default: none). |
         | lease | Lease store: folder, ``file:///folder`` or a shared store URL (``REINFER_LEASE``). |
         | lease_ttl | How long a lease outlives its last renewal (default 2 minutes). |
+        | bounded_memory | Forget finished loop iterations in memory (default ``True``); see `Long runs`. |
+        | advance_on_outcome | Advance and tag by a hand-written loop's outcome; see `Long runs`. |
 
         Without ``lease``, leases live in the state directory; see `One consumer per stream`.
 
@@ -445,6 +504,9 @@ class ReinferLibrary(DynamicCore):
         self.context.safety.lease = lease
         self.context.safety.lease_ttl = lease_ttl
         DynamicCore.__init__(self, self.components())
+        self.ROBOT_LIBRARY_LISTENER = ReinferListener(
+            LibraryComponent(self.context), bounded_memory=bounded_memory, outcome=advance_on_outcome
+        )
 
     def components(self) -> list[Any]:
         """One instance per keyword area, all sharing :attr:`context`."""
@@ -453,6 +515,7 @@ class ReinferLibrary(DynamicCore):
             CommentKeywords(self.context),
             TriggerKeywords(self.context),
             LedgerKeywords(self.context),
+            ProcessingKeywords(self.context),
             LabelKeywords(self.context),
             EntityKeywords(self.context),
             ThresholdKeywords(self.context),

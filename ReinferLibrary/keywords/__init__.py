@@ -13,6 +13,7 @@ from .labels import LabelKeywords
 from .ledger import LedgerKeywords
 from .model_versions import ModelKeywords
 from .predictions import PredictionKeywords
+from .processing import ProcessingKeywords
 from .thresholds import ThresholdKeywords
 from .triggers import TriggerKeywords
 
@@ -27,6 +28,7 @@ __all__ = [
     "LibraryContext",
     "ModelKeywords",
     "PredictionKeywords",
+    "ProcessingKeywords",
     "ReinferConnection",
     "ThresholdKeywords",
     "TriggerKeywords",

@@ -19,7 +19,7 @@ from ..models import Batch, Item, ThresholdConfig, parse_model_version
 from ..models.base import validation_problems
 from ..models.moments import STREAM_START, iso_utc, parse_moment
 from ..models.streams import MAX_BATCH, LabelThresholdNew, StreamModelNew, StreamNew
-from .base import LibraryComponent
+from .base import LibraryComponent, debug_enabled
 from .ledger import stream_guard, stream_id
 from .stream_safety import check_reset, reset_distance
 
@@ -374,7 +374,7 @@ class TriggerKeywords(LibraryComponent):
         max_filtered: int | None = None,
         dataset: str | None = None,
         api: Literal["fetch", "results"] = "fetch",
-        log_items: bool = True,
+        log_items: bool | None = None,
         thresholds: ThresholdConfig | None = None,
         takeover: bool = False,
         lease_wait: timedelta | None = None,
@@ -393,7 +393,9 @@ class TriggerKeywords(LibraryComponent):
             dataset: ``owner/name``; default: the connection's dataset.
             api: ``fetch`` (the classic route) or ``results`` (the newer route, whose
                 labels carry auto-threshold names). Both return the same shape.
-            log_items: Log an HTML table per comment (labels, entities).
+            log_items: Log an HTML table per comment (labels, entities). Default: only
+                when the log level is DEBUG or TRACE; otherwise the tables cost nothing
+                (they are not even formatted). ``True`` always, ``False`` never.
             thresholds: For that table: show each label's threshold and whether it
                 cleared it (a dictionary or `Load Thresholds` result). A config that names
                 a ``model_version`` is also compared, once per trigger and config, with the
@@ -460,7 +462,7 @@ class TriggerKeywords(LibraryComponent):
         guard.after_fetch(result, stream_id(self, dataset, stream), self.info, self.warn)
         if isinstance(thresholds, ThresholdConfig) and thresholds.model_version is not None:
             self._compare_versions(dataset, stream, thresholds)
-        if log_items and result.results:
+        if (debug_enabled() if log_items is None else log_items) and result.results:
             for item in result.results:
                 self.info(item_html(item, rule), html=True)
         return result

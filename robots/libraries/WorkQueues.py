@@ -31,6 +31,7 @@ from typing import Any
 from robot.api import logger
 from robot.api.deco import keyword, library
 
+from ReinferLibrary.logic.processing import exception_type_for as library_exception_type
 from ReinferLibrary.logic.thresholds_file import load_thresholds
 from ReinferLibrary.run_report import RunRecorder, render_run_report
 
@@ -139,10 +140,13 @@ def remove_stale_temporary_files(folder: Path, older_than: float = STALE_TEMPORA
 
 
 def exception_type_for(error: str) -> str:
-    """``Missing Entity`` from ``Business error (missing entity): ...``; ``Business Error`` otherwise."""
-    match = ERROR_CATEGORY.match(str(error))
-    category = match.group(1) if match else "business error"
-    return " ".join(word[:1].upper() + word[1:] for word in category.split())
+    """``Missing Entity`` from ``Business error (missing entity): ...``; ``Business Error`` otherwise.
+
+    The same rule as `Process Trigger`'s (:func:`ReinferLibrary.logic.processing.exception_type_for`).
+    """
+    if not ERROR_CATEGORY.match(str(error)):
+        return "Business Error"
+    return library_exception_type(str(error))
 
 
 def _field(value: Any, name: str) -> Any:

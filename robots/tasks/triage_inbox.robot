@@ -1,15 +1,24 @@
 *** Settings ***
 Documentation       Triage the customer service inbox.
 ...
-...                 Reads trigger ``${TRIGGER}`` batch by batch and puts every comment into the
-...                 queue of its label: one JSON work item per comment, in
+...                 Reads trigger ``${TRIGGER}`` with `Process Trigger` and puts every comment into
+...                 the queue of its label: one JSON work item per comment, in
 ...                 ``${QUEUE_DIR}/<queue>/<comment uid>.json``. A comment that no label clears
 ...                 is tagged as a ``No Prediction`` exception and queued in ``exceptions``; so
 ...                 is a comment with a business error of its own (see `Triage Comment`), so
-...                 one bad comment never stops the stream.
+...                 one bad comment never stops the stream. Any other failure for one comment
+...                 is tagged as an exception by `Process Trigger`, which goes on with the next.
 ...                 The trigger is advanced only after a batch's work items are on disk, so a
 ...                 run that dies half-way loses nothing: the next run gets the same batch
-...                 again and rewrites the same files.
+...                 again and rewrites the same files. A technical error stops the run without
+...                 advancing past the comment in hand.
+...
+...                 By default the run ends at the end of the stream. ``--variable WAIT:forever``
+...                 keeps it running, picking up new comments as they arrive (polls of an empty
+...                 stream wait ``POLL_INTERVAL``, doubling up to ``MAX_POLL_INTERVAL``), until
+...                 SIGTERM or Ctrl-C stops it cleanly: the comment in hand is finished and the
+...                 trigger advanced past what is done. ``WAIT:30 min`` ends the run after 30
+...                 minutes without new comments.
 ...
 ...                 ``QUEUE_DIR`` must be the same folder on every run (it does not follow
 ...                 ``--outputdir``): the environment variable TRIAGE_QUEUE_DIR, else
@@ -30,8 +39,12 @@ Resource            ../resources/reporting.resource
 ${DATASET}                  acme/retail-inbox
 ${TRIGGER}                  routing
 ${BATCH_SIZE}               ${32}
-# A scheduled run stops after this many batches; the next run carries on where it stopped.
+# A scheduled run stops after this many batches' worth of comments; the next run carries on.
 ${MAX_BATCHES}              ${10000}
+# NONE: stop at the end of the stream; forever: run until stopped; a time: stop after that long without news.
+${WAIT}                     NONE
+${POLL_INTERVAL}            1 s
+${MAX_POLL_INTERVAL}        1 min
 ${THRESHOLDS_FILE}          ${CURDIR}/../config/thresholds.yaml
 # The same folder for every run, whatever --outputdir is (see the documentation above).
 ${QUEUE_DIR}                %{TRIAGE_QUEUE_DIR=${CURDIR}/../work/queues}
@@ -39,20 +52,16 @@ ${QUEUE_DIR}                %{TRIAGE_QUEUE_DIR=${CURDIR}/../work/queues}
 
 *** Tasks ***
 Triage The Inbox
+    # For the teardown, when Process Trigger fails (it is then never assigned).
+    VAR    ${summary}=    ${None}    # robocop: off=VAR03
     ${config}=    Start Triage Run
-    WHILE    True    limit=${MAX_BATCHES}    on_limit=pass
-        ${batch}=    Fetch Trigger Batch    ${TRIGGER}    size=${BATCH_SIZE}    thresholds=${config}
-        FOR    ${item}    IN    @{batch.results}
-            # Sets the comment aside on a business error; a technical error ends the run here.
-            Triage Comment    ${TRIGGER}    ${item}    ${config}
-        END
-        Record Batch    ${batch}
-        # Every work item of this batch is on disk: only now may the trigger move past it.
-        # The batch also covers comments the trigger's filter skipped (results may be empty).
-        Advance Trigger    ${TRIGGER}    ${batch}
-        IF    ${batch.is_end_sequence}    BREAK
-    END
-    [Teardown]    Report Triage Run    ${TRIGGER}    ${DATASET}    ${THRESHOLDS_FILE}
+    # Triage Comment runs once per comment; Record Batch after each batch's work items are on
+    # disk, just before the trigger is advanced past the batch (filtered comments included).
+    ${summary}=    Process Trigger    ${TRIGGER}    Triage Comment    ${TRIGGER}    ${config}
+    ...    size=${BATCH_SIZE}    max_items=${{ int($MAX_BATCHES) * int($BATCH_SIZE) }}    on_batch=Record Batch
+    ...    wait=${WAIT}    poll_interval=${POLL_INTERVAL}    max_poll_interval=${MAX_POLL_INTERVAL}
+    # The teardown also runs after SIGTERM, when Robot Framework stops the run right after Process Trigger.
+    [Teardown]    Report Triage Run    ${TRIGGER}    ${DATASET}    ${THRESHOLDS_FILE}    ${summary}
 
 
 *** Keywords ***

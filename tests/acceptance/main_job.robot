@@ -192,16 +192,20 @@ A Refused Tag Still Puts The Comment In The Exceptions Queue
     [Teardown]    Set Shared Sandbox Faults
 
 A Technical Error Stops The Run Without Advancing
-    [Documentation]    Every tag fails with 500, after retries: the run fails in its first batch and the
-    ...    trigger stays where it was, so a later run (faults gone) routes every comment.
+    [Documentation]    Every tag fails with 500, after retries: the run fails at the first comment that
+    ...    needs a tag, says what was done, and the trigger is advanced only up to the comments
+    ...    routed before it. A later run (faults gone) routes every comment.
     VAR    ${queues}=    ${WORK}/failing/queues
     Set Shared Sandbox Faults    exceptions/${FAILING_TRIGGER}:500@1.0
     ${failed}=    Run Triage Task    ${FAILING_TRIGGER}    failing-1    ${queues}
     Set Shared Sandbox Faults
     Should Be Equal As Integers    ${failed.rc}    1
     Should Contain    ${failed.stdout}    Technical error (server): PUT
+    ${processed}    ${stopped_at}=    Where Process Trigger Stopped    ${failed.stdout}    ${FAILING_TRIGGER}
     ${first}=    Fetch Trigger Batch    ${FAILING_TRIGGER}    size=1    log_items=False
-    Should Be Equal    ${first.results[0].comment.id}    a0001    The trigger moved although the run failed.
+    Should Be Equal    ${first.results[0].uid}    ${stopped_at}    The trigger moved past the comment in hand.
+    ${written}=    Work Item Uids    ${queues}
+    Length Should Be    ${written}    ${processed}
     Release Trigger Lease    ${FAILING_TRIGGER}
     ${restarted}=    Run Triage Task    ${FAILING_TRIGGER}    failing-2    ${queues}
     Should Be Equal As Integers    ${restarted.rc}    0    The restart failed: see ${WORK}/failing-2/log.html

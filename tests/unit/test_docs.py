@@ -36,6 +36,7 @@ SECTIONS = [
     "Predictions on demand",
     "Errors",
     "Logging",
+    "Long runs",
     "Secrets and pabot",
     "Retries",
 ]

@@ -125,6 +125,14 @@ def test_fetch_returns_robot_data_that_is_json_serialisable(
         "Fetched 1 comment(s) from trigger 'routing' of acme/retail-inbox (2 filtered, more to read); "
         "batch sequence id SEQ-BATCH."
     ]
+    assert log.texts(html=True) == [], "Item tables are logged only when asked for or at DEBUG."
+
+
+def test_item_tables_when_asked_for(
+    lib: ReinferLibrary, log: LogRecorder, api: responses.RequestsMock
+) -> None:
+    api.post(BASE + STREAM + "/fetch", json=FETCH)
+    lib.fetch_trigger_batch("routing", log_items=True)
     tables = log.texts(html=True)
     assert len(tables) == 1
     assert "src.c1" in tables[0]
@@ -146,7 +154,9 @@ def test_fetch_options_and_the_results_route(
     )
     lib.fetch_trigger_batch("acme/other/s2", size=64, max_filtered=100, log_items=False)
     assert log.texts(html=True) == []
-    batch = lib.fetch_trigger_batch("routing", size=8, api="results", thresholds={"Order > Missing": 0.95})
+    batch = lib.fetch_trigger_batch(
+        "routing", size=8, api="results", thresholds={"Order > Missing": 0.95}, log_items=True
+    )
     assert batch.sequence_id == "CONT-BATCH"
     assert batch.is_end_sequence is True
     label = batch.results[0].labels[0]

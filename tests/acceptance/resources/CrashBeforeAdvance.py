@@ -1,8 +1,11 @@
 """Test-only listener: kill the robot process just before it advances a trigger for the Nth time.
 
 The kill-safety tests of the triage robot need a run that dies at a known point: after a
-batch's work items are on disk, before ``Advance Trigger`` moves the trigger past them.
-The production task has no hook for that; the test attaches this listener instead::
+batch's work items are on disk, before the trigger moves past them. The triage robot's
+`Process Trigger` runs ``Record Batch`` (its ``on_batch`` keyword) exactly there, so the
+listener ends the process when ``Record Batch`` starts for the Nth time (a robot that calls
+``Advance Trigger`` itself is stopped before that call instead). The production task has
+no hook for crashing; the test attaches this listener instead::
 
     python -m robot --listener tests/acceptance/resources/CrashBeforeAdvance.py:3 ...
 
@@ -19,7 +22,7 @@ from typing import Any
 EXIT_CODE = 70
 """The exit code of the simulated crash (``EX_SOFTWARE``)."""
 
-ADVANCE = "advancetrigger"
+BEFORE_ADVANCE = ("recordbatch", "advancetrigger")
 
 
 def _normalised(name: str) -> str:
@@ -27,7 +30,7 @@ def _normalised(name: str) -> str:
 
 
 class CrashBeforeAdvance:
-    """Listener API 3: counts ``Advance Trigger`` calls and exits before call number ``after``."""
+    """Listener API 3: counts ``Record Batch`` / ``Advance Trigger`` calls, exits before number ``after``."""
 
     ROBOT_LISTENER_API_VERSION = 3
 
@@ -38,14 +41,17 @@ class CrashBeforeAdvance:
         self.advances = 0
 
     def start_keyword(self, data: Any, result: Any) -> None:
-        if _normalised(str(data.name)).rsplit(".", 1)[-1] != ADVANCE:
+        if _normalised(str(data.name)).rsplit(".", 1)[-1] not in BEFORE_ADVANCE:
             return
         self.advances += 1
         if self.advances == self.after:
-            print(
+            # The real stdout: inside a library keyword (Process Trigger) Robot Framework
+            # captures sys.stdout, and os._exit would lose what is in that buffer.
+            stdout = sys.__stdout__ or sys.stdout
+            stdout.write(
                 f"Simulated crash before advancing batch {self.advances}: its work items are written, "
-                "the trigger has not moved past it.",
-                flush=True,
+                "the trigger has not moved past it.\n"
             )
+            stdout.flush()
             sys.stderr.flush()
             os._exit(EXIT_CODE)

@@ -1,0 +1,490 @@
+"""`Process Trigger`: the keyword an unattended bot is built around.
+
+It fetches a batch, runs the robot's own keyword once per item, tags the items whose
+keyword failed as stream exceptions, advances once the batch is handled, waits for new
+comments when asked to, and stops cleanly on SIGTERM / SIGINT. The rules (which failure
+stops the run, the exception type, the backoff) are pure functions in
+:mod:`ReinferLibrary.logic.processing`; this module is the Robot Framework side.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any, Literal, Protocol
+
+from robot.api.deco import keyword
+from robot.errors import ExecutionFailed
+from robot.libraries.BuiltIn import BuiltIn
+from robot.utils import DotDict
+
+from ..errors import ReinferApiError, ReinferConfigurationError, ReinferError
+from ..logic.processing import (
+    Backoff,
+    FailureKind,
+    Outcome,
+    StopReason,
+    Summary,
+    classify_failure,
+    exception_type_for,
+    first_line,
+)
+from ..logic.report import item_html
+from ..logic.thresholds import threshold_rule
+from ..models import ThresholdConfig
+from ..models.streams import MAX_BATCH
+from .base import LibraryComponent, debug_enabled
+from .options import seconds
+from .runtime import StopRequests, check_keyword_call, current_result, drop_finished, unrecorded
+
+ItemLog = Literal["failures", "flat", "full"]
+FOREVER = "forever"
+
+
+class ItemLedger(Protocol):
+    """Where finished items are remembered across runs (see ``REINFER_STATE_DIR``).
+
+    `Process Trigger` skips an item the ledger knows as finished (a batch delivered again
+    after a crash) and records each item's outcome before it moves on.
+    """
+
+    def is_done(self, uid: str) -> bool: ...
+
+    def record(self, uid: str, outcome: str, detail: str | None = None) -> None: ...
+
+
+class NoLedger:
+    """No ledger: every delivered item is run (at-least-once)."""
+
+    def is_done(self, uid: str) -> bool:
+        return False
+
+    def record(self, uid: str, outcome: str, detail: str | None = None) -> None:
+        return None
+
+
+class ProcessingStoppedError(ReinferError):
+    """`Process Trigger` stopped on a technical error: the message says what was done."""
+
+
+class FatalItemError(ReinferError):
+    """The robot's keyword failed fatally for an item: `Process Trigger` stopped, and so does the run."""
+
+    ROBOT_EXIT_ON_FAILURE = True
+
+
+def _positive(value: timedelta | float | None, name: str) -> float | None:
+    if value is None:
+        return None
+    number = seconds(value)
+    if number <= 0:
+        raise ReinferConfigurationError(f"{name} must be more than 0 seconds, got {number:g}.")
+    return number
+
+
+def _wait_seconds(wait: timedelta | str | None) -> float | None:
+    """None: stop at the end of the stream; inf: forever; else seconds of waiting for news."""
+    if wait is None:
+        return None
+    if isinstance(wait, str):
+        if wait.strip().lower() == FOREVER:
+            return float("inf")
+        raise ReinferConfigurationError(f"wait must be a time such as '10 min' or 'forever', got {wait!r}.")
+    return _positive(wait, "wait")
+
+
+class ProcessingKeywords(LibraryComponent):
+    """`Process Trigger`."""
+
+    ledger_factory: Any = None
+    """``callable(dataset, stream) -> ItemLedger``; None means :class:`NoLedger`."""
+
+    def _ledger(self, dataset: str, stream: str) -> ItemLedger:
+        factory = self.ledger_factory
+        return NoLedger() if factory is None else factory(dataset, stream)
+
+    @keyword(tags=("Trigger",))
+    def process_trigger(
+        self,
+        trigger: str,
+        keyword_name: str,
+        *args: Any,
+        size: int = 32,
+        wait: timedelta | Literal["forever"] | None = None,
+        poll_interval: timedelta = timedelta(seconds=1),
+        max_poll_interval: timedelta = timedelta(seconds=60),
+        max_items: int | None = None,
+        max_duration: timedelta | None = None,
+        on_batch: str | None = None,
+        item_log: ItemLog = "failures",
+        log_items: bool | None = None,
+        thresholds: ThresholdConfig | None = None,
+        dataset: str | None = None,
+        api: Literal["fetch", "results"] = "fetch",
+    ) -> DotDict:
+        """Run ``keyword_name`` once per comment; tag failures, advance per batch, wait, stop cleanly.
+
+        The keyword is called as ``keyword_name    ${item}    @{args}``. For every batch:
+
+        - each item's keyword runs; when it *fails for the item* (a business error, any
+          other failure), the comment is tagged as a stream exception and the next item
+          runs. The exception type is the failure's category for library errors
+          (``Business error (missing entity): ...`` gives ``Missing Entity``), else the
+          failure's first line (cut to 120 characters);
+        - once every item of the batch is handled, ``on_batch`` runs (with the batch) if
+          given, and the trigger is advanced past the batch (filtered comments included);
+        - a *technical error* (``Technical error (...)`` after the library's retries, or an
+          authentication error) stops the run: the trigger is advanced up to the last
+          item handled before it, never past the item in hand, and the keyword fails with
+          ``Technical error (...) ... Process Trigger 'routing' stopped: processed N,
+          M exception(s), stopped at comment <uid>``;
+        - a *fatal* failure stops everything the same way without advancing past the item:
+          use Robot Framework's ``Fatal Error`` keyword (or raise an error with
+          ``ROBOT_EXIT_ON_FAILURE = True``) in your keyword. The rest of the run stops too.
+
+        Without ``wait`` the keyword returns at the end of the stream. With
+        ``wait=forever`` it keeps polling until stopped; with ``wait=10 min`` it returns
+        after 10 minutes without new comments. Polls of an empty stream wait
+        ``poll_interval``, doubling up to ``max_poll_interval``, and start again from
+        ``poll_interval`` when comments arrive. ``max_items`` and ``max_duration`` end a
+        run early (checked between items; the batch is advanced up to what was done).
+
+        On SIGTERM or SIGINT (Ctrl-C) the item in hand finishes, the trigger is advanced
+        past what is done, the summary is returned, and Robot Framework then stops the
+        rest of the run gracefully (teardowns run) as it does for any signal.
+
+        Log output is made for months of running: one line per batch, one line per
+        exception, and memory that does not grow with the number of items.
+        ``item_log`` says what log.html shows of each item's keyword:
+        ``failures`` (default) nothing but failures, warnings and errors (the keywords
+        of an item are not written and its INFO lines are dropped; about 20 bytes of
+        output.xml per comment); ``flat`` the item's messages, without its keyword tree;
+        ``full`` everything, as if the keyword were called in a FOR loop.
+
+        Args:
+            trigger: Stream name, or ``owner/dataset/name``.
+            keyword_name: The keyword to run per item; it gets the item first.
+            args: More arguments for that keyword.
+            size: Items per batch (1..1024).
+            wait: ``None`` (stop at the end of the stream), ``forever``, or how long to
+                wait for new comments before returning.
+            poll_interval: First wait between polls of an empty stream (more than 0).
+            max_poll_interval: Longest wait between polls.
+            max_items: Return after this many items (processed and exceptions).
+            max_duration: Return after this long (between items).
+            on_batch: A keyword run with the batch after its items, before the advance
+                (e.g. commit what the items wrote).
+            item_log: ``failures``, ``flat`` or ``full`` (see above).
+            log_items: Log `Fetch Trigger Batch`'s table per comment; default: only at
+                ``--loglevel DEBUG``.
+            thresholds: Only for that table (see `Fetch Trigger Batch`).
+            dataset: ``owner/name``; default: the connection's dataset.
+            api: ``fetch`` or ``results`` (see `Fetch Trigger Batch`).
+
+        Returns:
+            A dictionary: ``processed``, ``exceptions``, ``skipped`` (already finished by
+            an earlier run, per the ledger), ``batches``, ``filtered``, ``end_of_stream``,
+            ``stopped_because`` (``end_of_stream``, ``wait_over``, ``max_items``,
+            ``max_duration`` or ``signal``), ``sequence_id`` (where the trigger was advanced
+            to), ``seconds`` and ``exception_types`` (type -> count; after 50 distinct
+            types the rest count as ``(other)``).
+
+        Example:
+        | ${summary} = | Process Trigger | routing | Handle Comment | ${config} | size=32 |
+        | Log | ${summary.processed} done, ${summary.exceptions} exception(s) |
+        | # a bot that runs until it is stopped: |
+        | Process Trigger | routing | Handle Comment | ${config} | wait=forever | max_poll_interval=2 min |
+        """
+        if not 1 <= size <= MAX_BATCH:
+            raise ReinferConfigurationError(f"size must be from 1 to {MAX_BATCH}, got {size}.")
+        if max_items is not None and max_items < 1:
+            raise ReinferConfigurationError(f"max_items must be 1 or more, got {max_items}.")
+        waiting = _wait_seconds(wait)
+        duration = _positive(max_duration, "max_duration")
+        first = _positive(poll_interval, "poll_interval")
+        longest = _positive(max_poll_interval, "max_poll_interval")
+        assert first is not None and longest is not None
+        try:
+            backoff = Backoff(first, longest)
+        except ValueError as problem:
+            raise ReinferConfigurationError(str(problem)) from None
+        check_keyword_call(keyword_name, ({}, *args), "Process Trigger: keyword")
+        if on_batch:
+            check_keyword_call(on_batch, ({},), "Process Trigger: on_batch keyword")
+        dataset, stream = self.stream(trigger, dataset)
+        run = _Run(self, dataset, stream, keyword_name, args, on_batch, item_log, log_items, thresholds, api)
+        return run.go(size, waiting, backoff, max_items, duration)
+
+
+class _Run:
+    """One `Process Trigger` call."""
+
+    def __init__(
+        self,
+        owner: ProcessingKeywords,
+        dataset: str,
+        stream: str,
+        keyword_name: str,
+        args: tuple[Any, ...],
+        on_batch: str | None,
+        item_log: ItemLog,
+        log_items: bool | None,
+        thresholds: Any,
+        api: str,
+    ) -> None:
+        self.owner = owner
+        self.dataset = dataset
+        self.stream = stream
+        self.keyword_name = keyword_name
+        self.args = args
+        self.on_batch = on_batch
+        self.item_log = item_log
+        self.log_items = log_items
+        self.thresholds = thresholds
+        self.api = api
+        self.summary = Summary(trigger=stream)
+        self.ledger = owner._ledger(dataset, stream)
+        self.result = current_result()
+        self.builtin = BuiltIn()
+        self.started = time.monotonic()
+
+    # --- the loop ------------------------------------------------------------------
+
+    def go(
+        self,
+        size: int,
+        waiting: float | None,
+        backoff: Backoff,
+        max_items: int | None,
+        duration: float | None,
+    ) -> DotDict:
+        summary = self.summary
+        empty_polls = 0
+        idle_since: float | None = None
+        reason: StopReason | None = None
+        with StopRequests() as stop:
+            self.stop = stop
+            while True:
+                reason = self._limit_reached(max_items, duration)
+                if reason:
+                    break
+                batch = self._fetch(size)
+                done_all = self._handle_batch(batch, max_items, duration)
+                drop_finished(self.result)
+                if not done_all:
+                    reason = self._limit_reached(max_items, duration) or StopReason.SIGNAL
+                    break
+                if batch.results:
+                    empty_polls, idle_since = 0, None
+                if not batch.is_end_sequence:
+                    continue
+                summary.end_of_stream = True
+                if waiting is None:
+                    reason = StopReason.END_OF_STREAM
+                    break
+                now = time.monotonic()
+                idle_since = idle_since or now
+                if now - idle_since >= waiting:
+                    reason = StopReason.WAIT_OVER
+                    break
+                empty_polls += 1
+                delay = min(backoff.delay(empty_polls), waiting - (now - idle_since))
+                if duration is not None:
+                    delay = min(delay, max(0.0, duration - (now - self.started)))
+                if debug_enabled():
+                    self.owner.debug(
+                        f"Nothing new on trigger {self.stream!r}; polling again in {delay:.1f} s."
+                    )
+                stop.sleep(delay)
+        summary.stopped_because = (reason or StopReason.SIGNAL).value
+        summary.seconds = round(time.monotonic() - self.started, 3)
+        self.owner.info(summary.line())
+        return self.owner.to_robot(summary.as_dict())
+
+    def _limit_reached(self, max_items: int | None, duration: float | None) -> StopReason | None:
+        if self.stop.requested is not None:
+            return StopReason.SIGNAL
+        summary = self.summary
+        if max_items is not None and summary.processed + summary.exceptions >= max_items:
+            return StopReason.MAX_ITEMS
+        if duration is not None and time.monotonic() - self.started >= duration:
+            return StopReason.MAX_DURATION
+        return None
+
+    def _fetch(self, size: int) -> Any:
+        client = self.owner.client
+        try:
+            if self.api == "results":
+                batch = client.results(self.dataset, self.stream, max_results=size)
+            else:
+                batch = client.fetch(self.dataset, self.stream, size=size)
+        except ReinferApiError as error:
+            raise self._stopped(error) from None
+        self.summary.batches += 1
+        self.summary.filtered += batch.filtered
+        return batch
+
+    def _handle_batch(self, batch: Any, max_items: int | None, duration: float | None) -> bool:
+        """Run every item; advance. False when a limit or a signal stopped it part-way."""
+        robot_batch = self.owner.to_robot(batch)
+        items = robot_batch.results
+        show = self.log_items if self.log_items is not None else debug_enabled()
+        rule = threshold_rule(self.thresholds) if show and self.thresholds is not None else None
+        handled_to: str | None = None
+        counts = (self.summary.processed, self.summary.exceptions, self.summary.skipped)
+        try:
+            for item in items:
+                if self._limit_reached(max_items, duration):
+                    self._advance(handled_to)
+                    self._batch_line(batch, counts, part=True)
+                    return False
+                uid = str(item.get("uid") or "")
+                if self.ledger.is_done(uid):
+                    self.summary.skipped += 1
+                else:
+                    if show:
+                        self.owner.info(item_html(item, rule), html=True)
+                    self._run_item(item, uid)
+                handled_to = str(item.get("sequence_id") or "") or handled_to
+            if self.on_batch:
+                self._call_on_batch(robot_batch)
+            self._advance(batch.sequence_id)
+        except _Halt as halt:
+            self._halt(halt, handled_to, batch, counts)
+        self._batch_line(batch, counts)
+        return True
+
+    def _halt(self, halt: _Halt, handled_to: str | None, batch: Any, counts: tuple[int, int, int]) -> None:
+        """Advance up to the items done before the one in hand, then end the run with what was done."""
+        summary = self.summary
+        summary.stopped_at = halt.uid
+        moved = ""
+        if handled_to and not halt.no_advance:
+            try:
+                self._advance(handled_to)
+            except _Halt as second:
+                moved = f"; advancing up to the items done failed too: {first_line(second.message)}"
+        self._batch_line(batch, counts, part=True)
+        where = f"stopped at comment {halt.uid} (not advanced past it)" if halt.uid else halt.where
+        text = (
+            f"{first_line(halt.message, 1000)} Process Trigger {self.stream!r} stopped: "
+            f"{summary.progress()}, "
+            f"{where}; trigger at {summary.sequence_id or '(not moved by this run)'}{moved}."
+        )
+        if halt.kind is FailureKind.FATAL:
+            raise FatalItemError(text)
+        raise ProcessingStoppedError(text)
+
+    def _batch_line(self, batch: Any, counts: tuple[int, int, int], part: bool = False) -> None:
+        summary = self.summary
+        processed = summary.processed - counts[0]
+        exceptions = summary.exceptions - counts[1]
+        skipped = summary.skipped - counts[2]
+        text = (
+            f"Batch {summary.batches} of trigger {self.stream!r}: {len(batch.results)} comment(s), "
+            f"{batch.filtered} filtered; {processed} processed, {exceptions} exception(s)"
+        )
+        if skipped:
+            text += f", {skipped} already done"
+        if part:
+            text += "; stopped part-way (advanced up to the last item done)"
+        self.owner.info(text + f"; trigger at {summary.sequence_id or '(not moved)'}.")
+
+    # --- one item ------------------------------------------------------------------
+
+    def _run_item(self, item: Mapping[str, Any], uid: str) -> None:
+        try:
+            if self.item_log == "full":
+                self.builtin.run_keyword(self.keyword_name, item, *self.args)
+            else:
+                with unrecorded(keywords=True, messages=self.item_log == "failures"):
+                    self.builtin.run_keyword(self.keyword_name, item, *self.args)
+        except ExecutionFailed as failure:
+            drop_finished(self.result)
+            message = str(failure.message or failure)
+            kind = classify_failure(message, exit_requested=bool(failure.dont_continue))
+            if kind is not FailureKind.ITEM:
+                raise _Halt(kind, message, uid) from None
+            self._exception(uid, message)
+        else:
+            drop_finished(self.result)
+            self.ledger.record(uid, Outcome.DONE.value)
+            self.summary.processed += 1
+
+    def _exception(self, uid: str, message: str) -> None:
+        exception_type = exception_type_for(message)
+        try:
+            self.owner.client.tag_exceptions(self.dataset, self.stream, [(uid, exception_type)])
+            tagged = f"tagged as exception {exception_type!r}"
+        except ReinferApiError as error:
+            if classify_failure(str(error)) is not FailureKind.ITEM:
+                raise _Halt(FailureKind.TECHNICAL, str(error), uid) from None
+            tagged = f"NOT tagged as {exception_type!r}: {first_line(str(error))}"
+            self.owner.warn(
+                f"Comment {uid} of trigger {self.stream!r} failed and the platform refused the tag: {error}"
+            )
+        self.ledger.record(uid, Outcome.EXCEPTION.value, exception_type)
+        self.summary.count_exception(exception_type)
+        self.owner.info(
+            f"Comment {uid} failed in {self.keyword_name}: {first_line(message).rstrip('.')}; {tagged}."
+        )
+
+    def _call_on_batch(self, robot_batch: Any) -> None:
+        try:
+            self.builtin.run_keyword(self.on_batch or "", robot_batch)
+        except ExecutionFailed as failure:
+            drop_finished(self.result)
+            # Every item is done, but the robot's own step after them failed: do not advance past it.
+            raise _Halt(
+                FailureKind.TECHNICAL,
+                str(failure.message),
+                None,
+                where=(
+                    f"on_batch keyword {self.on_batch!r} failed, so batch {self.summary.batches} "
+                    "was not advanced past"
+                ),
+                no_advance=True,
+            ) from None
+        drop_finished(self.result)
+
+    # --- moving the stream -----------------------------------------------------------
+
+    def _advance(self, sequence_id: str | None) -> None:
+        if not sequence_id:
+            return
+        connection = self.owner.connection
+        try:
+            connection.client.advance(self.dataset, self.stream, sequence_id)
+        except ReinferApiError as error:
+            raise _Halt(
+                FailureKind.TECHNICAL,
+                str(error),
+                None,
+                where=f"the advance after batch {self.summary.batches} failed, so that batch comes again",
+                no_advance=True,
+            ) from None
+        connection.positions[(self.dataset, self.stream)] = sequence_id
+        self.summary.sequence_id = sequence_id
+
+    def _stopped(self, error: ReinferError) -> ProcessingStoppedError:
+        """The error that ends the run when a fetch fails after retries, saying what was done."""
+        summary = self.summary
+        return ProcessingStoppedError(
+            f"{error} Process Trigger {self.stream!r} stopped: {summary.progress()}, in batch "
+            f"{summary.batches + 1}; trigger at {summary.sequence_id or '(not moved by this run)'}."
+        )
+
+
+class _Halt(Exception):  # noqa: N818  # control flow, never shown to a robot
+    """Internal: stop the run at an item (or a call) without advancing past it."""
+
+    def __init__(
+        self, kind: FailureKind, message: str, uid: str | None, where: str = "", no_advance: bool = False
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.uid = uid
+        self.where = where
+        self.no_advance = no_advance
