@@ -23,24 +23,27 @@ handled. When the batch's WHILE iteration passes, or the task ends (passed or fa
 trigger is advanced past what was handled: past the whole batch when every item was,
 else up to the last item of the unbroken run of handled items from the start. Nothing
 is advanced past an item whose work did not finish. A robot that calls `Advance Trigger`
-itself is left alone for that batch.
+itself is left alone for that batch. Each handled item is recorded in this machine's
+ledger as it ends (as `Mark Item Done` does), so after a crash the next fetch skips it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from robot.api import logger
 from robot.libraries.BuiltIn import BuiltIn
 
 from ..errors import ReinferError
 from ..logic.processing import FailureKind, classify_failure, exception_type_for, first_line
+from .ledger import stream_guard, stream_id
 
 if TYPE_CHECKING:
     from .base import LibraryComponent
 
+Outcome = Literal["done", "exception"]
 FETCH = "fetchtriggerbatch"
 ADVANCE = "advancetrigger"
 
@@ -172,6 +175,7 @@ class ReinferListener:
         assert followed is not None
         uid = str(item.get("uid"))
         if result.passed:
+            self._mark(followed, item, "done")
             followed.handled.add(uid)
             return
         if result.status != "FAIL":
@@ -188,10 +192,25 @@ class ReinferListener:
                 f"{first_line(str(error))}"
             )
             return
+        self._mark(followed, item, "exception")
         followed.handled.add(uid)
         logger.info(
             f"Comment {uid} failed: {first_line(message).rstrip('.')}; "
             f"tagged as exception {exception_type!r}."
+        )
+
+    def _mark(
+        self, followed: _Followed, item: Mapping[str, Any], outcome: Literal["done", "exception"]
+    ) -> None:
+        """Record the item's outcome in this machine's ledger (a crash before the advance skips it)."""
+        guard = stream_guard(self.component, followed.dataset, followed.stream)
+        sequence_id = str(item.get("sequence_id") or "") or None
+        guard.mark(
+            str(item.get("uid")),
+            outcome,
+            sequence_id,
+            stream_id(self.component, followed.dataset, followed.stream),
+            logger.warn,
         )
 
     def _advance(self, why: str) -> None:
@@ -216,8 +235,11 @@ class ReinferListener:
             )
             return
         connection = self.component.connection
+        guard = stream_guard(self.component, followed.dataset, followed.stream)
         try:
+            guard.before_advance(target, False, logger.warn)
             connection.client.advance(followed.dataset, followed.stream, target)
+            guard.after_advance(target)
         except ReinferError as error:
             logger.warn(
                 f"Trigger {followed.stream!r} could not be advanced ({why}): {first_line(str(error))}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from robot.api.deco import keyword
 from robot.errors import ExecutionFailed
@@ -35,33 +35,13 @@ from ..logic.thresholds import threshold_rule
 from ..models import ThresholdConfig
 from ..models.streams import MAX_BATCH
 from .base import LibraryComponent, debug_enabled
+from .ledger import stream_guard, stream_id
 from .options import seconds
 from .runtime import StopRequests, check_keyword_call, current_result, drop_finished, unrecorded
+from .stream_safety import StreamGuard
 
 ItemLog = Literal["failures", "flat", "full"]
 FOREVER = "forever"
-
-
-class ItemLedger(Protocol):
-    """Where finished items are remembered across runs (see ``REINFER_STATE_DIR``).
-
-    `Process Trigger` skips an item the ledger knows as finished (a batch delivered again
-    after a crash) and records each item's outcome before it moves on.
-    """
-
-    def is_done(self, uid: str) -> bool: ...
-
-    def record(self, uid: str, outcome: str, detail: str | None = None) -> None: ...
-
-
-class NoLedger:
-    """No ledger: every delivered item is run (at-least-once)."""
-
-    def is_done(self, uid: str) -> bool:
-        return False
-
-    def record(self, uid: str, outcome: str, detail: str | None = None) -> None:
-        return None
 
 
 class ProcessingStoppedError(ReinferError):
@@ -97,13 +77,6 @@ def _wait_seconds(wait: timedelta | str | None) -> float | None:
 class ProcessingKeywords(LibraryComponent):
     """`Process Trigger`."""
 
-    ledger_factory: Any = None
-    """``callable(dataset, stream) -> ItemLedger``; None means :class:`NoLedger`."""
-
-    def _ledger(self, dataset: str, stream: str) -> ItemLedger:
-        factory = self.ledger_factory
-        return NoLedger() if factory is None else factory(dataset, stream)
-
     @keyword(tags=("Trigger",))
     def process_trigger(
         self,
@@ -122,6 +95,8 @@ class ProcessingKeywords(LibraryComponent):
         thresholds: ThresholdConfig | None = None,
         dataset: str | None = None,
         api: Literal["fetch", "results"] = "fetch",
+        takeover: bool = False,
+        lease_wait: timedelta | None = None,
     ) -> DotDict:
         """Run ``keyword_name`` once per comment; tag failures, advance per batch, wait, stop cleanly.
 
@@ -154,6 +129,11 @@ class ProcessingKeywords(LibraryComponent):
         past what is done, the summary is returned, and Robot Framework then stops the
         rest of the run gracefully (teardowns run) as it does for any signal.
 
+        The stream's lease is taken before the first fetch, as `Fetch Trigger Batch` does
+        (one consumer per stream), and every item's outcome is recorded in this machine's
+        ledger (see `Nothing processed twice`) before the next item runs: after a crash, the
+        batch comes again but its finished items are skipped (``skipped`` in the summary).
+
         Log output is made for months of running: one line per batch, one line per
         exception, and memory that does not grow with the number of items.
         ``item_log`` says what log.html shows of each item's keyword:
@@ -181,6 +161,8 @@ class ProcessingKeywords(LibraryComponent):
             thresholds: Only for that table (see `Fetch Trigger Batch`).
             dataset: ``owner/name``; default: the connection's dataset.
             api: ``fetch`` or ``results`` (see `Fetch Trigger Batch`).
+            takeover: Take the stream's lease from another robot (see `Fetch Trigger Batch`).
+            lease_wait: Wait this long for another robot's lease to end.
 
         Returns:
             A dictionary: ``processed``, ``exceptions``, ``skipped`` (already finished by
@@ -213,7 +195,10 @@ class ProcessingKeywords(LibraryComponent):
         if on_batch:
             check_keyword_call(on_batch, ({},), "Process Trigger: on_batch keyword")
         dataset, stream = self.stream(trigger, dataset)
-        run = _Run(self, dataset, stream, keyword_name, args, on_batch, item_log, log_items, thresholds, api)
+        guard = stream_guard(self, dataset, stream, takeover, lease_wait or 0.0)
+        run = _Run(
+            self, guard, dataset, stream, keyword_name, args, on_batch, item_log, log_items, thresholds, api
+        )
         return run.go(size, waiting, backoff, max_items, duration)
 
 
@@ -223,6 +208,7 @@ class _Run:
     def __init__(
         self,
         owner: ProcessingKeywords,
+        guard: StreamGuard,
         dataset: str,
         stream: str,
         keyword_name: str,
@@ -244,7 +230,8 @@ class _Run:
         self.thresholds = thresholds
         self.api = api
         self.summary = Summary(trigger=stream)
-        self.ledger = owner._ledger(dataset, stream)
+        self.guard = guard
+        self.stream_id = stream_id(owner, dataset, stream)
         self.result = current_result()
         self.builtin = BuiltIn()
         self.started = time.monotonic()
@@ -328,6 +315,9 @@ class _Run:
     def _handle_batch(self, batch: Any, max_items: int | None, duration: float | None) -> bool:
         """Run every item; advance. False when a limit or a signal stopped it part-way."""
         robot_batch = self.owner.to_robot(batch)
+        # The ledger leaves out comments finished before a crash (listed in "skipped").
+        self.guard.after_fetch(robot_batch, self.stream_id, self.owner.info, self.owner.warn)
+        self.summary.skipped += len(robot_batch.get("skipped") or ())
         items = robot_batch.results
         show = self.log_items if self.log_items is not None else debug_enabled()
         rule = threshold_rule(self.thresholds) if show and self.thresholds is not None else None
@@ -340,12 +330,9 @@ class _Run:
                     self._batch_line(batch, counts, part=True)
                     return False
                 uid = str(item.get("uid") or "")
-                if self.ledger.is_done(uid):
-                    self.summary.skipped += 1
-                else:
-                    if show:
-                        self.owner.info(item_html(item, rule), html=True)
-                    self._run_item(item, uid)
+                if show:
+                    self.owner.info(item_html(item, rule), html=True)
+                self._run_item(item, uid)
                 handled_to = str(item.get("sequence_id") or "") or handled_to
             if self.on_batch:
                 self._call_on_batch(robot_batch)
@@ -406,13 +393,18 @@ class _Run:
             kind = classify_failure(message, exit_requested=bool(failure.dont_continue))
             if kind is not FailureKind.ITEM:
                 raise _Halt(kind, message, uid) from None
-            self._exception(uid, message)
+            self._exception(item, uid, message)
         else:
             drop_finished(self.result)
-            self.ledger.record(uid, Outcome.DONE.value)
+            self._mark(item, uid, Outcome.DONE)
             self.summary.processed += 1
 
-    def _exception(self, uid: str, message: str) -> None:
+    def _mark(self, item: Mapping[str, Any], uid: str, outcome: Outcome) -> None:
+        """Record the item's outcome in the ledger, durably, before the next item runs."""
+        sequence_id = str(item.get("sequence_id") or "") or None
+        self.guard.mark(uid, outcome.value, sequence_id, self.stream_id, self.owner.warn)
+
+    def _exception(self, item: Mapping[str, Any], uid: str, message: str) -> None:
         exception_type = exception_type_for(message)
         try:
             self.owner.client.tag_exceptions(self.dataset, self.stream, [(uid, exception_type)])
@@ -424,7 +416,7 @@ class _Run:
             self.owner.warn(
                 f"Comment {uid} of trigger {self.stream!r} failed and the platform refused the tag: {error}"
             )
-        self.ledger.record(uid, Outcome.EXCEPTION.value, exception_type)
+        self._mark(item, uid, Outcome.EXCEPTION)
         self.summary.count_exception(exception_type)
         self.owner.info(
             f"Comment {uid} failed in {self.keyword_name}: {first_line(message).rstrip('.')}; {tagged}."
@@ -455,8 +447,10 @@ class _Run:
             return
         connection = self.owner.connection
         try:
+            self.guard.before_advance(sequence_id, False, self.owner.warn)
             connection.client.advance(self.dataset, self.stream, sequence_id)
-        except ReinferApiError as error:
+            self.guard.after_advance(sequence_id)
+        except ReinferError as error:
             raise _Halt(
                 FailureKind.TECHNICAL,
                 str(error),
