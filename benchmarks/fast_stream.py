@@ -206,7 +206,9 @@ class Handler(BaseHTTPRequestHandler):
             size = int((re.search(r"max_results=(\d+)", self.path) or [0, "16"])[1])
             self._send(200, self.state.fetch(stream, size))
         else:
-            self._send(200, json.dumps({"status": "ok", "stream": {"name": stream}}).encode())
+            stream_id = f"{abs(hash(stream)) % 16**16:016x}"
+            answer = {"status": "ok", "stream": {"id": stream_id, "name": stream}}
+            self._send(200, json.dumps(answer).encode())
 
 
 def serve(port: int = 0, comments: int = 10_000) -> tuple[ThreadingHTTPServer, str]:
