@@ -66,7 +66,7 @@ dist: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[sandbox,dev,dist]'
 	$(BIN)/python tools/dist.py --python $(BIN)/python
 
-# Peak RSS of a long run, both ways of writing a bot (docs/adr/0010-bounded-memory.md).
+# Peak RSS of a long run, both ways of writing a bot (docs/adr/0011-bounded-memory.md).
 # Default 10k, 100k and 1M comments (hours on a small machine); e.g.
 # make bench-memory BENCH_MEMORY_ARGS="--counts 10000 100000 --baseline"
 BENCH_MEMORY_ARGS ?=
