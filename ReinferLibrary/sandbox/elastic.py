@@ -24,10 +24,13 @@ and read ``text_field``; NER models use ``roberta`` and read ``text``
 (``input.field_names``), so a client that hard-codes either fails here as on a real cluster.
 
 Models come from an :class:`ElasticBackend` the sandbox server implements: a model for
-which ``classification_labels`` returns labels is a ``text_classification`` model; any
-other id in ``model_ids()`` is an ``ner`` model. As on a real cluster, asking a model for
-another task (e.g. ``zero_shot_classification`` on a text classification model) is a
-``403 status_exception``; the sandbox does not fake zero-shot answers.
+which ``classification_labels`` returns labels is a ``text_classification`` model; one in
+``zero_shot_model_ids()`` is a ``zero_shot_classification`` model (``bert``, reading
+``text_field``, with no stored labels, so every request names its ``labels``, and the
+NLI ``classification_labels`` ``entailment``/``neutral``/``contradiction``); any other id
+in ``model_ids()`` is an ``ner`` model. As on a real cluster, asking a model for another
+task (e.g. ``zero_shot_classification`` on a text classification model) is a
+``403 status_exception``.
 
 This module never imports the library's client or models: the sandbox is an independent
 implementation of the API, so a test passing against it means something.
@@ -57,9 +60,9 @@ MODEL_TRUNCATE = "first"
 TEXT_FIELD = "text_field"
 TOKENIZERS = ("bert", "bert_ja", "mpnet", "roberta", "xlm_roberta", "deberta_v2")
 """Tokenization types Elasticsearch knows (the names of its ``TokenizationUpdate`` parsers)."""
-MODEL_TOKENIZER = {"text_classification": "bert", "ner": "roberta"}
+MODEL_TOKENIZER = {"text_classification": "bert", "zero_shot_classification": "bert", "ner": "roberta"}
 """Each sandbox model's tokenizer, by task: an update must name it (``{"bert": {...}}``)."""
-MODEL_INPUT_FIELD = {"text_classification": TEXT_FIELD, "ner": "text"}
+MODEL_INPUT_FIELD = {"text_classification": TEXT_FIELD, "zero_shot_classification": TEXT_FIELD, "ner": "text"}
 """Each sandbox model's ``input.field_names[0]``: the NER model reads ``text``, so a client
 that sends ``text_field`` to every model gets the warning a real cluster gives."""
 DEFAULT_RESULTS_FIELD = "predicted_value"
@@ -83,8 +86,17 @@ _TASK_OPTIONS: dict[str, frozenset[str]] = {
     "text_classification": frozenset(
         {"num_top_classes", "results_field", "tokenization", "classification_labels"}
     ),
+    "zero_shot_classification": frozenset({"labels", "multi_label", "results_field", "tokenization"}),
     "ner": frozenset({"results_field", "tokenization"}),
 }
+_KINDS = {
+    "text_classification": "text classification",
+    "zero_shot_classification": "zero-shot classification",
+    "ner": "named entity recognition",
+}
+NLI_LABELS = ["entailment", "neutral", "contradiction"]
+"""A zero-shot model's ``classification_labels``: the NLI classes it was trained on."""
+HYPOTHESIS_TEMPLATE = "This example is {}."
 _COMPATIBLE = re.compile(r"compatible-with\s*=\s*(\d+)")
 _TIME_VALUE = re.compile(r"^(-1|0|\d+(nanos|micros|ms|s|m|h|d))$")
 _TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
@@ -113,6 +125,16 @@ class ElasticBackend(Protocol):
 
     def classify(self, model_id: str, texts: list[str]) -> list[dict[str, float]]:
         """Per text, every label of the model with its probability."""
+        ...
+
+    def zero_shot_model_ids(self) -> list[str]:
+        """The ids (among ``model_ids()``) of the zero-shot classification models."""
+        ...
+
+    def zero_shot(
+        self, texts: list[str], labels: list[str], multi_label: bool
+    ) -> list[list[tuple[float, float]]]:
+        """Per text, per label (in the given order), ``(probability, score)``."""
         ...
 
     def ner(self, texts: list[str]) -> list[list[dict[str, Any]]]:
@@ -236,6 +258,8 @@ def _model_task(backend: ElasticBackend, model_id: str) -> tuple[str, list[str] 
     labels = backend.classification_labels(model_id)
     if labels is not None:
         return "text_classification", labels
+    if model_id in backend.zero_shot_model_ids():
+        return "zero_shot_classification", None
     if model_id in backend.model_ids():
         return "ner", None
     return None
@@ -259,7 +283,11 @@ def _model_config(model_id: str, task: str, labels: list[str] | None) -> dict[st
     if labels is not None:
         options["classification_labels"] = labels
         options["num_top_classes"] = 0
-    kind = "text classification" if task == "text_classification" else "named entity recognition"
+    if task == "zero_shot_classification":
+        options.update(
+            classification_labels=NLI_LABELS, hypothesis_template=HYPOTHESIS_TEMPLATE, multi_label=False
+        )
+    kind = _KINDS[task]
     return {
         "model_id": model_id,
         "model_type": "pytorch",
@@ -505,6 +533,44 @@ def _classification_result(
     return result
 
 
+def _zero_shot_labels(options: dict[str, Any]) -> tuple[list[str], bool]:
+    """(labels, multi_label) of a zero-shot request; the sandbox's zero-shot model stores no labels."""
+    labels = options.get("labels")
+    if labels is None:
+        raise EsError(
+            400,
+            "status_exception",
+            "stored configuration has no [labels] defined, supplied inference_config update must "
+            "supply [labels]",
+        )
+    if (
+        not isinstance(labels, list)
+        or not labels
+        or not all(isinstance(label, str) and label for label in labels)
+    ):
+        raise EsError(400, "x_content_parse_exception", "[labels] must be a non-empty list of strings")
+    multi_label = options.get("multi_label", False)
+    if not isinstance(multi_label, bool):
+        raise EsError(400, "x_content_parse_exception", "[multi_label] must be a boolean")
+    return list(labels), multi_label
+
+
+def _zero_shot_result(
+    scored: list[tuple[float, float]], labels: list[str], results_field: str
+) -> dict[str, Any]:
+    """Every label, most probable first, as Elasticsearch answers a zero-shot request."""
+    ranked = sorted(zip(labels, scored, strict=True), key=lambda pair: pair[1][0], reverse=True)
+    best, (probability, _) = ranked[0]
+    return {
+        results_field: best,
+        "top_classes": [
+            {"class_name": name, "class_probability": value, "class_score": score}
+            for name, (value, score) in ranked
+        ],
+        "prediction_probability": probability,
+    }
+
+
 def _body_span(entity: dict[str, Any], text: str) -> tuple[int, int] | None:
     """The (start, end) code points of the entity in the body text, if it has a usable span there."""
     for span in entity.get("spans") or [entity.get("span") or {}]:
@@ -562,6 +628,8 @@ def _infer(backend: ElasticBackend, model_id: str, raw: bytes, timeout: str | No
     docs, config = _parse_body(raw)
     options = _task_options(model_id, model_task, config)
     results_field, top, truncate, renamed = _check_options(options, labels, model_task)
+    if model_task == "zero_shot_classification":
+        labels, multi_label = _zero_shot_labels(options)
     results: list[dict[str, Any] | None] = []
     texts: list[str] = []
     field = MODEL_INPUT_FIELD[model_task]
@@ -580,6 +648,11 @@ def _infer(backend: ElasticBackend, model_id: str, raw: bytes, timeout: str | No
         answers = [
             _classification_result(probabilities, labels or [], renamed, results_field, top)
             for probabilities in backend.classify(model_id, texts)
+        ]
+    elif model_task == "zero_shot_classification":
+        answers = [
+            _zero_shot_result(scored, labels or [], results_field)
+            for scored in backend.zero_shot(texts, labels or [], multi_label)
         ]
     else:
         answers = [
@@ -630,11 +703,12 @@ _INFER_BODY_SCHEMA: dict[str, Any] = {
                         },
                         "inference_config": {
                             "type": "object",
-                            "description": "One task key (text_classification or ner) with its options: "
-                            "num_top_classes, results_field, classification_labels, tokenization "
-                            "{<tokenizer type>: {truncate, span}} (bert for classification, roberta "
-                            "for NER models). Documents carry the model's input field: "
-                            "text_field (classification) or text (NER).",
+                            "description": "One task key (text_classification, zero_shot_classification "
+                            "or ner) with its options: num_top_classes, results_field, "
+                            "classification_labels, labels and multi_label (zero-shot), tokenization "
+                            "{<tokenizer type>: {truncate, span}} (bert for classification and "
+                            "zero-shot, roberta for NER models). Documents carry the model's input "
+                            "field: text_field (classification, zero-shot) or text (NER).",
                         },
                     },
                 },

@@ -5,7 +5,9 @@ At the sandbox's base URL, ``/_ml/trained_models`` lists:
 * ``<dataset name>-v<version>``: every pinned model version of every dataset, as a
   ``text_classification`` model whose classes are the label names (``"Parent > Child"``);
 * ``<dataset name>-ner``: the entity extractor, as an ``ner`` model (every dataset gets one
-  id; they share the extractor).
+  id; they share the extractor);
+* ``sandbox-zero-shot``: a ``zero_shot_classification`` model scoring the labels each request
+  names against the text (:mod:`.nlp.zero_shot`: wording and tone, no training).
 
 If two projects hold datasets with the same name, the first project (by name) owns the ids.
 Authentication uses the sandbox token, sent as ``ApiKey <token>``, ``Bearer <token>`` or
@@ -22,7 +24,10 @@ from typing import Any
 
 from .context import Sandbox
 from .nlp.entities import extract_entities
+from .nlp.zero_shot import zero_shot
 from .predictor import LoadedModel
+
+ZERO_SHOT_MODEL = "sandbox-zero-shot"
 
 
 class SandboxElasticBackend:
@@ -66,7 +71,7 @@ class SandboxElasticBackend:
 
     def model_ids(self) -> list[str]:
         classifiers, extractors = self._catalogue()
-        return [*classifiers, *extractors]
+        return [*classifiers, *extractors, ZERO_SHOT_MODEL]
 
     def classification_labels(self, model_id: str) -> list[str] | None:
         model = self._model(model_id)
@@ -80,3 +85,11 @@ class SandboxElasticBackend:
 
     def ner(self, texts: list[str]) -> list[list[dict[str, Any]]]:
         return [extract_entities([{"body": {"text": text}}], None) for text in texts]
+
+    def zero_shot_model_ids(self) -> list[str]:
+        return [ZERO_SHOT_MODEL]
+
+    def zero_shot(
+        self, texts: list[str], labels: list[str], multi_label: bool
+    ) -> list[list[tuple[float, float]]]:
+        return [zero_shot(text, labels, multi_label) for text in texts]

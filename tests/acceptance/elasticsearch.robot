@@ -4,7 +4,8 @@ Documentation       Elasticsearch trained-model inference against the sandbox.
 ...                 The sandbox serves, at the same base URL as the Communications Mining API,
 ...                 the dataset's pinned model versions as text classification models
 ...                 (``retail-inbox-v1``, ...) and its entity extractor as the ner model
-...                 ``retail-inbox-ner``. The answers are items, so the label and entity keywords
+...                 ``retail-inbox-ner``, and ``sandbox-zero-shot`` scores the labels a request
+...                 names against the text (wording and tone, no training). The answers are items, so the label and entity keywords
 ...                 work on them unchanged: a robot routes an Elasticsearch answer exactly as it
 ...                 routes a prediction of the same model version.
 
@@ -22,6 +23,8 @@ ${TOKEN: Secret}        %{REINFER_TOKEN}
 ${WRONG_KEY: Secret}    %{ES_WRONG_KEY=not-the-sandbox-token}
 ${CLASSIFIER}           retail-inbox-v1
 ${NER}                  retail-inbox-ner
+${ZERO_SHOT}            sandbox-zero-shot
+@{CHOICES}              missing parcel    refund request    happy customer
 ${MISSING}              Hi, my order ACM-482913 never arrived. It is two weeks late and the parcel is missing.
 ${THANKS}               Thank you so much, the delivery was quick and the support team was lovely!
 ${DATASET}              acme/retail-inbox
@@ -122,6 +125,32 @@ Zero Shot On A Classification Model Fails As Elasticsearch Does
     ...    STARTS: Business error (bad request): POST /_ml/trained_models/${CLASSIFIER}/_infer returned 403: status_exception: Trained model [${CLASSIFIER}] is configured for task [text_classification] but called with task [zero_shot_classification].
     ...    Infer With Trained Model    ${CLASSIFIER}    ${MISSING}    task=zero_shot_classification
     ...    labels=${{["refund", "complaint"]}}
+
+Zero Shot Scores The Given Labels Against The Text
+    [Documentation]    The same three labels, two texts, two different winners: the model reads the
+    ...    text (the missing parcel by its words, the thanks by its tone), and the answer is an
+    ...    item the label keywords read.
+    ${model}=    Get Trained Model    ${ZERO_SHOT}
+    Should Be Equal    ${model.task}    zero_shot_classification
+    ${missing}=    Infer With Trained Model    ${ZERO_SHOT}    ${MISSING}    task=zero_shot_classification
+    ...    labels=${CHOICES}
+    Should Be Equal    ${missing.predicted_value}    missing parcel
+    ${names}=    Evaluate    sorted(label.name for label in $missing.labels)
+    Should Be Equal    ${names}    ${{ sorted($CHOICES) }}
+    Should Be True    abs(sum(label.probability for label in $missing.labels) - 1) < 1e-6
+    ${above}=    Labels Above Threshold    ${missing}    default=0.5
+    Should Be Equal    ${above}    ${{ ["missing parcel"] }}
+    ${thanks}=    Infer With Trained Model    ${ZERO_SHOT}    ${THANKS}    task=zero_shot_classification
+    ...    labels=${CHOICES}
+    Should Be Equal    ${thanks.predicted_value}    happy customer
+    Should Be True    $thanks.prediction_probability < $missing.prediction_probability
+
+Zero Shot Multi Label Scores Each Label On Its Own
+    ${item}=    Infer With Trained Model    ${ZERO_SHOT}    ${MISSING}    task=zero_shot_classification
+    ...    labels=${{ ["missing parcel", "late delivery", "happy customer"] }}    multi_label=True
+    ${above}=    Labels Above Threshold    ${item}    default=0.5
+    Should Be Equal    ${above}    ${{ ["missing parcel", "late delivery"] }}
+    Should Be True    sum(label.probability for label in $item.labels) > 1
 
 Zero Shot Without Labels Fails Before The Call
     [Documentation]    Labels may be left out only for a zero-shot model that stores its own.

@@ -29,6 +29,7 @@ from ReinferLibrary.errors import BadRequestError, NotFoundError
 from ReinferLibrary.models.elastic import InferenceTask
 from ReinferLibrary.sandbox.elastic import ElasticBackend, create_elastic_router
 from ReinferLibrary.sandbox.elastic_backend import SandboxElasticBackend
+from ReinferLibrary.sandbox.nlp.zero_shot import zero_shot
 
 TOKEN = "sandbox-token-5f1e9c"
 LABELS = ["Order", "Order > Missing", "Refund", "Praise"]
@@ -45,7 +46,16 @@ class FakeBackend:
         return authorization_header in (f"ApiKey {TOKEN}", f"Bearer {TOKEN}")
 
     def model_ids(self) -> list[str]:
-        return ["retail-inbox-v1", "retail-inbox-v2", "retail-inbox-ner"]
+        return ["retail-inbox-v1", "retail-inbox-v2", "retail-inbox-ner", "zero-shot"]
+
+    def zero_shot_model_ids(self) -> list[str]:
+        return ["zero-shot"]
+
+    def zero_shot(
+        self, texts: list[str], labels: list[str], multi_label: bool
+    ) -> list[list[tuple[float, float]]]:
+        # The router is under test here: the sandbox's scorer (tested on its own) answers.
+        return [zero_shot(text, labels, multi_label) for text in texts]
 
     def classification_labels(self, model_id: str) -> list[str] | None:
         return list(LABELS) if model_id in ("retail-inbox-v1", "retail-inbox-v2") else None
@@ -280,8 +290,8 @@ def test_get_trained_model_configs(http: Http) -> None:
     ner = http.get("/_ml/trained_models/retail-inbox-ner").json()["trained_model_configs"][0]
     assert list(ner["inference_config"]) == ["ner"]
     assert http.get("/_ml/trained_models/retail-inbox-v*").json()["count"] == 2
-    assert http.get("/_ml/trained_models").json()["count"] == 3
-    assert http.get("/_ml/trained_models/_all").json()["count"] == 3
+    assert http.get("/_ml/trained_models").json()["count"] == 4
+    assert http.get("/_ml/trained_models/_all").json()["count"] == 4
     assert http.get("/_ml/trained_models/zzz*").json() == {"count": 0, "trained_model_configs": []}
 
 
@@ -368,6 +378,63 @@ def test_wrong_task_is_403_status_exception_as_elasticsearch_answers(http: Http)
         "reason": "Trained model [retail-inbox-v1] is configured for task [text_classification] "
         "but called with task [zero_shot_classification]",
     }
+
+
+def test_zero_shot_model_config_and_answer(http: Http) -> None:
+    config = http.get("/_ml/trained_models/zero-shot").json()["trained_model_configs"][0]
+    assert config["input"] == {"field_names": ["text_field"]}
+    options = config["inference_config"]["zero_shot_classification"]
+    assert options["classification_labels"] == ["entailment", "neutral", "contradiction"]
+    assert "labels" not in options  # every request names its labels
+    assert list(options["tokenization"]) == ["bert"]
+    labels = ["billing", "refund request", "delivery problem"]
+    body = {
+        "docs": [
+            {"text_field": "I was charged twice, please refund me."},
+            {"text_field": "The delivery never came"},
+        ],
+        "inference_config": {"zero_shot_classification": {"labels": labels, "results_field": "topic"}},
+    }
+    answers = infer(http, body, model="zero-shot").json()["inference_results"]
+    assert [answer["topic"] for answer in answers] == ["refund request", "delivery problem"]
+    for answer in answers:
+        classes = answer["top_classes"]
+        assert sorted(entry["class_name"] for entry in classes) == sorted(labels)
+        assert sum(entry["class_probability"] for entry in classes) == pytest.approx(1.0)
+        assert classes[0]["class_probability"] == answer["prediction_probability"]
+    multi = {
+        "docs": [{"text_field": "Thank you, I am so happy with the refund"}],
+        "inference_config": {
+            "zero_shot_classification": {"labels": ["happy", "refund", "angry"], "multi_label": True}
+        },
+    }
+    scored = {
+        entry["class_name"]: entry["class_probability"]
+        for entry in infer(http, multi, model="zero-shot").json()["inference_results"][0]["top_classes"]
+    }
+    assert scored["happy"] > 0.5 and scored["refund"] > 0.5 and scored["angry"] < 0.5
+
+
+@pytest.mark.parametrize(
+    ("options", "status", "reason"),
+    [
+        ({}, 400, "stored configuration has no [labels] defined"),
+        ({"labels": []}, 400, "[labels] must be a non-empty list of strings"),
+        ({"labels": ["a"], "multi_label": "yes"}, 400, "[multi_label] must be a boolean"),
+        (
+            {"labels": ["a"], "num_top_classes": 2},
+            400,
+            "[zero_shot_classification] unknown field [num_top_classes]",
+        ),
+    ],
+)
+def test_zero_shot_refuses_what_elasticsearch_refuses(
+    http: Http, options: Any, status: int, reason: str
+) -> None:
+    body = {"docs": [{"text_field": "x"}], "inference_config": {"zero_shot_classification": options}}
+    response = infer(http, body, model="zero-shot")
+    assert response.status_code == status
+    assert response.json()["error"]["reason"].startswith(reason)
 
 
 @pytest.mark.parametrize(

@@ -750,7 +750,7 @@ def test_openapi_docs_describe_the_routes(server: SandboxServer) -> None:
     assert "/api/v1/datasets/{owner}/{dataset}/triggers/{name}/advance" in spec["paths"]
 
 
-def test_elasticsearch_routes_serve_the_pinned_versions_and_the_extractor(
+def test_elasticsearch_routes_serve_the_pinned_versions_the_extractor_and_zero_shot(
     server: SandboxServer, api: Api
 ) -> None:
     headers = {"Authorization": f"ApiKey {server.token}"}
@@ -759,6 +759,7 @@ def test_elasticsearch_routes_serve_the_pinned_versions_and_the_extractor(
         "inbox-ner",
         "inbox-v1",
         "inbox-v2",
+        "sandbox-zero-shot",
     ]
     classifier = models["trained_model_configs"][1]["inference_config"]["text_classification"]
     assert classifier["classification_labels"] == TAXONOMY

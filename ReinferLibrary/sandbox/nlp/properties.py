@@ -107,6 +107,11 @@ def label_properties(text: str) -> list[dict[str, Any]]:
     ]
 
 
+def word_tone(word: str) -> float | None:
+    """The tone lexicon's weight of one word (lower case), ``None`` when it is not a tone word."""
+    return _TONE_WORDS.get(word.lower())
+
+
 def tone(text: str) -> float:
     tokens = _tokens(text)
     raw = _score(_clauses(text), _TONE_WORDS, _TONE_PHRASES)
