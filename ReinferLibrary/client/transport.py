@@ -437,27 +437,39 @@ class Transport:
                 self._record(method, shown, response.status_code, elapsed_ms, attempt, body, response, None)
                 raise self._redirect_error(method, path, response, url, repeat)
 
-            if response is None:
-                transient = _transient(failure, repeat)
-            else:
-                transient = response.status_code in (
-                    UNSENT_STATUSES if repeat is Repeat.UNSENT else RETRY_STATUSES
-                )
-            asked = parse_retry_after(response.headers.get("Retry-After")) if response is not None else None
-            # A wait longer than the cap would only meet the same refusal sooner: fail at once.
-            too_long = asked is not None and asked > self.settings.max_retry_after
-            may_retry = transient and attempt < attempts
-            delay = None
-            if may_retry and not too_long:
-                delay = asked if asked is not None else self._backoff(attempt)
+            delay, refused_wait = self._next_try(response, failure, repeat, attempt < attempts, attempt)
             status = response.status_code if response is not None else None
             self._record(method, shown, status, elapsed_ms, attempt, body, response, delay)
             if delay is None:
                 if response is not None:
-                    wait = asked if may_retry and too_long else None
-                    raise self._status_error(method, path, response, attempt, repeat, wait)
+                    raise self._status_error(method, path, response, attempt, repeat, refused_wait)
                 raise self._failure_error(method, path, failure, attempt, repeat, (connect, read, deadline))
             self.sleep(delay)
+
+    def _next_try(
+        self,
+        response: requests.Response | None,
+        failure: requests.RequestException | None,
+        repeat: Repeat,
+        attempts_left: bool,
+        attempt: int,
+    ) -> tuple[float | None, float | None]:
+        """(seconds until the next attempt, or ``None`` to fail now; the wait the server asked
+        for when it was over the cap, for the error message)."""
+        if response is None:
+            transient = _transient(failure, repeat)
+        else:
+            transient = response.status_code in (
+                UNSENT_STATUSES if repeat is Repeat.UNSENT else RETRY_STATUSES
+            )
+        asked = parse_retry_after(response.headers.get("Retry-After")) if response is not None else None
+        # A wait longer than the cap would only meet the same refusal sooner: fail at once.
+        too_long = asked is not None and asked > self.settings.max_retry_after
+        if not (transient and attempts_left):
+            return None, None
+        if too_long:
+            return None, asked
+        return (asked if asked is not None else self._backoff(attempt)), None
 
     def deadline(self, read: float) -> float:
         """Seconds one attempt may take in all (connect and the whole answer), for a read timeout."""
@@ -533,18 +545,7 @@ class Transport:
             if left <= 0:
                 raise _DeadlineError(deadline, size)
             _socket_timeout(raw, min(read, left))
-            try:
-                chunk = raw.read1(_CHUNK, decode_content=True)
-            except urllib3.exceptions.ReadTimeoutError as exc:
-                if time.monotonic() - started >= deadline:
-                    raise _DeadlineError(deadline, size) from None
-                raise requests.ReadTimeout(exc) from None
-            except urllib3.exceptions.DecodeError as exc:
-                raise requests.exceptions.ContentDecodingError(exc) from None
-            except (urllib3.exceptions.ProtocolError, OSError) as exc:
-                raise requests.ConnectionError(
-                    urllib3.exceptions.ProtocolError("Connection broken", exc)
-                ) from None
+            chunk = _read_chunk(raw, started, deadline, size)
             if not chunk:
                 return b"".join(chunks)
             size += len(chunk)
@@ -842,6 +843,21 @@ _UNUSABLE_URL = (
     requests.exceptions.InvalidProxyURL,
     requests.exceptions.URLRequired,
 )
+
+
+def _read_chunk(raw: Any, started: float, deadline: float, size: int) -> bytes:
+    """What has arrived of a body, with urllib3's failures as the requests errors they stand for."""
+    try:
+        chunk: bytes = raw.read1(_CHUNK, decode_content=True)
+    except urllib3.exceptions.ReadTimeoutError as exc:
+        if time.monotonic() - started >= deadline:
+            raise _DeadlineError(deadline, size) from None
+        raise requests.ReadTimeout(exc) from None
+    except urllib3.exceptions.DecodeError as exc:
+        raise requests.exceptions.ContentDecodingError(exc) from None
+    except (urllib3.exceptions.ProtocolError, OSError) as exc:
+        raise requests.ConnectionError(urllib3.exceptions.ProtocolError("Connection broken", exc)) from None
+    return chunk
 
 
 def _as_repeat(retry: Repeat | bool) -> Repeat:

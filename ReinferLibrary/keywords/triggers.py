@@ -30,6 +30,20 @@ def _sequence_id(position: Any, trigger: str) -> tuple[str, str]:
         if not position.strip():
             raise ReinferConfigurationError(f"Cannot advance trigger {trigger!r}: the sequence id is empty.")
         return position.strip(), "to the given sequence id"
+    position = _position_mapping(position, trigger)
+    sequence_id = position.get("sequence_id")
+    if not sequence_id:
+        raise ReinferConfigurationError(
+            f"Cannot advance trigger {trigger!r}: the value has no sequence_id (give the batch from "
+            "Fetch Trigger Batch, one of its items, or a sequence id)."
+        )
+    if "results" in position or "filtered" in position:
+        return str(sequence_id), _batch_words(position)
+    return str(sequence_id), f"up to and including comment {item_uid(position) or '(no uid)'}"
+
+
+def _position_mapping(position: Any, trigger: str) -> Mapping[str, Any]:
+    """A batch or item as a mapping, refused when it came from another trigger."""
     if isinstance(position, Batch):
         position = position.model_dump(mode="json")
     elif isinstance(position, Item):
@@ -45,20 +59,16 @@ def _sequence_id(position: Any, trigger: str) -> tuple[str, str]:
             f"Cannot advance trigger {trigger!r} with a batch fetched from trigger {fetched_from!r}: "
             f"a sequence id only means something to its own trigger; advance {fetched_from!r} instead."
         )
-    sequence_id = position.get("sequence_id")
-    if not sequence_id:
-        raise ReinferConfigurationError(
-            f"Cannot advance trigger {trigger!r}: the value has no sequence_id (give the batch from "
-            "Fetch Trigger Batch, one of its items, or a sequence id)."
-        )
-    if "results" in position or "filtered" in position:
-        results = len(position.get("results") or ())
-        filtered = int(position.get("filtered") or 0)
-        words = f"past a batch of {results} result(s) and {filtered} filtered comment(s)"
-        if not results and filtered:
-            words += " (a filtered-only batch: advancing past it keeps the robot from re-reading it forever)"
-        return str(sequence_id), words
-    return str(sequence_id), f"up to and including comment {item_uid(position) or '(no uid)'}"
+    return position
+
+
+def _batch_words(batch: Mapping[str, Any]) -> str:
+    results = len(batch.get("results") or ())
+    filtered = int(batch.get("filtered") or 0)
+    words = f"past a batch of {results} result(s) and {filtered} filtered comment(s)"
+    if not results and filtered:
+        words += " (a filtered-only batch: advancing past it keeps the robot from re-reading it forever)"
+    return words
 
 
 def _uids(item_or_uid: Any, keyword: str) -> list[str]:

@@ -166,18 +166,7 @@ class _Reader:
         if isinstance(value, Mapping):
             entries = [(f"thresholds[{spelling(name)}]", name, number) for name, number in value.items()]
         elif isinstance(value, list):
-            for index, entry in enumerate(value):
-                key = f"thresholds[{index}]"
-                if not isinstance(entry, Mapping):
-                    raise self.fail(key, f"must be a mapping with name and threshold, got {_show(entry)}.")
-                unknown = [str(k) for k in entry if k not in ENTRY_KEYS]
-                if unknown:
-                    raise self.fail(
-                        f"{key}.{unknown[0]}", "unknown key; an entry has only name and threshold."
-                    )
-                if "name" not in entry or "threshold" not in entry:
-                    raise self.fail(key, "needs both name and threshold.")
-                entries.append((key, entry["name"], entry["threshold"]))
+            entries = [self.entry(f"thresholds[{index}]", entry) for index, entry in enumerate(value)]
         elif value is not None:
             raise self.fail(
                 "thresholds", f"must be a mapping of label -> 0..1 or a list, got {_show(value)}."
@@ -195,6 +184,17 @@ class _Reader:
             first_spelling[name] = raw_name
             result[name] = self.number(key, raw_number)
         return result
+
+    def entry(self, key: str, entry: Any) -> tuple[str, Any, Any]:
+        """(key, raw name, raw threshold) of one ``{name, threshold}`` entry of a list."""
+        if not isinstance(entry, Mapping):
+            raise self.fail(key, f"must be a mapping with name and threshold, got {_show(entry)}.")
+        unknown = [str(k) for k in entry if k not in ENTRY_KEYS]
+        if unknown:
+            raise self.fail(f"{key}.{unknown[0]}", "unknown key; an entry has only name and threshold.")
+        if "name" not in entry or "threshold" not in entry:
+            raise self.fail(key, "needs both name and threshold.")
+        return key, entry["name"], entry["threshold"]
 
     def read(self) -> ThresholdConfig:
         data = self.parse()

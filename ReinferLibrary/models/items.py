@@ -140,6 +140,53 @@ def _field_entity(field: FieldPrediction, capture_ids: list[int]) -> Entity | No
     )
 
 
+def _taxonomy_labels(taxonomy: Any) -> tuple[list[PredictedLabel], list[Entity]]:
+    """Labels (occurrences of one name merged) and field entities of one ``/results`` taxonomy."""
+    labels: list[PredictedLabel] = []
+    by_name: dict[str, PredictedLabel] = {}
+    entities: list[Entity] = []
+    for capture_id, label in enumerate(taxonomy.labels):
+        confidence = label.occurrence_confidence
+        names = [t for t in confidence.thresholds if t != STREAM_THRESHOLD]
+        occurrence = LabelOccurrence(
+            probability=confidence.value,
+            auto_thresholds=names,
+            capture_id=capture_id,
+            fields={f.name: f.value.formatted if f.value else None for f in label.fields},
+        )
+        found = PredictedLabel(
+            name=label.name,  # the validator normalises a list of parts too
+            probability=confidence.value,
+            auto_thresholds=names,
+            stream_threshold_cleared=STREAM_THRESHOLD in confidence.thresholds,
+        )
+        merged = by_name.get(found.name)
+        if merged is None:
+            found.occurrences = [occurrence]
+            by_name[found.name] = found
+            labels.append(found)
+        else:
+            _merge_occurrence(merged, occurrence, STREAM_THRESHOLD in confidence.thresholds)
+        entities += _field_entities(label.fields, [capture_id])
+    entities += _field_entities(taxonomy.general_fields, [])
+    return labels, entities
+
+
+def _merge_occurrence(merged: PredictedLabel, occurrence: LabelOccurrence, cleared_stream: bool) -> None:
+    """Another occurrence of a label: kept, and the label takes the highest confidence."""
+    merged.occurrences.append(occurrence)
+    cleared = getattr(merged, "stream_threshold_cleared", False) or cleared_stream
+    if occurrence.probability > merged.probability:
+        merged.probability = occurrence.probability
+        merged.auto_thresholds = occurrence.auto_thresholds
+    setattr(merged, "stream_threshold_cleared", cleared)  # noqa: B010  # an extra field
+
+
+def _field_entities(fields: Any, capture_ids: list[int]) -> list[Entity]:
+    found = (_field_entity(field, capture_ids) for field in fields)
+    return [entity for entity in found if entity is not None]
+
+
 def item_from_stream_result(result: StreamResult) -> Item:
     """Normalise one ``/results`` result into an :class:`Item`.
 
@@ -152,7 +199,6 @@ def item_from_stream_result(result: StreamResult) -> Item:
     order; general fields belong to no capture group.
     """
     labels: list[PredictedLabel] = []
-    by_name: dict[str, PredictedLabel] = {}
     entities: list[Entity] = []
     properties: list[LabelProperty] = []
     prediction = result.prediction
@@ -161,43 +207,7 @@ def item_from_stream_result(result: StreamResult) -> Item:
         if taxonomy is None and prediction.taxonomies:
             taxonomy = prediction.taxonomies[0]
         if taxonomy is not None:
-            for capture_id, label in enumerate(taxonomy.labels):
-                confidence = label.occurrence_confidence
-                names = [t for t in confidence.thresholds if t != STREAM_THRESHOLD]
-                occurrence = LabelOccurrence(
-                    probability=confidence.value,
-                    auto_thresholds=names,
-                    capture_id=capture_id,
-                    fields={f.name: f.value.formatted if f.value else None for f in label.fields},
-                )
-                found = PredictedLabel(
-                    name=label.name,  # the validator normalises a list of parts too
-                    probability=confidence.value,
-                    auto_thresholds=names,
-                    stream_threshold_cleared=STREAM_THRESHOLD in confidence.thresholds,
-                )
-                merged = by_name.get(found.name)
-                if merged is None:
-                    found.occurrences = [occurrence]
-                    by_name[found.name] = found
-                    labels.append(found)
-                else:
-                    merged.occurrences.append(occurrence)
-                    cleared = getattr(merged, "stream_threshold_cleared", False) or (
-                        STREAM_THRESHOLD in confidence.thresholds
-                    )
-                    if confidence.value > merged.probability:
-                        merged.probability = confidence.value
-                        merged.auto_thresholds = names
-                    setattr(merged, "stream_threshold_cleared", cleared)  # noqa: B010  # an extra field
-                for field in label.fields:
-                    entity = _field_entity(field, [capture_id])
-                    if entity is not None:
-                        entities.append(entity)
-            for field in taxonomy.general_fields:
-                entity = _field_entity(field, [])
-                if entity is not None:
-                    entities.append(entity)
+            labels, entities = _taxonomy_labels(taxonomy)
         properties = [
             LabelProperty(property_name=score.name, value=score.value) for score in prediction.scores
         ]
