@@ -10,6 +10,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.parser import HeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
@@ -219,39 +220,16 @@ class RawEmailComment:
 
 def comment_from_raw_email(document: RawEmailDocument) -> RawEmailComment:
     """A parsed comment (reference 5.3 ``comments``) from a raw email's headers and body."""
-    headers = _header_map(document)
-
-    def first(name: str) -> str | None:
-        values = headers.get(name)
-        return values[0].strip() if values else None
-
-    def addresses(name: str) -> list[str]:
-        return [address for _, address in getaddresses(headers.get(name, [])) if address]
-
-    moment = timeutil.now()
-    if first("date"):
-        try:
-            moment = parsedate_to_datetime(first("date") or "")
-        except (TypeError, ValueError):
-            moment = timeutil.now()
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timeutil.now().tzinfo)
+    headers = _Headers(_header_map(document))
+    moment = _sent_at(headers.first("date"))
     stamp = timeutil.user(moment)
     body = document.raw_email.body
     text = body.plain or html_to_text(body.html)
-    message: dict[str, Any] = {"body": {"text": text}}
-    if first("subject") is not None:
-        message["subject"] = {"text": first("subject")}
-    senders = addresses("from")
-    if senders:
-        message["from"] = senders[0]
-    for key in ("to", "cc", "bcc"):
-        if addresses(key):
-            message[key] = addresses(key)
+    message = _email_message(headers, text)
     message["sent_at"] = stamp
     comment_id = document.comment_id
     if not comment_id:
-        basis = first("message-id") or f"{stamp}\n{text}"
+        basis = headers.first("message-id") or f"{stamp}\n{text}"
         comment_id = hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
     content = {
         "id": comment_id,
@@ -265,3 +243,42 @@ def comment_from_raw_email(document: RawEmailDocument) -> RawEmailComment:
         "thread_id": None,
     }
     return RawEmailComment(content, moment.isoformat())
+
+
+@dataclass(frozen=True)
+class _Headers:
+    """An email's headers by lower-case name, each with all its values."""
+
+    values: dict[str, list[str]]
+
+    def first(self, name: str) -> str | None:
+        found = self.values.get(name)
+        return found[0].strip() if found else None
+
+    def addresses(self, name: str) -> list[str]:
+        return [address for _, address in getaddresses(self.values.get(name, [])) if address]
+
+
+def _sent_at(date: str | None) -> datetime:
+    """When the email says it was sent (with a time zone), else now."""
+    moment = timeutil.now()
+    if date:
+        try:
+            moment = parsedate_to_datetime(date)
+        except (TypeError, ValueError):
+            moment = timeutil.now()
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timeutil.now().tzinfo)
+
+
+def _email_message(headers: _Headers, text: str) -> dict[str, Any]:
+    message: dict[str, Any] = {"body": {"text": text}}
+    subject = headers.first("subject")
+    if subject is not None:
+        message["subject"] = {"text": subject}
+    senders = headers.addresses("from")
+    if senders:
+        message["from"] = senders[0]
+    for key in ("to", "cc", "bcc"):
+        if headers.addresses(key):
+            message[key] = headers.addresses(key)
+    return message

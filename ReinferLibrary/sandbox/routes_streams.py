@@ -173,6 +173,11 @@ def _add_routes(collection: str, noun: str, tag: str) -> None:
         sb.store.set_position(stream["id"], position)
         return ok(**{"sequence_id": sb.codec.encode(stream["id"], position), noun: stream})
 
+
+def _add_exception_routes(collection: str, noun: str, tag: str) -> None:
+    """Tag and untag exceptions on a stream or legacy trigger."""
+    item = f"{DATASET}/{collection}" + "/{name}"
+
     @router.put(item + "/exceptions", summary="Tag comments as exceptions", tags=[tag])
     def tag_exceptions(
         owner: str, dataset: str, name: str, body: ExceptionsRequest, sb: SandboxDep
@@ -209,8 +214,12 @@ def _add_routes(collection: str, noun: str, tag: str) -> None:
         return ok()
 
 
-_add_routes("streams", "stream", "streams")
-_add_routes("triggers", "trigger", "triggers (legacy)")
+for _collection, _noun, _tag in (
+    ("streams", "stream", "streams"),
+    ("triggers", "trigger", "triggers (legacy)"),
+):
+    _add_routes(_collection, _noun, _tag)
+    _add_exception_routes(_collection, _noun, _tag)
 
 
 @router.put(DATASET + "/streams", summary="Create a stream (409 if the name exists)", tags=["streams"])

@@ -104,6 +104,25 @@ def _created_at(parsed: list[CommentNew]) -> list[str]:
     return stamps
 
 
+def _read_comments(directory: Path, taxonomy: set[str]) -> tuple[list[CommentNew], list[list[str] | None]]:
+    """The demo comments (with their attachments) and each one's reviewed labels, checked."""
+    parsed: list[CommentNew] = []
+    assigned: list[list[str] | None] = []
+    for where, line in _lines(directory):
+        try:
+            parsed.append(with_demo_attachments(CommentNew.model_validate(line.get("comment"))))
+            labels = line.get("labels")
+            names = None if labels is None else [label_name(label) for label in labels]
+        except (ValidationError, ValueError) as error:
+            detail = describe_errors(error.errors()) if isinstance(error, ValidationError) else str(error)
+            raise SeedError(f"{where}: {detail}") from None
+        unknown = [name for name in names or [] if name not in taxonomy]
+        if unknown:
+            raise SeedError(f"{where}: label '{unknown[0]}' is not in the taxonomy of tenant.json")
+        assigned.append(names)
+    return parsed, assigned
+
+
 def seed_demo(sandbox: Sandbox, directory: Path = DEMO_DIR) -> SeedReport:
     """Create the demo tenant in an empty sandbox; see the module docstring."""
     started = time.perf_counter()
@@ -121,20 +140,7 @@ def seed_demo(sandbox: Sandbox, directory: Path = DEMO_DIR) -> SeedReport:
     dataset = create_dataset(sandbox, owner, dataset_name, DatasetNew.model_validate(dataset_def))
     taxonomy = {label["name"] for label in dataset["label_defs"]}
 
-    parsed: list[CommentNew] = []
-    assigned: list[list[str] | None] = []
-    for where, line in _lines(directory):
-        try:
-            parsed.append(with_demo_attachments(CommentNew.model_validate(line.get("comment"))))
-            labels = line.get("labels")
-            names = None if labels is None else [label_name(label) for label in labels]
-        except (ValidationError, ValueError) as error:
-            detail = describe_errors(error.errors()) if isinstance(error, ValidationError) else str(error)
-            raise SeedError(f"{where}: {detail}") from None
-        unknown = [name for name in names or [] if name not in taxonomy]
-        if unknown:
-            raise SeedError(f"{where}: label '{unknown[0]}' is not in the taxonomy of tenant.json")
-        assigned.append(names)
+    parsed, assigned = _read_comments(directory, taxonomy)
     comments.sync(sandbox.store, source, parsed, created_at=_created_at(parsed))
     report.comments = len(parsed)
 

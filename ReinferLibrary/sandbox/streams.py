@@ -153,16 +153,9 @@ def compile_filter(
         seqs = reviewed()
         wanted = comment_filter["reviewed"] == "only_reviewed"
         checks.append(lambda row, _: (row.seq in seqs) == wanted)
-    span = comment_filter.get("timestamp") or {}
-    low = timeutil.parse(span["minimum"]) if span.get("minimum") else None
-    high = timeutil.parse(span["maximum"]) if span.get("maximum") else None
-    if low or high:
-
-        def _in_span(_: CommentRow, comment: dict[str, Any]) -> bool:
-            moment = timeutil.parse(comment["timestamp"])
-            return (low is None or moment >= low) and (high is None or moment <= high)
-
-        checks.append(_in_span)
+    in_span = _timestamp_check(comment_filter.get("timestamp") or {})
+    if in_span is not None:
+        checks.append(in_span)
     for key, rule in (comment_filter.get("user_properties") or {}).items():
         checks.append(_property_check(key, rule))
     for part, rule in (comment_filter.get("messages") or {}).items():
@@ -175,6 +168,20 @@ def compile_filter(
         return all(check(row, comment) for check in checks)
 
     return predicate
+
+
+def _timestamp_check(span: dict[str, Any]) -> Check | None:
+    """A check of the comment's timestamp against ``minimum`` / ``maximum`` (None: no bounds)."""
+    low = timeutil.parse(span["minimum"]) if span.get("minimum") else None
+    high = timeutil.parse(span["maximum"]) if span.get("maximum") else None
+    if not (low or high):
+        return None
+
+    def in_span(_: CommentRow, comment: dict[str, Any]) -> bool:
+        moment = timeutil.parse(comment["timestamp"])
+        return (low is None or moment >= low) and (high is None or moment <= high)
+
+    return in_span
 
 
 def _property_check(key: str, rule: dict[str, Any]) -> Check:
