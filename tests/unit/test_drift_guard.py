@@ -427,12 +427,19 @@ def routing(version: int | None, thresholds: dict[str, float]) -> dict[str, Any]
     }
 
 
+def trigger_and_model(
+    api: responses.RequestsMock, stream: int | None, thresholds: dict[str, float], checked: int
+) -> None:
+    """The reads of Verify Model Configuration with trigger=: the stream, the tags, the version checked."""
+    api.get(DS + "/streams/routing", json=routing(stream, thresholds))
+    api.get(DS + "/model-tags", json=TAGS)
+    api.get(DS + f"/labellers/{checked}/validation", json=summary(checked))
+
+
 def test_verify_with_a_trigger_fails_on_another_pinned_version(
     api: responses.RequestsMock, kw: ModelKeywords
 ) -> None:
-    api.get(DS + "/streams/routing", json=routing(1, {"Order": 0.5}))
-    api.get(DS + "/model-tags", json=TAGS)
-    api.get(DS + "/labellers/2/validation", json=summary(2))
+    trigger_and_model(api, 1, {"Order": 0.5}, 2)
     config = ThresholdConfig(model_version="staging", thresholds={"Order": 0.5}, source="v2.yaml")
     with pytest.raises(ReinferConfigurationError) as failure:
         kw.verify_model_configuration(config, trigger="routing")
@@ -447,9 +454,7 @@ def test_verify_with_a_trigger_fails_on_another_pinned_version(
 def test_verify_with_a_trigger_fails_when_it_has_no_model(
     api: responses.RequestsMock, kw: ModelKeywords
 ) -> None:
-    api.get(DS + "/streams/routing", json=routing(None, {}))
-    api.get(DS + "/model-tags", json=TAGS)
-    api.get(DS + "/labellers/1/validation", json=summary(1))
+    trigger_and_model(api, None, {}, 1)
     with pytest.raises(ReinferConfigurationError, match="trigger 'routing' has no model"):
         kw.verify_model_configuration(
             ThresholdConfig(model_version=1, thresholds={"Order": 0.5}), trigger="routing"
@@ -459,9 +464,7 @@ def test_verify_with_a_trigger_fails_when_it_has_no_model(
 def test_verify_with_a_trigger_warns_about_thresholds_below_the_trigger_own(
     api: responses.RequestsMock, kw: ModelKeywords, log: LogRecorder
 ) -> None:
-    api.get(DS + "/streams/routing", json=routing(1, {"Order": 0.5, "Refund": 0.3, "Praise": 0.7}))
-    api.get(DS + "/model-tags", json=TAGS)
-    api.get(DS + "/labellers/1/validation", json=summary(1))
+    trigger_and_model(api, 1, {"Order": 0.5, "Refund": 0.3, "Praise": 0.7}, 1)
     for name in ("Order", "Refund", "Complaint", "Order > Missing"):
         label_validation(api, 1, name, curve())
     config = ThresholdConfig(
@@ -498,9 +501,7 @@ def test_verify_with_a_trigger_warns_about_thresholds_below_the_trigger_own(
 def test_verify_with_a_trigger_takes_its_version_when_the_config_names_none(
     api: responses.RequestsMock, kw: ModelKeywords
 ) -> None:
-    api.get(DS + "/streams/routing", json=routing(2, {"Order": 0.5}))
-    api.get(DS + "/model-tags", json=TAGS)
-    api.get(DS + "/labellers/2/validation", json=summary(2))
+    trigger_and_model(api, 2, {"Order": 0.5}, 2)
     label_validation(api, 2, "Order", curve())
     result = kw.verify_model_configuration({"Order": 0.5}, trigger="routing")
     assert (result.version, result.warnings) == (2, [])
