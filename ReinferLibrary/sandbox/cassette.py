@@ -175,41 +175,51 @@ class Masker:
         comment = result.get("comment") or {}
         moves: dict[tuple[int, str], Callable[[int], int]] = {}
         for index, message in enumerate(comment.get("messages") or []):
-            for part in ("subject", "body", "signature"):
-                content = message.get(part)
-                if isinstance(content, dict) and isinstance(content.get("text"), str):
-                    old = content["text"]
-                    new, edits = self.text(old)
-                    if edits:
-                        content["text"] = new
-                        # Markup would still show the old text: drop it, the plain text stays.
-                        content.pop("text_markup", None)
-                        moves[(index, part)] = _mover(old, new, edits)
-            for header in ("from", "to", "cc", "bcc"):
-                value = message.get(header)
-                if isinstance(value, str):
-                    message[header] = self.value(value)
-                elif isinstance(value, list):
-                    message[header] = [self.value(v) if isinstance(v, str) else v for v in value]
+            moves.update(self._message(index, message))
         properties = comment.get("user_properties")
         if isinstance(properties, dict):
             comment["user_properties"] = {
                 key: self.property_value(key, value) for key, value in properties.items()
             }
         for entity in result.get("entities") or []:
-            for key in ("formatted_value", "value"):
-                if isinstance(entity.get(key), str):
-                    entity[key] = self.value(entity[key])
-            for span in entity.get("spans") or []:
-                move = moves.get((int(span.get("message_index") or 0), str(span.get("content_part"))))
-                if move is None:
-                    continue
-                for key in ("utf16_byte_start", "utf16_byte_end"):
-                    if isinstance(span.get(key), int):
-                        span[key] = 2 * move(span[key] // 2)
-                for key in ("char_start", "char_end"):
-                    span.pop(key, None)
+            self._entity(entity, moves)
         return result
+
+    def _message(self, index: int, message: dict[str, Any]) -> dict[tuple[int, str], Callable[[int], int]]:
+        """Mask one message in place; return how offsets move in each part whose text changed."""
+        moves: dict[tuple[int, str], Callable[[int], int]] = {}
+        for part in ("subject", "body", "signature"):
+            content = message.get(part)
+            if isinstance(content, dict) and isinstance(content.get("text"), str):
+                old = content["text"]
+                new, edits = self.text(old)
+                if edits:
+                    content["text"] = new
+                    # Markup would still show the old text: drop it, the plain text stays.
+                    content.pop("text_markup", None)
+                    moves[(index, part)] = _mover(old, new, edits)
+        for header in ("from", "to", "cc", "bcc"):
+            value = message.get(header)
+            if isinstance(value, str):
+                message[header] = self.value(value)
+            elif isinstance(value, list):
+                message[header] = [self.value(v) if isinstance(v, str) else v for v in value]
+        return moves
+
+    def _entity(self, entity: dict[str, Any], moves: Mapping[tuple[int, str], Callable[[int], int]]) -> None:
+        """Mask an entity's values in place and move its spans with the masked text."""
+        for key in ("formatted_value", "value"):
+            if isinstance(entity.get(key), str):
+                entity[key] = self.value(entity[key])
+        for span in entity.get("spans") or []:
+            move = moves.get((int(span.get("message_index") or 0), str(span.get("content_part"))))
+            if move is None:
+                continue
+            for key in ("utf16_byte_start", "utf16_byte_end"):
+                if isinstance(span.get(key), int):
+                    span[key] = 2 * move(span[key] // 2)
+            for key in ("char_start", "char_end"):
+                span.pop(key, None)
 
 
 def _bare(name: str) -> str:
@@ -347,6 +357,27 @@ def read_cassette(path: Path | str) -> Cassette:
     path = Path(path)
     if not path.is_file():
         raise CassetteError(f"Cassette '{path}' does not exist; record one with 'reinfer-sandbox record'.")
+    parsed = _parsed_lines(path)
+    header = parsed[0][1]
+    _check_header(path, header)
+    cassette = Cassette(path, header)
+    end: int | None = None
+    for number, obj in parsed[1:]:
+        if end is not None:
+            raise _fail(path, f" line {number}", "there is more after the end line; record it again")
+        end = _read_line(path, number, obj, cassette)
+    if end is None:
+        raise _fail(
+            path,
+            "",
+            f"truncated: no end line after {len(cassette.items)} comment(s), so the recording was"
+            " interrupted or the file cut; record it again",
+        )
+    return cassette
+
+
+def _parsed_lines(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, JSON object) of every line; a cut or foreign file fails in one line."""
     try:
         lines = list(_lines(path))
     except UnicodeDecodeError:
@@ -371,7 +402,10 @@ def read_cassette(path: Path | str) -> Cassette:
         if not isinstance(obj, dict):
             raise _fail(path, f" line {number}", "not a JSON object, so not a cassette")
         parsed.append((number, obj))
-    number, header = parsed[0]
+    return parsed
+
+
+def _check_header(path: Path, header: dict[str, Any]) -> None:
     if header.get("format") != FORMAT or header.get("kind") != "header":
         raise _fail(
             path,
@@ -389,39 +423,31 @@ def read_cassette(path: Path | str) -> Cassette:
     missing = [key for key in HEADER_KEYS if not header.get(key)]
     if missing:
         raise _fail(path, " line 1", f"the header has no '{missing[0]}'; record it again")
-    cassette = Cassette(path, header)
-    end: int | None = None
-    for number, obj in parsed[1:]:
-        if end is not None:
-            raise _fail(path, f" line {number}", "there is more after the end line; record it again")
-        kind = obj.get("kind")
-        if kind == "item":
-            item = obj.get("item")
-            if not isinstance(item, dict):
-                raise _fail(path, f" line {number}", "an item line without an item object")
-            comment = item.get("comment")
-            if not isinstance(comment, dict) or not comment.get("id") or not comment.get("source_id"):
-                raise _fail(path, f" line {number}", "an item without a comment id and source id")
-            cassette.items.append(item)
-        elif kind == "end":
-            end = int(obj.get("items", -1))
-            if end != len(cassette.items):
-                raise _fail(
-                    path,
-                    f" line {number}",
-                    f"the end line counts {end} comments but the file has {len(cassette.items)};"
-                    " it was cut or edited, record it again",
-                )
-        else:
-            raise _fail(path, f" line {number}", f"unknown line kind {kind!r}")
-    if end is None:
-        raise _fail(
-            path,
-            "",
-            f"truncated: no end line after {len(cassette.items)} comment(s), so the recording was"
-            " interrupted or the file cut; record it again",
-        )
-    return cassette
+
+
+def _read_line(path: Path, number: int, obj: dict[str, Any], cassette: Cassette) -> int | None:
+    """Add an item line to ``cassette``; for the end line, return the count it states (checked)."""
+    kind = obj.get("kind")
+    if kind == "item":
+        item = obj.get("item")
+        if not isinstance(item, dict):
+            raise _fail(path, f" line {number}", "an item line without an item object")
+        comment = item.get("comment")
+        if not isinstance(comment, dict) or not comment.get("id") or not comment.get("source_id"):
+            raise _fail(path, f" line {number}", "an item without a comment id and source id")
+        cassette.items.append(item)
+        return None
+    if kind == "end":
+        end = int(obj.get("items", -1))
+        if end != len(cassette.items):
+            raise _fail(
+                path,
+                f" line {number}",
+                f"the end line counts {end} comments but the file has {len(cassette.items)};"
+                " it was cut or edited, record it again",
+            )
+        return end
+    raise _fail(path, f" line {number}", f"unknown line kind {kind!r}")
 
 
 def label_text(name: str | Sequence[str]) -> str:

@@ -217,18 +217,7 @@ def _csv_rows(path: Path, text: str) -> list[Row]:
     return rows
 
 
-def read_labelled(path: Path, taxonomy: Sequence[str] | None = None) -> tuple[list[Row], list[str]]:
-    """Read and check a labelled file; return its rows and the labels to train (sorted)."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise LabelledFileError(f"Import file '{path}' does not exist.") from None
-    except UnicodeDecodeError:
-        raise _fail(path, "", "not UTF-8 text; save it as UTF-8 JSON lines or CSV") from None
-    rows = _csv_rows(path, text) if path.suffix.lower() == ".csv" else _jsonl_rows(path, text)
-    if not rows:
-        raise _fail(path, "", "no comments in it")
+def _check_unique_ids(path: Path, rows: Sequence[Row]) -> None:
     seen: dict[str, str] = {}
     for row in rows:
         if row.comment.id in seen:
@@ -236,7 +225,10 @@ def read_labelled(path: Path, taxonomy: Sequence[str] | None = None) -> tuple[li
                 path, row.where, f"comment id '{row.comment.id}' was already given on{seen[row.comment.id]}"
             )
         seen[row.comment.id] = row.where
-    allowed = set(taxonomy) if taxonomy is not None else None
+
+
+def _used_labels(path: Path, rows: Sequence[Row], allowed: set[str] | None) -> dict[str, None]:
+    """The labels the rows assign, in first-seen order; each checked against ``allowed``."""
     used: dict[str, None] = {}
     for row in rows:
         for label in row.labels or []:
@@ -251,6 +243,23 @@ def read_labelled(path: Path, taxonomy: Sequence[str] | None = None) -> tuple[li
                     f"label '{label}' is not in the taxonomy ({len(allowed)} labels); fix the name or add it",
                 )
             used.setdefault(label, None)
+    return used
+
+
+def read_labelled(path: Path, taxonomy: Sequence[str] | None = None) -> tuple[list[Row], list[str]]:
+    """Read and check a labelled file; return its rows and the labels to train (sorted)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise LabelledFileError(f"Import file '{path}' does not exist.") from None
+    except UnicodeDecodeError:
+        raise _fail(path, "", "not UTF-8 text; save it as UTF-8 JSON lines or CSV") from None
+    rows = _csv_rows(path, text) if path.suffix.lower() == ".csv" else _jsonl_rows(path, text)
+    if not rows:
+        raise _fail(path, "", "no comments in it")
+    _check_unique_ids(path, rows)
+    used = _used_labels(path, rows, set(taxonomy) if taxonomy is not None else None)
     labels = sorted(used)
     if len(labels) < MIN_LABELS:
         which = f" ('{labels[0]}')" if labels else ""
