@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -202,6 +203,14 @@ class ProcessingKeywords(LibraryComponent):
         return run.go(size, waiting, backoff, max_items, duration)
 
 
+@dataclass
+class _Idle:
+    """Polls at the end of the stream since the last comment arrived, and since when."""
+
+    polls: int = 0
+    since: float | None = None
+
+
 class _Run:
     """One `Process Trigger` call."""
 
@@ -247,8 +256,7 @@ class _Run:
         duration: float | None,
     ) -> DotDict:
         summary = self.summary
-        empty_polls = 0
-        idle_since: float | None = None
+        idle = _Idle()
         reason: StopReason | None = None
         with StopRequests() as stop:
             self.stop = stop
@@ -263,31 +271,36 @@ class _Run:
                     reason = self._limit_reached(max_items, duration) or StopReason.SIGNAL
                     break
                 if batch.results:
-                    empty_polls, idle_since = 0, None
+                    idle = _Idle()
                 if not batch.is_end_sequence:
                     continue
-                summary.end_of_stream = True
-                if waiting is None:
-                    reason = StopReason.END_OF_STREAM
+                reason = self._at_end(idle, waiting, backoff, duration)
+                if reason:
                     break
-                now = time.monotonic()
-                idle_since = idle_since or now
-                if now - idle_since >= waiting:
-                    reason = StopReason.WAIT_OVER
-                    break
-                empty_polls += 1
-                delay = min(backoff.delay(empty_polls), waiting - (now - idle_since))
-                if duration is not None:
-                    delay = min(delay, max(0.0, duration - (now - self.started)))
-                if debug_enabled():
-                    self.owner.debug(
-                        f"Nothing new on trigger {self.stream!r}; polling again in {delay:.1f} s."
-                    )
-                stop.sleep(delay)
         summary.stopped_because = (reason or StopReason.SIGNAL).value
         summary.seconds = round(time.monotonic() - self.started, 3)
         self.owner.info(summary.line())
         return self.owner.to_robot(summary.as_dict())
+
+    def _at_end(
+        self, idle: _Idle, waiting: float | None, backoff: Backoff, duration: float | None
+    ) -> StopReason | None:
+        """At the end of the stream: why to stop, or ``None`` after sleeping until the next poll."""
+        self.summary.end_of_stream = True
+        if waiting is None:
+            return StopReason.END_OF_STREAM
+        now = time.monotonic()
+        idle.since = idle.since or now
+        if now - idle.since >= waiting:
+            return StopReason.WAIT_OVER
+        idle.polls += 1
+        delay = min(backoff.delay(idle.polls), waiting - (now - idle.since))
+        if duration is not None:
+            delay = min(delay, max(0.0, duration - (now - self.started)))
+        if debug_enabled():
+            self.owner.debug(f"Nothing new on trigger {self.stream!r}; polling again in {delay:.1f} s.")
+        self.stop.sleep(delay)
+        return None
 
     def _limit_reached(self, max_items: int | None, duration: float | None) -> StopReason | None:
         if self.stop.requested is not None:

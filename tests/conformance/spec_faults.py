@@ -96,26 +96,29 @@ def _replace(schema_name: str, schema: Schema) -> Callable[[Schema], None]:
 def _request_schema_names(spec: Schema) -> set[str]:
     """Every component schema reachable from a request body."""
     seen: set[str] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
-                name = ref.rsplit("/", 1)[1]
-                if name not in seen:
-                    seen.add(name)
-                    walk(_schemas(spec)[name])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
     for operations in spec["paths"].values():
         for operation in operations.values():
             if isinstance(operation, dict) and "requestBody" in operation:
-                walk(operation["requestBody"])
+                _walk_refs(spec, operation["requestBody"], seen)
     return seen
+
+
+def _walk_refs(spec: Schema, node: Any, seen: set[str]) -> None:
+    """Add to ``seen`` every component schema ``node`` refers to, directly or through others."""
+    if isinstance(node, list):
+        for value in node:
+            _walk_refs(spec, value, seen)
+        return
+    if not isinstance(node, dict):
+        return
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+        name = ref.rsplit("/", 1)[1]
+        if name not in seen:
+            seen.add(name)
+            _walk_refs(spec, _schemas(spec)[name], seen)
+    for value in node.values():
+        _walk_refs(spec, value, seen)
 
 
 def _close_request_objects(spec: Schema) -> None:
