@@ -18,8 +18,8 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check ReinferLibrary tests robots tools
-	$(BIN)/ruff format --check ReinferLibrary tests robots tools
+	$(BIN)/ruff check ReinferLibrary tests robots tools benchmarks
+	$(BIN)/ruff format --check ReinferLibrary tests robots tools benchmarks
 	$(BIN)/mypy
 	$(BIN)/robocop check tests/acceptance tests/packaging tests/bots robots
 
@@ -72,6 +72,11 @@ dist: $(STAMP)
 BENCH_MEMORY_ARGS ?=
 bench-memory: $(STAMP)
 	$(BIN)/python benchmarks/memory_rss.py $(BENCH_MEMORY_ARGS)
+
+# Slow, so not part of `make test`: the library against its baselines, in one run.
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[sandbox,dev,bench]'
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) .venv-matrix $(RESULTS) .mypy_cache .pytest_cache .ruff_cache

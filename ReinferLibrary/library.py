@@ -11,6 +11,7 @@ from robot.api.types import Secret
 from robotlibcore import DynamicCore
 
 from .keywords import (
+    BatchKeywords,
     CommentKeywords,
     ConnectionKeywords,
     ElasticsearchKeywords,
@@ -25,7 +26,7 @@ from .keywords import (
     ThresholdKeywords,
     TriggerKeywords,
 )
-from .keywords.arguments import CONVERTERS
+from .keywords.arguments import ConvertersOutsideRuns
 from .keywords.listener import ReinferListener
 from .keywords.options import ConnectionOptions
 from .keywords.recording import RecordingKeywords
@@ -35,7 +36,7 @@ from .version import __version__
 __all__ = ["ReinferLibrary"]
 
 
-@library(scope="GLOBAL", version=__version__, doc_format="ROBOT", converters=CONVERTERS)
+@library(scope="GLOBAL", version=__version__, doc_format="ROBOT")
 class ReinferLibrary(DynamicCore):
     """ReinferLibrary lets robots consume Re:infer / UiPath Communications Mining streams.
 
@@ -430,6 +431,8 @@ class ReinferLibrary(DynamicCore):
       first few, then how many more.
     """
 
+    ROBOT_LIBRARY_CONVERTERS = ConvertersOutsideRuns()
+
     def __init__(
         self,
         *,
@@ -517,6 +520,7 @@ class ReinferLibrary(DynamicCore):
             LedgerKeywords(self.context),
             ProcessingKeywords(self.context),
             LabelKeywords(self.context),
+            BatchKeywords(self.context),
             EntityKeywords(self.context),
             ThresholdKeywords(self.context),
             PredictionKeywords(self.context),

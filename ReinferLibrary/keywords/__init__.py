@@ -5,6 +5,7 @@ module and add an instance to the list in :func:`ReinferLibrary.ReinferLibrary.c
 """
 
 from .base import LibraryComponent, LibraryContext, ReinferConnection, log_call, to_robot
+from .batches import BatchKeywords
 from .comments import CommentKeywords
 from .connection import ConnectionKeywords
 from .elasticsearch import ElasticsearchKeywords
@@ -18,6 +19,7 @@ from .thresholds import ThresholdKeywords
 from .triggers import TriggerKeywords
 
 __all__ = [
+    "BatchKeywords",
     "CommentKeywords",
     "ConnectionKeywords",
     "ElasticsearchKeywords",

@@ -58,3 +58,21 @@ def to_item(value: object) -> object:
 
 CONVERTERS: dict[type, Callable[..., Any]] = {ThresholdConfig: to_threshold_config, Item: to_item}
 """``@library(converters=...)`` of the library class."""
+
+
+class ConvertersOutsideRuns:
+    """``ROBOT_LIBRARY_CONVERTERS`` that libdoc sees and a running robot does not.
+
+    Robot Framework 7.5 rebuilds a library's custom converters, parsing each converter's
+    signature, on *every* keyword call: measured at 0.3-1 ms per call, which was most of
+    what the library cost per comment (`make bench`). The converters above convert nothing
+    a keyword needs (an item is passed on as it is; a thresholds dictionary is read by the
+    keyword either way), so during a run there are none: Robot Framework then passes both
+    types on unchanged. Outside a run (libdoc, editors) they are there, so the documentation
+    of ``Item`` and ``ThresholdConfig`` stays in the keyword documentation.
+    """
+
+    def __get__(self, instance: object, owner: type | None = None) -> dict[type, Callable[..., Any]] | None:
+        from robot.running.context import EXECUTION_CONTEXTS
+
+        return None if EXECUTION_CONTEXTS.current is not None else CONVERTERS

@@ -1,0 +1,1 @@
+"""`make bench`: the library against baselines measured in the same run (see run.py)."""
