@@ -129,7 +129,7 @@ def run_once(url: str, folder: Path, idiom: str, count: int, run: int) -> tuple[
     ]  # fmt: skip
     env = {**os.environ, "REINFER_URL": url, "REINFER_TOKEN": "bench-token", "PYTHONPATH": str(ROOT)}
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, cwd=ROOT)  # noqa: S603  # our own command line
+    process = subprocess.Popen(command, env=env, cwd=ROOT)  # our own command line
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
