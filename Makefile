@@ -15,7 +15,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[sandbox,dev]'
 	touch $(STAMP)
 
-venv: $(STAMP)
+venv: $(STAMP) redis-server
+
+# The Redis work-queue tests run against a real redis-server (started by the tests on
+# 127.0.0.1 with a free port). Installed from Debian's package when missing; needs root
+# (or sudo) and apt-get. Quiet, and nothing to do when redis-server is already there.
+.PHONY: redis-server scale-demo
+redis-server:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  echo "Installing redis-server (Debian package) for the work-queue tests..."; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null && \
+	  command -v redis-server >/dev/null; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check ReinferLibrary tests robots tools benchmarks
@@ -23,20 +35,22 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/robocop check tests/acceptance tests/packaging tests/bots robots
 
-unit: $(STAMP)
+unit: $(STAMP) redis-server
 	$(BIN)/pytest tests/unit
 
 # Public examples and the official OpenAPI specification against the sandbox and the client.
 conformance: $(STAMP)
 	$(BIN)/pytest tests/conformance -q -p no:cacheprovider
 
-acceptance: $(STAMP)
+acceptance: $(STAMP) redis-server
 	$(BIN)/python tests/acceptance/run.py --outputdir $(RESULTS)/acceptance
 
 docs: $(STAMP)
 	mkdir -p docs
 	$(BIN)/python -m robot.libdoc --format HTML ReinferLibrary docs/ReinferLibrary.html
 	$(BIN)/python -m robot.libdoc --format LIBSPEC ReinferLibrary docs/ReinferLibrary.libspec
+	$(BIN)/python -m robot.libdoc --format HTML ReinferLibrary.WorkQueues docs/WorkQueues.html
+	$(BIN)/python -m robot.libdoc --format LIBSPEC ReinferLibrary.WorkQueues docs/WorkQueues.libspec
 
 test: lint unit conformance docs acceptance
 
@@ -77,6 +91,11 @@ bench-memory: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[sandbox,dev,bench]'
 	$(BIN)/python benchmarks/run.py
+
+# Dispatcher -> embedded work queue -> N performers under pabot, on the sandbox.
+PERFORMERS ?= 4
+scale-demo: $(STAMP)
+	$(BIN)/python robots/scale_demo.py --performers $(PERFORMERS) --outputdir $(RESULTS)/scale-demo
 
 clean:
 	rm -rf $(VENV) .venv-matrix $(RESULTS) .mypy_cache .pytest_cache .ruff_cache

@@ -345,7 +345,20 @@ class ReinferConnectionError(ReinferApiError):
     title = "connection"
 
 
-class ItemDataError(ReinferError):
+class TitledError(ReinferError):
+    """An error that is not an API call's, worded like one: ``<Category> error (<title>): <message>``.
+
+    So one ``TRY/EXCEPT    Business error*`` (or ``Technical error*``) pattern in a robot
+    catches it together with the API's errors of the same category.
+    """
+
+    def __init__(self, title: str, message: str) -> None:
+        self.title = title
+        prefix = "Technical" if self.category == "technical" else "Business"
+        super().__init__(f"{prefix} error ({title}): {message}")
+
+
+class ItemDataError(TitledError):
     """The comment does not carry what was asked (an entity, a label property).
 
     A *business* error: the data is what it is, so retrying will not help; a robot
@@ -356,9 +369,29 @@ class ItemDataError(ReinferError):
 
     category = "business"
 
-    def __init__(self, title: str, message: str) -> None:
-        self.title = title
-        super().__init__(f"Business error ({title}): {message}")
+
+class WorkItemError(TitledError):
+    """A work-queue call was wrong about its item: unknown item, lease lost, payload not JSON.
+
+    A *business* error: repeating the same call fails the same way. A lost lease means
+    another performer has the item now; this performer must not complete or fail it.
+    """
+
+    category = "business"
+
+
+class WorkQueueUnavailableError(TitledError):
+    """The work queue could not be reached or used: Redis down, SQLite locked or corrupt.
+
+    A *technical* error: nothing was changed (every queue operation is one transaction),
+    so the call is safe to repeat once the queue is back.
+    """
+
+    category = "technical"
+
+
+class WorkQueueConfigurationError(ReinferConfigurationError):
+    """The work-queue library was set up wrongly: unknown URL scheme, bad lease or limit."""
 
 
 def error_for_status(status: int) -> type[ReinferApiError]:
