@@ -24,6 +24,7 @@ from .queues import (
     WorkQueueBackend,
     claimed_item,
     default_url,
+    engine_of,
     open_queue,
 )
 from .queues.base import seconds
@@ -173,6 +174,8 @@ class WorkQueues:
                 "url is empty: leave it out for the embedded queue in the state directory, or give "
                 "sqlite:///path/queues.db or redis://host:6379/0."
             )
+        if url is not None:
+            engine_of(url)  # a typo fails here, at import, not at the first item
         self._url = url
         self._lease = seconds(lease, "lease", allow_zero=False)
         self._max_attempts = max_attempts

@@ -39,6 +39,33 @@ def default_url(state_directory: Path) -> str:
     return f"sqlite://{(state_directory / EMBEDDED_FILE_NAME).resolve().as_posix()}"
 
 
+def engine_of(url: str) -> str:
+    """``sqlite`` or ``redis`` for a work-queue URL; a configuration error for anything else.
+
+    Checks the URL's form only, without connecting, so a robot fails at import on a typo.
+    """
+    from .redis_streams import redacted
+
+    text = str(url).strip()
+    scheme = text.split("://", 1)[0].lower() if "://" in text else ""
+    if scheme == "sqlite":
+        from .sqlite import path_of
+
+        path_of(text)
+        return "sqlite"
+    if scheme in ("redis", "rediss", "unix"):
+        if scheme != "unix" and not text.split("://", 1)[1].split("/", 1)[0]:
+            raise WorkQueueConfigurationError(
+                f"Work queue URL {redacted(text)} names no host: give redis://host:6379/0."
+            )
+        return "redis"
+    raise WorkQueueConfigurationError(
+        f"Work queue URL {redacted(text)!r} has an unknown scheme {scheme or '(none)'!r}: give "
+        "sqlite:///path/queues.db (one machine), redis://host:6379/0 (several machines), or leave url out "
+        "for the embedded queue in the state directory."
+    )
+
+
 def open_queue(
     url: str,
     *,
@@ -47,27 +74,14 @@ def open_queue(
 ) -> WorkQueueBackend:
     """Connect to the work-queue backend ``url`` names; a configuration error for any other scheme."""
     text = str(url).strip()
-    scheme = text.split("://", 1)[0].lower() if "://" in text else ""
     wait = seconds(timeout, "timeout", allow_zero=False)
-    if scheme == "sqlite":
+    if engine_of(text) == "sqlite":
         from .sqlite import SqliteWorkQueue
 
         return SqliteWorkQueue(text, max_attempts=max_attempts, timeout=wait)
-    if scheme in ("redis", "rediss", "unix"):
-        from .redis_streams import RedisWorkQueue, redacted
+    from .redis_streams import RedisWorkQueue
 
-        if scheme != "unix" and not text.split("://", 1)[1].split("/", 1)[0]:
-            raise WorkQueueConfigurationError(
-                f"Work queue URL {redacted(text)} names no host: give redis://host:6379/0."
-            )
-        return RedisWorkQueue(text, max_attempts=max_attempts, timeout=wait)
-    from .redis_streams import redacted
-
-    raise WorkQueueConfigurationError(
-        f"Work queue URL {redacted(text)!r} has an unknown scheme {scheme or '(none)'!r}: give "
-        "sqlite:///path/queues.db (one machine), redis://host:6379/0 (several machines), or leave url out "
-        "for the embedded queue in the state directory."
-    )
+    return RedisWorkQueue(text, max_attempts=max_attempts, timeout=wait)
 
 
 __all__ = [
@@ -82,5 +96,6 @@ __all__ = [
     "WorkQueueBackend",
     "claimed_item",
     "default_url",
+    "engine_of",
     "open_queue",
 ]

@@ -245,6 +245,10 @@ class WorkQueueBackend(ABC):
         """The first ``limit`` items of the queue's dead-letter queue."""
 
     @abstractmethod
+    def queue_names(self) -> list[str]:
+        """The names of the queues that hold items, sorted."""
+
+    @abstractmethod
     def close(self) -> None:
         """Release the connection."""
 

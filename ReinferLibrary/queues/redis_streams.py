@@ -350,6 +350,13 @@ class RedisWorkQueue(WorkQueueBackend):
             for _, fields in entries
         ]
 
+    def queue_names(self) -> list[str]:
+        def run() -> list[str]:
+            keys = self._client.scan_iter(match="reinfer:wq:{*}:counts", count=1000)
+            return sorted(str(key)[len("reinfer:wq:{") : -len("}:counts")] for key in keys)
+
+        return self._guard("list the queues of", run)
+
     def close(self) -> None:
         self._client.close()
 

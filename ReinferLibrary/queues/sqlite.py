@@ -154,6 +154,16 @@ class SqliteWorkQueue(WorkQueueBackend):
         def run() -> WorkItem | None:
             now = time.time()
             token = uuid.uuid4().hex
+            # A look without the writer lock first: idle performers polling an empty queue
+            # must not queue up for the lock the dispatcher and busy performers need.
+            (ready,) = self._db.execute(
+                "SELECT EXISTS (SELECT 1 FROM work_items WHERE queue = ? AND state = 'pending') "
+                "OR EXISTS (SELECT 1 FROM work_items WHERE queue = ? AND state = 'in_progress' "
+                "AND lease_until < ?)",
+                (name, name, now),
+            ).fetchone()
+            if not ready:
+                return None
             with _transaction(self._db):
                 # A claim whose lease ran out on the last attempt is dead, not offered again.
                 for item_id, attempt, consumer in self._db.execute(
@@ -272,6 +282,13 @@ class SqliteWorkQueue(WorkQueueBackend):
             ]
 
         return self._guard("read the dead-letter queue of", run, name)
+
+    def queue_names(self) -> list[str]:
+        def run() -> list[str]:
+            rows = self._db.execute("SELECT DISTINCT queue FROM work_items ORDER BY queue").fetchall()
+            return [str(row[0]) for row in rows]
+
+        return self._guard("list the queues of", run)
 
     def close(self) -> None:
         self._db.close()

@@ -532,3 +532,19 @@ def test_queues_import_nothing_of_robot_or_keywords() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_queue_names_lists_the_queues_with_items(opened: Opener) -> None:
+    queue = opened()
+    assert queue.queue_names() == []
+    queue.add("refunds", 1)
+    queue.add("billing", 2)
+    assert queue.queue_names() == ["billing", "refunds"]
+
+
+def test_library_refuses_a_bad_url_at_import_without_connecting() -> None:
+    from ReinferLibrary.WorkQueues import WorkQueues
+
+    with pytest.raises(WorkQueueConfigurationError, match="unknown scheme 'postgres'"):
+        WorkQueues(url="postgres://db/queues")
+    WorkQueues(url=f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there: checked at first use

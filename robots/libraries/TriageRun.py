@@ -1,4 +1,8 @@
-"""Work queues on disk for the example robots: one folder per queue, one JSON file per comment.
+"""The triage run's own files: work items as JSON files (a folder per queue), and the run's report.
+
+Named apart from ``ReinferLibrary.WorkQueues`` (the work-queue library performers take work from):
+this one writes the triage robot's folders when no work queue is given (``WORK_QUEUE_URL``), and
+counts and reports every run either way.
 
 Why files named by comment uid: the triage robot is at-least-once (a crash before
 ``Advance Trigger`` delivers the same batch again), so routing a comment twice must leave
@@ -154,7 +158,7 @@ def _field(value: Any, name: str) -> Any:
 
 
 @library(scope="GLOBAL", auto_keywords=False)
-class WorkQueues:
+class TriageRun:
     """Write work items into queue folders and report what one robot run did."""
 
     def __init__(self) -> None:
@@ -274,6 +278,15 @@ class WorkQueues:
                 name, probability = _field(label, "name"), _field(label, "probability")
                 if name is not None and probability is not None:
                     self._run.confidence(str(name), float(probability), cleared=False)
+
+    @keyword
+    def count_work_item(self, queue: str) -> None:
+        """Count a work item this run handed to a work queue (``Add Work Item``) for the report.
+
+        Only `Write Work Item` counts by itself; a work queue keeps its own counts (``Get Work
+        Queue Stats``), so ``redelivered`` and ``on_disk`` of the report cover folders only.
+        """
+        self._written[queue] += 1
 
     @keyword
     def record_batch(self, batch: Mapping[str, Any]) -> int:
