@@ -159,7 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(f"Dispatcher and {args.performers} performers under pabot on {queue_url} ...", flush=True)
         started = time.perf_counter()
-        rc = subprocess.call(pabot_command(args, outputdir, queue_url, handled), env=env, cwd=PROJECT)  # noqa: S603
+        # In the output folder: pabot leaves its .pabotsuitenames scratch file where it runs.
+        rc = subprocess.call(pabot_command(args, outputdir, queue_url, handled), env=env, cwd=outputdir)  # noqa: S603
         seconds = time.perf_counter() - started
     line, ok = summary(queue_url, handled, args.performers, seconds)
     print()
