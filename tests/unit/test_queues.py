@@ -276,6 +276,7 @@ def test_bad_queue_names_are_configuration_errors(opened: Opener, name: str) -> 
         opened().add(name, 1)
 
 
+@pytest.mark.slow
 def test_concurrent_performers_claim_each_item_exactly_once(opened: Opener) -> None:
     dispatcher = opened()
     for n in range(120):
@@ -332,6 +333,7 @@ def lines(log: Path, word: str) -> list[str]:
     return [line.split()[1] for line in log.read_text().splitlines() if line.startswith(word + " ")]
 
 
+@pytest.mark.slow
 def test_a_performer_killed_mid_item_loses_nothing_and_nothing_completes_twice(
     opened: Opener, tmp_path: Path
 ) -> None:
@@ -374,6 +376,7 @@ def queue_url(queue: WorkQueueBackend) -> str:
     return queue.url
 
 
+@pytest.mark.slow
 def test_redis_killed_and_restarted_with_appendonly_loses_no_item(tmp_path: Path) -> None:
     with RedisServer(tmp_path / "redis") as server:
         queue = open_queue(server.url)
@@ -522,6 +525,7 @@ def test_sqlite_file_is_in_wal_mode(tmp_path: Path) -> None:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+@pytest.mark.slow
 def test_queues_import_nothing_of_robot_or_keywords() -> None:
     code = (
         "import sys, ReinferLibrary.queues, ReinferLibrary.queues.sqlite, "
