@@ -232,8 +232,8 @@ class WorkQueues:
         """Claim the next work item of ``queue``, waiting up to ``timeout`` for one; ``None`` when none came.
 
         Items come oldest first; an item whose performer's lease ran out comes first of all,
-        as its next attempt. The claim holds the item for ``lease``; see `Leases, retries
-        and the dead-letter queue`.
+        as its next attempt. The claim holds the item for ``lease``; see
+        `Leases, retries and the dead-letter queue`.
 
         Args:
             queue: Queue name.

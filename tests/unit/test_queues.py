@@ -7,6 +7,7 @@ and a temporary folder (``make venv`` installs Debian's redis-server when it is 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -552,3 +553,39 @@ def test_library_refuses_a_bad_url_at_import_without_connecting() -> None:
     with pytest.raises(WorkQueueConfigurationError, match="unknown scheme 'postgres'"):
         WorkQueues(url="postgres://db/queues")
     WorkQueues(url=f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there: checked at first use
+
+
+def test_work_queue_keywords_are_documented_with_examples_and_libdoc_builds(tmp_path: Path) -> None:
+    from robot.libdoc import libdoc
+    from robot.libdocpkg import LibraryDocumentation
+
+    documentation = LibraryDocumentation("ReinferLibrary.WorkQueues")
+    names = {kw.name for kw in documentation.keywords}
+    contract = {
+        "Add Work Item",
+        "Get Work Item",
+        "Complete Work Item",
+        "Fail Work Item",
+        "Get Work Queue Stats",
+    }
+    assert contract <= names
+    for kw in documentation.keywords:
+        lines = kw.doc.splitlines()
+        assert lines and lines[0].strip().endswith("."), f"{kw.name}: no one-line summary"
+        assert any(line.strip() == "Example:" for line in lines), f"{kw.name}: no Example"
+        assert any(line.lstrip().startswith("|") for line in lines), f"{kw.name}: no example table"
+        spec = kw.to_dictionary()
+        for argument in spec["args"]:
+            assert argument["doc"], f"{kw.name}: {argument['name']} undocumented"
+        if spec["returnType"] is not None and spec["returnType"]["name"] != "None":
+            assert spec["returnDoc"], f"{kw.name}: return value undocumented"
+    # Every `link` of the intro and the keywords names a keyword or a section (libdoc adds two).
+    sections = {*re.findall(r"^= (.+) =$", documentation.doc, flags=re.MULTILINE), "Importing", "Keywords"}
+    text = documentation.doc + "".join(kw.doc for kw in documentation.keywords)
+    links = re.findall(r"(?<!`)`([^`]+)`(?!`)", text)
+    assert "Leases, retries and the dead-letter queue" in links
+    for link in links:
+        assert link in names or link in sections, f"dangling link `{link}`"
+    output = tmp_path / "WorkQueues.html"
+    assert libdoc("ReinferLibrary.WorkQueues", str(output), format="HTML", quiet=True) == 0
+    assert output.stat().st_size > 10_000
