@@ -23,6 +23,7 @@ import math
 import os
 import socket
 import time
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
@@ -165,6 +166,17 @@ def check_reference(reference: str | None) -> str | None:
             "leave it out to get a new item."
         )
     return text
+
+
+def new_item(queue: str, payload: Any, reference: str | None) -> tuple[str, str, str]:
+    """(queue name, reference, payload as JSON) of an item to add, each checked.
+
+    No reference: a new unique one, so every such call adds an item.
+    """
+    name = check_queue_name(queue)
+    given = check_reference(reference)
+    ref = given if given is not None else f"item-{uuid.uuid4().hex}"
+    return name, ref, encode_payload(payload, name, ref)
 
 
 def seconds(value: timedelta, name: str, *, allow_zero: bool) -> float:

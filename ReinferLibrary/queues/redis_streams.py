@@ -39,11 +39,10 @@ from .base import (
     WorkItem,
     WorkQueueBackend,
     check_queue_name,
-    check_reference,
     decode_payload,
     decode_reasons,
-    encode_payload,
     lease_lost,
+    new_item,
     unknown_item,
 )
 
@@ -276,10 +275,7 @@ class RedisWorkQueue(WorkQueueBackend):
     # -- the operations -------------------------------------------------------------------
 
     def add(self, queue: str, payload: Any, reference: str | None = None) -> Added:
-        name = check_queue_name(queue)
-        given = check_reference(reference)
-        ref = given if given is not None else f"item-{uuid.uuid4().hex}"
-        text = encode_payload(payload, name, ref)
+        name, ref, text = new_item(queue, payload, reference)
         item_id, created = self._run("add", name, ref, text)
         return Added(str(item_id), bool(created))
 

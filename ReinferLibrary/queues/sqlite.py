@@ -35,11 +35,10 @@ from .base import (
     WorkItem,
     WorkQueueBackend,
     check_queue_name,
-    check_reference,
     decode_payload,
     decode_reasons,
-    encode_payload,
     lease_lost,
+    new_item,
     unknown_item,
 )
 
@@ -126,10 +125,7 @@ class SqliteWorkQueue(WorkQueueBackend):
     # -- the operations -------------------------------------------------------------------
 
     def add(self, queue: str, payload: Any, reference: str | None = None) -> Added:
-        name = check_queue_name(queue)
-        given = check_reference(reference)
-        ref = given if given is not None else f"item-{uuid.uuid4().hex}"
-        text = encode_payload(payload, name, ref)
+        name, ref, text = new_item(queue, payload, reference)
 
         def run() -> Added:
             now = time.time()
