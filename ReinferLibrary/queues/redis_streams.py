@@ -233,6 +233,56 @@ def redacted(url: str) -> str:
     return urlunsplit((parts.scheme, f"{user}:***@{host}{port}", parts.path, parts.query, parts.fragment))
 
 
+class RedisConnection:
+    """A ``redis`` client for ``url`` and the one mapping of its errors to the library's.
+
+    ``thing`` names what Redis holds for the caller in error titles ("work queue", "stream
+    lease"); ``repeat`` says why repeating a call after a lost connection is safe.
+    """
+
+    def __init__(self, url: str, *, timeout: float, thing: str, repeat: str) -> None:
+        self.url = redacted(url)
+        self.thing = thing
+        self.repeat = repeat
+        try:
+            import redis
+        except ImportError:
+            raise WorkQueueConfigurationError(
+                f"The Redis {thing} needs the redis client: pip install 'robotframework-reinfer[redis]'."
+            ) from None
+        self.errors = redis.exceptions
+        try:
+            self.client: redis.Redis = redis.Redis.from_url(
+                url, socket_connect_timeout=timeout, socket_timeout=timeout, decode_responses=True
+            )
+        except ValueError as error:
+            raise WorkQueueConfigurationError(f"Redis URL {self.url} is not usable: {error}.") from None
+
+    def guard(self, what: str, run: Callable[[], T], where: str | None = None) -> T:
+        """Run one call; the client's errors become one clear technical (or configuration) error."""
+        place = where or f"Redis at {self.url}"
+        errors = self.errors
+        try:
+            return run()
+        except errors.AuthenticationError as error:
+            raise WorkQueueConfigurationError(
+                f"Could not {what} {place}: Redis refused the credentials ({error}); "
+                "check the user and password in the URL."
+            ) from None
+        except (errors.ConnectionError, errors.TimeoutError) as error:
+            raise WorkQueueUnavailableError(
+                f"{self.thing} unreachable",
+                f"could not {what} {place}: {error}; start Redis or check the URL and network; "
+                f"the call is safe to repeat ({self.repeat}).",
+            ) from None
+        except errors.ResponseError as error:
+            raise WorkQueueUnavailableError(
+                f"{self.thing} refused",
+                f"could not {what} {place}: Redis answered {error}; Redis 6.2 or newer is needed, "
+                "and the keys under reinfer: must not be used by anything else.",
+            ) from None
+
+
 class RedisWorkQueue(WorkQueueBackend):
     """Work queues in Redis Streams; ``url`` as the ``redis`` client takes it (``redis://host:6379/0``)."""
 
@@ -244,21 +294,15 @@ class RedisWorkQueue(WorkQueueBackend):
         timeout: float = DEFAULT_OPERATION_TIMEOUT.total_seconds(),
     ) -> None:
         super().__init__(max_attempts=max_attempts)
-        self.url = redacted(url)
         self.timeout = timeout
-        try:
-            import redis
-        except ImportError:
-            raise WorkQueueConfigurationError(
-                "The Redis work queue needs the redis client: pip install 'robotframework-reinfer[redis]'."
-            ) from None
-        self._redis_errors = redis.exceptions
-        try:
-            self._client: redis.Redis = redis.Redis.from_url(
-                url, socket_connect_timeout=timeout, socket_timeout=timeout, decode_responses=True
-            )
-        except ValueError as error:
-            raise WorkQueueConfigurationError(f"Work queue URL {self.url} is not usable: {error}.") from None
+        self._connection = RedisConnection(
+            url,
+            timeout=timeout,
+            thing="work queue",
+            repeat="adds are idempotent by reference, a lost claim is offered again when its lease runs out",
+        )
+        self.url = self._connection.url
+        self._client = self._connection.client
         self._scripts = {
             name: self._client.register_script(source)
             for name, source in (
@@ -374,7 +418,7 @@ class RedisWorkQueue(WorkQueueBackend):
         def create() -> None:
             try:
                 self._client.xgroup_create(prefix + "stream", GROUP, id="0", mkstream=True)
-            except self._redis_errors.ResponseError as error:
+            except self._connection.errors.ResponseError as error:
                 if "BUSYGROUP" not in str(error):
                     raise
 
@@ -388,29 +432,8 @@ class RedisWorkQueue(WorkQueueBackend):
             raise lease_lost(item, what, result[5:])
 
     def _guard(self, what: str, run: Callable[[], T], queue: str | None = None) -> T:
-        """Run one call; the client's errors become one clear technical (or configuration) error."""
-        where = f"work queue {queue} at {self.url}" if queue else f"Redis at {self.url}"
-        errors = self._redis_errors
-        try:
-            return run()
-        except errors.AuthenticationError as error:
-            raise WorkQueueConfigurationError(
-                f"Could not {what} {where}: Redis refused the credentials ({error}); "
-                "check the user and password in the work queue URL."
-            ) from None
-        except (errors.ConnectionError, errors.TimeoutError) as error:
-            raise WorkQueueUnavailableError(
-                "work queue unreachable",
-                f"could not {what} {where}: {error}; start Redis or check the URL and network; "
-                "the call is safe to repeat (adds are idempotent by reference, a lost claim is "
-                "offered again when its lease runs out).",
-            ) from None
-        except errors.ResponseError as error:
-            raise WorkQueueUnavailableError(
-                "work queue refused",
-                f"could not {what} {where}: Redis answered {error}; Redis 6.2 or newer is needed, "
-                "and the queue's keys must not be used by anything else.",
-            ) from None
+        where = f"work queue {queue} at {self.url}" if queue else None
+        return self._connection.guard(what, run, where)
 
 
 _WHAT = {
