@@ -26,7 +26,7 @@ Test Tags           work-queues
 
 *** Variables ***
 ${SUFFIX}               ${{ uuid.uuid4().hex[:8] }}
-${WORK}                 ${OUTPUT_DIR}/work_queues_${SUFFIX}
+${WORK}                 %{ACCEPTANCE_WORK_DIR=${OUTPUT_DIR}}/work_queues_${SUFFIX}
 ${THRESHOLDS_FILE}      ${{ os.path.normpath(r'${CURDIR}/../../robots/config/thresholds.yaml') }}
 ${PERFORMER_TASK}       ${ROOT}/robots/tasks/perform_work.robot
 @{TRIGGERS}             work-queues-sqlite-${SUFFIX}    work-queues-redis-${SUFFIX}
@@ -80,6 +80,12 @@ The Dispatcher Adds One Item Per Comment And A Performer Completes Them
     [Template]    Dispatch And Perform On
     SQLite    work-queues-sqlite-${SUFFIX}
     Redis    work-queues-redis-${SUFFIX}
+
+A Performer Robot Killed Mid-Item Loses Nothing
+    [Tags]    robots
+    [Template]    Kill A Performer On
+    SQLite
+    Redis
 
 The Scale Demo Handles Every Item Once With Two Performers
     [Tags]    robots    scale-demo
@@ -242,6 +248,47 @@ Dispatch And Perform On
     ${total}=    Count Items In Routing Queues
     Should Be Equal As Integers    ${total}[done]    ${DEMO_COMMENTS}
     Should Be Equal As Integers    ${total}[total]    ${DEMO_COMMENTS}
+
+Kill A Performer On
+    [Documentation]    SIGKILL a performer robot while it holds an item (lease 2 s); the next performer completes everything once.
+    [Arguments]    ${engine}
+    VAR    ${url}=    ${{ $SQLITE_URL if $engine == "SQLite" else $REDIS_URL }}
+    Set Library Search Order    ${engine}
+    VAR    ${queue}=    ${EXCEPTIONS_QUEUE}
+    ${before}=    Get Work Queue Stats    ${queue}
+    FOR    ${n}    IN RANGE    3
+        Add Work Item    ${queue}    ${{ {"uid": "kill-${engine}-${n}"} }}    reference=kill-${engine}-${n}
+    END
+    ${victim}=    Start Process    ${{ sys.executable }}    -m    robot    --outputdir    ${WORK}/victim-${engine}
+    ...    --variable    WORK_QUEUE_URL:${url}    --variable    WORK_SECONDS:60    --variable    FAILURE_RATE:0
+    ...    --variable    LEASE:2 s    --variable    HANDLED_DIR:${WORK}/handled-${engine}    ${PERFORMER_TASK}
+    ...    cwd=${ROOT}    env:PYTHONPATH=${ROOT}    stdout=${WORK}/victim-${engine}.txt    stderr=STDOUT
+    Wait Until Keyword Succeeds    2 min    0.1 s    Queue Should Have In Progress    ${queue}    1
+    Send Signal To Process    SIGKILL    ${victim}
+    ${killed}=    Wait For Process    ${victim}    timeout=30 s
+    Should Be Equal As Integers    ${killed.rc}    -9
+    Sleep    2.2 s    The victim's lease ends.
+    ${rescuer}=    Run Process    ${{ sys.executable }}    -m    robot    --outputdir    ${WORK}/rescuer-${engine}
+    ...    --variable    WORK_QUEUE_URL:${url}    --variable    WORK_SECONDS:0    --variable    FAILURE_RATE:0
+    ...    --variable    IDLE_TIMEOUT:1 s    --variable    HANDLED_DIR:${WORK}/handled-${engine}
+    ...    --variable    PERFORMER:rescuer    ${PERFORMER_TASK}
+    ...    cwd=${ROOT}    env:PYTHONPATH=${ROOT}    stdout=${WORK}/rescuer-${engine}.txt    stderr=STDOUT
+    ...    timeout=5 min
+    Should Be Equal As Integers    ${rescuer.rc}    0    The rescuer failed: see ${WORK}/rescuer-${engine}/log.html
+    File Should Not Exist    ${WORK}/handled-${engine}/performer-1.txt    The victim completed an item.
+    ${handled}=    Get File    ${WORK}/handled-${engine}/performer-rescuer.txt
+    ${lines}=    Split To Lines    ${handled}
+    Length Should Be    ${lines}    3
+    ${stats}=    Get Work Queue Stats    ${queue}
+    Should Be Equal As Integers    ${{ $stats.done - $before.done }}    3
+    Should Be Equal As Integers    ${{ $stats.retried - $before.retried }}    1
+    Should Be Equal As Integers    ${stats.in_progress}    0
+
+Queue Should Have In Progress
+    [Documentation]    Fail unless ``${queue}`` has ``${count}`` items in progress.
+    [Arguments]    ${queue}    ${count}
+    ${stats}=    Get Work Queue Stats    ${queue}
+    Should Be Equal As Integers    ${stats.in_progress}    ${count}
 
 Count Items In Routing Queues
     [Documentation]    The stats of every queue of the routing table, added up (search order picks the engine).
