@@ -11,6 +11,7 @@ from typing import Any
 
 from robot.api import logger
 from robot.api.deco import keyword, library
+from robot.api.types import Secret
 
 from .errors import WorkQueueConfigurationError
 from .queues import (
@@ -69,6 +70,15 @@ class WorkQueues:
     | ***** Settings *****
     | Library    ReinferLibrary.WorkQueues                                   # embedded
     | Library    ReinferLibrary.WorkQueues    url=redis://queues.example:6379/0    # shared
+
+    A URL with a password is best given as a ``Secret``, read from the environment, so it
+    appears in no file and Robot Framework never logs it (error messages show it as ``***``):
+
+    | ***** Variables *****
+    | ${QUEUE_URL: Secret}    %{REINFER_WORK_QUEUE_URL}
+    |
+    | ***** Settings *****
+    | Library    ReinferLibrary.WorkQueues    url=${QUEUE_URL}
 
     = Work items =
 
@@ -151,7 +161,7 @@ class WorkQueues:
 
     def __init__(
         self,
-        url: str | None = None,
+        url: Secret | str | None = None,
         lease: timedelta = DEFAULT_LEASE,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         timeout: timedelta = DEFAULT_OPERATION_TIMEOUT,
@@ -161,6 +171,7 @@ class WorkQueues:
         Args:
             url: ``sqlite:///path/queues.db`` or ``redis://host:6379/0``; not given (or
                 ``${None}``): the embedded queue, ``queues.db`` in the state directory.
+                A URL with a password may be a ``Secret``, so Robot Framework never logs it.
             lease: How long a claim holds an item before another performer may take it.
             max_attempts: Deliveries of an item before it goes to the dead-letter queue.
             timeout: How long one queue operation may wait (a locked SQLite file, a slow
@@ -169,6 +180,8 @@ class WorkQueues:
         Example:
         | Library | ReinferLibrary.WorkQueues | url=redis://127.0.0.1:6379/0 | lease=10 min | max_attempts=5 |
         """
+        if isinstance(url, Secret):
+            url = str(url.value)
         if url is not None and not str(url).strip():
             raise WorkQueueConfigurationError(
                 "url is empty: leave it out for the embedded queue in the state directory, or give "

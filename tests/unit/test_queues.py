@@ -589,3 +589,25 @@ def test_work_queue_keywords_are_documented_with_examples_and_libdoc_builds(tmp_
     output = tmp_path / "WorkQueues.html"
     assert libdoc("ReinferLibrary.WorkQueues", str(output), format="HTML", quiet=True) == 0
     assert output.stat().st_size > 10_000
+
+
+def test_a_redis_password_never_reaches_the_log(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from robot.api.types import Secret
+
+    from ReinferLibrary import WorkQueues as module  # noqa: N813 - the module, not the class
+
+    messages: list[str] = []
+    for level in ("info", "warn", "debug"):
+        monkeypatch.setattr(module.logger, level, lambda text, *args, **kwargs: messages.append(text))
+    # A server without a password accepts any with the default user; the URL still carries one.
+    url = redis_server.url.replace("redis://", "redis://default:not-the-password@")
+    library = module.WorkQueues(url=Secret(url))
+    library.add_work_item("q", 1)
+    assert any("Work queues at redis://default:***@127.0.0.1" in text for text in messages), messages
+    assert all("not-the-password" not in text for text in messages)
+    unreachable = f"redis://default:not-the-password@127.0.0.1:{free_port()}/0"
+    with pytest.raises(WorkQueueUnavailableError) as raised:
+        module.WorkQueues(url=Secret(unreachable), timeout=timedelta(seconds=2)).add_work_item("q", 1)
+    assert "not-the-password" not in str(raised.value) and "default:***@" in str(raised.value)
