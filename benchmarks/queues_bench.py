@@ -6,8 +6,8 @@ a real ``redis-server`` started on 127.0.0.1 with a free port (``appendonly yes`
 
 1. **Overhead per item**: one performer, no work: ``claim + complete`` of pre-added
    items, in ms per item (the goal: under 2 ms on both engines).
-2. **Scaling**: N performers (threads, one connection each; the work is waiting, not CPU)
-   with ``--work`` seconds of simulated work per item (default 0.2), items/s, and the
+2. **Scaling**: N performer processes (as pabot runs robots; one connection each) with
+   ``--work`` seconds of simulated work per item (default 0.2), items/s, and the
    ratio to N x the single performer's rate of the same engine in the same run (the
    goal: at least 0.8 up to 8 performers).
 
@@ -19,19 +19,20 @@ Each figure is the median of ``--repeats`` runs; the engines take turns.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ReinferLibrary.queues import WorkQueueBackend, open_queue  # noqa: E402
+from ReinferLibrary.queues import open_queue  # noqa: E402
 from ReinferLibrary.queues.redis_server import RedisServer  # noqa: E402
 
 PERFORMERS = (1, 2, 4, 8)
@@ -59,34 +60,40 @@ def overhead_ms(url: str, items: int) -> float:
     return elapsed / items * 1000
 
 
-def throughput(url: str, performers: int, items: int, work: float) -> float:
-    """Items per second with ``performers`` threads, each with its own connection."""
-    queue = f"scale-{uuid.uuid4().hex[:8]}"
-    fill(url, queue, items)
-    connections = [open_queue(url) for _ in range(performers)]
-    handled = [0] * performers
-    start = threading.Barrier(performers + 1)
-
-    def perform(index: int, connection: WorkQueueBackend) -> None:
+def _perform(url: str, queue: str, work: float, ready: Any, start: Any, done: Any) -> None:
+    """One performer process: claim, wait ``work`` seconds, complete, until the queue is empty."""
+    with open_queue(url) as connection:
+        ready.put(True)
         start.wait()
+        handled = 0
         while (item := connection.try_claim(queue, LEASE)) is not None:
             time.sleep(work)
             connection.complete(item)
-            handled[index] += 1
+            handled += 1
+    done.put(handled)
 
-    threads = [
-        threading.Thread(target=perform, args=(n, connection)) for n, connection in enumerate(connections)
+
+def throughput(url: str, performers: int, items: int, work: float) -> float:
+    """Items per second with ``performers`` processes (as pabot runs them), each with its own connection."""
+    queue = f"scale-{uuid.uuid4().hex[:8]}"
+    fill(url, queue, items)
+    context = multiprocessing.get_context("spawn")
+    ready, start, done = context.Queue(), context.Event(), context.Queue()
+    processes = [
+        context.Process(target=_perform, args=(url, queue, work, ready, start, done))
+        for _ in range(performers)
     ]
-    for thread in threads:
-        thread.start()
-    start.wait()
+    for process in processes:
+        process.start()
+    for _ in processes:  # every process imported and connected before the clock starts
+        ready.get(timeout=120)
     started = time.perf_counter()
-    for thread in threads:
-        thread.join()
+    start.set()
+    handled = sum(done.get(timeout=600) for _ in processes)
     elapsed = time.perf_counter() - started
-    for connection in connections:
-        connection.close()
-    assert sum(handled) == items, f"{sum(handled)} of {items} items handled"
+    for process in processes:
+        process.join(timeout=60)
+    assert handled == items, f"{handled} of {items} items handled"
     return items / elapsed
 
 
