@@ -99,3 +99,6 @@ __all__ = [
     "engine_of",
     "open_queue",
 ]
+
+# `lease_store("redis://…")` (the state package) imports this package to find its Redis store.
+from . import redis_lease as _redis_lease  # noqa: E402,F401
