@@ -1,4 +1,4 @@
-"""The triage robot's WorkQueues library: temporary files a killed writer leaves (issue 10, finding 9).
+"""The triage robot's TriageRun library (robots/libraries/TriageRun.py): temporary files a killed writer leaves (issue 10, finding 9).
 
 A robot killed while writing a work item leaves a hidden ``.<uid>.json.….tmp`` file. The
 restart used to remove only files more than a minute old, so a robot restarted at once kept
@@ -15,11 +15,11 @@ from types import ModuleType
 
 import pytest
 
-LIBRARY = Path(__file__).resolve().parents[2] / "robots" / "libraries" / "WorkQueues.py"
+LIBRARY = Path(__file__).resolve().parents[2] / "robots" / "libraries" / "TriageRun.py"
 
 WRITER = """
 import os, signal, sys, time, importlib.util
-spec = importlib.util.spec_from_file_location("WorkQueues", sys.argv[1])
+spec = importlib.util.spec_from_file_location("TriageRun", sys.argv[1])
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
 def stop(fd):
@@ -34,7 +34,7 @@ module.write_json_atomically(module.Path(sys.argv[2]) / "orders" / "src.c1.json"
 
 @pytest.fixture
 def work_queues() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("WorkQueues", LIBRARY)
+    spec = importlib.util.spec_from_file_location("TriageRun", LIBRARY)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -56,7 +56,7 @@ def test_a_restart_right_after_a_kill_removes_the_killed_writers_temporary_file(
     )
     assert writer.returncode == -9 and writer.stdout.strip() == "writing"
     assert len(leftovers(tmp_path)) == 1  # the partial file the kill left, seconds old
-    work_queues.WorkQueues().open_work_queues(str(tmp_path), "orders")
+    work_queues.TriageRun().open_work_queues(str(tmp_path), "orders")
     assert leftovers(tmp_path) == []
     assert not (tmp_path / "orders" / "src.c1.json").exists()
 
@@ -67,7 +67,7 @@ def test_a_live_writers_temporary_file_is_kept(tmp_path: Path, work_queues: Modu
     )
     try:
         assert writer.stdout is not None and writer.stdout.readline().strip() == "writing"
-        work_queues.WorkQueues().open_work_queues(str(tmp_path), "orders")
+        work_queues.TriageRun().open_work_queues(str(tmp_path), "orders")
         assert len(leftovers(tmp_path)) == 1
     finally:
         writer.kill()
