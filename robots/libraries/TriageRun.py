@@ -280,13 +280,14 @@ class TriageRun:
                     self._run.confidence(str(name), float(probability), cleared=False)
 
     @keyword
-    def count_work_item(self, queue: str) -> None:
-        """Count a work item this run handed to a work queue (``Add Work Item``) for the report.
+    def count_work_item(self, queue: str, work_item: Mapping[str, Any]) -> None:
+        """Count a work item this run handed to a work queue (``Add Work Item``) for the reports.
 
         Only `Write Work Item` counts by itself; a work queue keeps its own counts (``Get Work
         Queue Stats``), so ``redelivered`` and ``on_disk`` of the report cover folders only.
         """
         self._written[queue] += 1
+        self._chart(work_item)
 
     @keyword
     def record_batch(self, batch: Mapping[str, Any]) -> int:

@@ -1,4 +1,4 @@
-"""The triage robot's TriageRun library (robots/libraries/TriageRun.py): temporary files a killed writer leaves (issue 10, finding 9).
+"""robots/libraries/TriageRun.py: temporary files a killed writer leaves (issue 10, finding 9).
 
 A robot killed while writing a work item leaves a hidden ``.<uid>.json.….tmp`` file. The
 restart used to remove only files more than a minute old, so a robot restarted at once kept
