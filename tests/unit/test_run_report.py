@@ -72,9 +72,9 @@ def test_memory_stays_bounded_on_a_long_run() -> None:
 
 def test_the_triage_robots_library_writes_the_run_report(tmp_path: Path) -> None:
     sys.path.insert(0, str(ROOT / "robots" / "libraries"))
-    from WorkQueues import RUN_REPORT, WorkQueues
+    from TriageRun import RUN_REPORT, TriageRun
 
-    queues = WorkQueues()
+    queues = TriageRun()
     queues.open_work_queues(str(tmp_path / "queues"), "refunds")
     labels: list[dict[str, Any]] = [{"name": "Refund > Request", "confidence": 0.8}]
     queues.write_work_item("refunds", {"uid": "s.c1", "labels": labels})
