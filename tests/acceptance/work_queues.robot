@@ -231,7 +231,9 @@ Dispatch And Perform On
     ...    --variable    WORK_QUEUE_URL:${url}
     Should Be Equal As Integers    ${run.rc}    0    The dispatcher failed: see ${WORK}/dispatch-${engine}/log.html
     Directory Should Be Empty    ${WORK}/files-${engine}/exceptions
-    Reset Trigger    ${trigger}    2020-01-01T00:00:00Z
+    Reset Trigger    ${trigger}    2020-01-01T00:00:00Z    max_days_back=${100000}
+    # The reset took this suite's lease on the stream: give it back to the dispatcher.
+    Release Trigger Lease    ${trigger}
     ${again}=    Run Triage Task    ${trigger}    dispatch-again-${engine}    ${WORK}/files-${engine}
     ...    --variable    WORK_QUEUE_URL:${url}
     Should Be Equal As Integers    ${again.rc}    0
@@ -254,14 +256,15 @@ Kill A Performer On
     [Arguments]    ${engine}
     VAR    ${url}=    ${{ $SQLITE_URL if $engine == "SQLite" else $REDIS_URL }}
     Set Library Search Order    ${engine}
-    VAR    ${queue}=    ${EXCEPTIONS_QUEUE}
+    VAR    ${queue}=    kill-${engine}-${SUFFIX}
     ${before}=    Get Work Queue Stats    ${queue}
     FOR    ${n}    IN RANGE    3
         Add Work Item    ${queue}    ${{ {"uid": "kill-${engine}-${n}"} }}    reference=kill-${engine}-${n}
     END
     ${victim}=    Start Process    ${{ sys.executable }}    -m    robot    --outputdir    ${WORK}/victim-${engine}
     ...    --variable    WORK_QUEUE_URL:${url}    --variable    WORK_SECONDS:60    --variable    FAILURE_RATE:0
-    ...    --variable    LEASE:2 s    --variable    HANDLED_DIR:${WORK}/handled-${engine}    ${PERFORMER_TASK}
+    ...    --variable    LEASE:2 s    --variable    HANDLED_DIR:${WORK}/handled-${engine}
+    ...    --variable    PERFORM_QUEUES:${queue}    ${PERFORMER_TASK}
     ...    cwd=${ROOT}    env:PYTHONPATH=${ROOT}    stdout=${WORK}/victim-${engine}.txt    stderr=STDOUT
     Wait Until Keyword Succeeds    2 min    0.1 s    Queue Should Have In Progress    ${queue}    1
     Send Signal To Process    SIGKILL    ${victim}
@@ -271,7 +274,7 @@ Kill A Performer On
     ${rescuer}=    Run Process    ${{ sys.executable }}    -m    robot    --outputdir    ${WORK}/rescuer-${engine}
     ...    --variable    WORK_QUEUE_URL:${url}    --variable    WORK_SECONDS:0    --variable    FAILURE_RATE:0
     ...    --variable    IDLE_TIMEOUT:1 s    --variable    HANDLED_DIR:${WORK}/handled-${engine}
-    ...    --variable    PERFORMER:rescuer    ${PERFORMER_TASK}
+    ...    --variable    PERFORMER:rescuer    --variable    PERFORM_QUEUES:${queue}    ${PERFORMER_TASK}
     ...    cwd=${ROOT}    env:PYTHONPATH=${ROOT}    stdout=${WORK}/rescuer-${engine}.txt    stderr=STDOUT
     ...    timeout=5 min
     Should Be Equal As Integers    ${rescuer.rc}    0    The rescuer failed: see ${WORK}/rescuer-${engine}/log.html
