@@ -286,6 +286,8 @@ Kill A Performer On
     Should Be Equal As Integers    ${{ $stats.done - $before.done }}    3
     Should Be Equal As Integers    ${{ $stats.retried - $before.retried }}    1
     Should Be Equal As Integers    ${stats.in_progress}    0
+    # Also when a check failed before the kill: no performer outlives the test.
+    [Teardown]    Terminate All Processes    kill=True
 
 Queue Should Have In Progress
     [Documentation]    Fail unless ``${queue}`` has ``${count}`` items in progress.
