@@ -35,8 +35,9 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/robocop check tests/acceptance tests/packaging tests/bots robots
 
+# In parallel, one worker per CPU: the slow tests start servers and subprocesses and mostly wait.
 unit: $(STAMP) redis-server
-	$(BIN)/pytest tests/unit
+	$(BIN)/pytest tests/unit -n auto -p no:cacheprovider
 
 # Public examples and the official OpenAPI specification against the sandbox and the client.
 conformance: $(STAMP)

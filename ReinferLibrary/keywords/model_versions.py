@@ -17,8 +17,7 @@ from ..logic.model_versions import (
     stream_threshold_warnings,
     stream_version_problem,
     tags_text,
-    unreliable_message,
-    unreliable_reason,
+    unreliable_warnings,
 )
 from ..logic.thresholds import as_config, threshold_problems
 from ..models import Stream, ThresholdConfig, parse_model_version
@@ -132,6 +131,33 @@ class ModelKeywords(LibraryComponent):
         )
         return result
 
+    def _checked_trigger(self, trigger: str | None, dataset: str | None) -> tuple[str, Stream | None]:
+        """(dataset, the trigger's definition or ``None`` when no trigger is to be checked)."""
+        if trigger is None:
+            return self.dataset(dataset), None
+        dataset, name = self.stream(trigger, dataset)
+        try:
+            return dataset, self.client.get_stream(dataset, name)
+        except NotFoundError as error:
+            raise self.stream_hint(error, dataset, name) from None
+
+    def _version_to_check(
+        self, config: ThresholdConfig, model_version: int | str | None, stream: Stream | None
+    ) -> int | str:
+        """The model version asked for, else the config's, else the trigger's."""
+        configured = config.model_version if model_version is None else model_version
+        if configured is None and stream is not None and stream.model is not None:
+            configured = stream.model.version
+            self.info(
+                f"The thresholds name no model version: checking trigger {stream.name!r}'s, {configured}."
+            )
+        if configured is None:
+            raise ReinferConfigurationError(
+                "Verify Model Configuration needs a model version: put model_version in the thresholds file "
+                "or give model_version=."
+            )
+        return configured
+
     @keyword(tags=("Models",))
     def verify_model_configuration(
         self,
@@ -194,26 +220,8 @@ class ModelKeywords(LibraryComponent):
         | | Verify Model Configuration | ${config} | trigger=routing | # and the trigger's version |
         """
         config = as_config(thresholds)
-        stream: Stream | None = None
-        if trigger is None:
-            dataset = self.dataset(dataset)
-        else:
-            dataset, name = self.stream(trigger, dataset)
-            try:
-                stream = self.client.get_stream(dataset, name)
-            except NotFoundError as error:
-                raise self.stream_hint(error, dataset, name) from None
-        configured = config.model_version if model_version is None else model_version
-        if configured is None and stream is not None and stream.model is not None:
-            configured = stream.model.version
-            self.info(
-                f"The thresholds name no model version: checking trigger {stream.name!r}'s, {configured}."
-            )
-        if configured is None:
-            raise ReinferConfigurationError(
-                "Verify Model Configuration needs a model version: put model_version in the thresholds file "
-                "or give model_version=."
-            )
+        dataset, stream = self._checked_trigger(trigger, dataset)
+        configured = self._version_to_check(config, model_version, stream)
         version = parse_model_version(configured)
         tags = self.client.get_model_tags(dataset)
         number, _, taxonomy = model_validation(self.client, dataset, version, tags)
@@ -231,14 +239,8 @@ class ModelKeywords(LibraryComponent):
         fallback = fallback_text(config)
         # A default or auto decides every label the file does not name: those reach production too.
         unnamed = [name for name in taxonomy if name not in config.thresholds] if fallback else []
-        unnamed_set = set(unnamed)
-        warnings = []
         checked = label_validations(self.client, dataset, number, names + unnamed)
-        for name, validation in checked.items():
-            reason = NO_VALIDATION if validation is None else unreliable_reason(validation, min_test_examples)
-            if reason is not None:
-                through = fallback if name in unnamed_set else None
-                warnings.append(unreliable_message(name, number, dataset, reason, through))
+        warnings = unreliable_warnings(checked, set(unnamed), fallback, number, dataset, min_test_examples)
         if stream is not None:
             warnings += stream_threshold_warnings(config, stream)
         for warning in warnings:

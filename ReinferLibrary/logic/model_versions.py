@@ -331,3 +331,21 @@ def stream_threshold_warnings(config: ThresholdConfig, stream: Stream) -> list[s
                 "own thresholds, so name them in the robot's thresholds or lower the trigger's."
             )
     return warnings
+
+
+def unreliable_warnings(
+    checked: Mapping[str, Any],
+    let_through: set[str],
+    fallback: tuple[str, str] | None,
+    number: int,
+    dataset: str,
+    min_test_examples: int,
+) -> list[str]:
+    """One sentence per checked label whose validation is missing or unreliable."""
+    warnings = []
+    for name, validation in checked.items():
+        reason = NO_VALIDATION if validation is None else unreliable_reason(validation, min_test_examples)
+        if reason is not None:
+            through = fallback if name in let_through else None
+            warnings.append(unreliable_message(name, number, dataset, reason, through))
+    return warnings

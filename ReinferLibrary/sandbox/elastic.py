@@ -429,6 +429,39 @@ def _tokenization_update(task: str, tokenization: Any) -> tuple[str | None, Any]
     return update.get("truncate"), update.get("span")
 
 
+def _renamed_labels(new_labels: Any, renamed: list[str]) -> list[str]:
+    """The model's labels, or ``classification_labels`` renaming them one for one."""
+    if new_labels is None:
+        return renamed
+    if not isinstance(new_labels, list) or not all(isinstance(label, str) for label in new_labels):
+        raise EsError(400, "x_content_parse_exception", "[classification_labels] must be a list of strings")
+    if len(new_labels) != len(renamed):
+        raise EsError(
+            400,
+            "status_exception",
+            f"The number of [classification_labels] [{len(new_labels)}] must equal the number of labels "
+            f"the model was trained with [{len(renamed)}]",
+        )
+    return list(new_labels)
+
+
+def _truncate(task: str, tokenization: Any) -> str | None:
+    """The truncation a ``tokenization`` update asks for (``span`` for a windowed one), checked."""
+    truncate, span = _tokenization_update(task, tokenization)
+    if truncate is not None and truncate not in TRUNCATE_VALUES:
+        raise EsError(
+            400,
+            "illegal_argument_exception",
+            f"[truncate] must be one of [first, second, none], got [{truncate}]",
+        )
+    if span is not None and (isinstance(span, bool) or not isinstance(span, int)):
+        raise EsError(400, "x_content_parse_exception", "[tokenization] failed to parse field [span]")
+    if span is not None and span != -1:
+        _check_span(span, truncate)
+        truncate = "span"
+    return truncate
+
+
 def _check_options(
     options: dict[str, Any], labels: list[str] | None, task: str
 ) -> tuple[str, int, str | None, list[str]]:
@@ -439,35 +472,8 @@ def _check_options(
     top = options.get("num_top_classes", 0)
     if isinstance(top, bool) or not isinstance(top, int) or top < -1:
         raise EsError(400, "x_content_parse_exception", "[num_top_classes] must be an integer >= -1")
-    renamed = list(labels or [])
-    new_labels = options.get("classification_labels")
-    if new_labels is not None:
-        if not isinstance(new_labels, list) or not all(isinstance(label, str) for label in new_labels):
-            raise EsError(
-                400, "x_content_parse_exception", "[classification_labels] must be a list of strings"
-            )
-        if len(new_labels) != len(renamed):
-            raise EsError(
-                400,
-                "status_exception",
-                f"The number of [classification_labels] [{len(new_labels)}] must equal the number of labels "
-                f"the model was trained with [{len(renamed)}]",
-            )
-        renamed = list(new_labels)
-    truncate: str | None = None
-    if "tokenization" in options:
-        truncate, span = _tokenization_update(task, options["tokenization"])
-        if truncate is not None and truncate not in TRUNCATE_VALUES:
-            raise EsError(
-                400,
-                "illegal_argument_exception",
-                f"[truncate] must be one of [first, second, none], got [{truncate}]",
-            )
-        if span is not None and (isinstance(span, bool) or not isinstance(span, int)):
-            raise EsError(400, "x_content_parse_exception", "[tokenization] failed to parse field [span]")
-        if span is not None and span != -1:
-            _check_span(span, truncate)
-            truncate = "span"
+    renamed = _renamed_labels(options.get("classification_labels"), list(labels or []))
+    truncate = _truncate(task, options["tokenization"]) if "tokenization" in options else None
     return results_field, top, truncate, renamed
 
 
@@ -613,6 +619,36 @@ def _ner_result(text: str, found: list[dict[str, Any]], results_field: str) -> d
     return {results_field: "".join(annotated), "entities": entities}
 
 
+def _answers(
+    backend: ElasticBackend,
+    model_id: str,
+    model_task: str,
+    texts: list[str],
+    labels: list[str],
+    renamed: list[str],
+    results_field: str,
+    top: int,
+    multi_label: bool,
+) -> list[dict[str, Any]]:
+    """The model's answer for each readable text, in the task's result shape."""
+    if not texts:
+        return []
+    if model_task == "text_classification":
+        return [
+            _classification_result(probabilities, labels, renamed, results_field, top)
+            for probabilities in backend.classify(model_id, texts)
+        ]
+    if model_task == "zero_shot_classification":
+        return [
+            _zero_shot_result(scored, labels, results_field)
+            for scored in backend.zero_shot(texts, labels, multi_label)
+        ]
+    return [
+        _ner_result(text, entities, results_field)
+        for text, entities in zip(texts, backend.ner(texts), strict=True)
+    ]
+
+
 def _infer(backend: ElasticBackend, model_id: str, raw: bytes, timeout: str | None) -> dict[str, Any]:
     if timeout is not None and not _TIME_VALUE.match(timeout):
         raise EsError(
@@ -628,6 +664,7 @@ def _infer(backend: ElasticBackend, model_id: str, raw: bytes, timeout: str | No
     docs, config = _parse_body(raw)
     options = _task_options(model_id, model_task, config)
     results_field, top, truncate, renamed = _check_options(options, labels, model_task)
+    multi_label = False
     if model_task == "zero_shot_classification":
         labels, multi_label = _zero_shot_labels(options)
     results: list[dict[str, Any] | None] = []
@@ -641,24 +678,9 @@ def _infer(backend: ElasticBackend, model_id: str, raw: bytes, timeout: str | No
         text, truncated = _fit(value, truncate)
         texts.append(text)
         results.append({"is_truncated": True} if truncated else None)
-    answers: list[dict[str, Any]]
-    if not texts:
-        answers = []
-    elif model_task == "text_classification":
-        answers = [
-            _classification_result(probabilities, labels or [], renamed, results_field, top)
-            for probabilities in backend.classify(model_id, texts)
-        ]
-    elif model_task == "zero_shot_classification":
-        answers = [
-            _zero_shot_result(scored, labels or [], results_field)
-            for scored in backend.zero_shot(texts, labels or [], multi_label)
-        ]
-    else:
-        answers = [
-            _ner_result(text, entities, results_field)
-            for text, entities in zip(texts, backend.ner(texts), strict=True)
-        ]
+    answers = _answers(
+        backend, model_id, model_task, texts, labels or [], renamed, results_field, top, multi_label
+    )
     inference_results, fresh = [], iter(answers)
     for result in results:
         if result is not None and "warning" in result:
