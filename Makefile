@@ -35,9 +35,9 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/robocop check tests/acceptance tests/packaging tests/bots robots
 
-# In parallel, one worker per CPU: the slow tests start servers and subprocesses and mostly wait.
+# In parallel, one worker per CPU (each test file on one worker, in order: files share a server).
 unit: $(STAMP) redis-server
-	$(BIN)/pytest tests/unit -n auto -p no:cacheprovider
+	$(BIN)/pytest tests/unit -n auto --dist loadfile -p no:cacheprovider
 
 # Public examples and the official OpenAPI specification against the sandbox and the client.
 conformance: $(STAMP)
