@@ -34,6 +34,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check ReinferLibrary tests robots tools benchmarks
 	$(BIN)/mypy
 	$(BIN)/robocop check tests/acceptance tests/packaging tests/bots robots
+	$(BIN)/robocop format --check tests robots benchmarks
 
 # In parallel, one worker per CPU (each test file on one worker, in order: files share a server).
 unit: $(STAMP) redis-server

@@ -38,6 +38,47 @@ def _ratio(a: float, b: float) -> float:
     return a / b if b and b == b and a == a else float("nan")
 
 
+def _target_checks(target: str, per: dict[str, dict[str, float]]) -> list[tuple[str, float, str, bool]]:
+    """The ratios and targets of one server (stream server or sandbox)."""
+    checks: list[tuple[str, float, str, bool]] = []
+
+    def check(name: str, value: float, target: str, ok: bool) -> None:
+        checks.append((name, value, target, ok))
+
+    def get(contender: str, key: str = "rate", per: dict[str, dict[str, float]] = per) -> float:
+        return per.get(contender, {}).get(key, float("nan"))
+
+    check(f"{target}: README robot / floor robot", _ratio(get("readme"), get("floor")), ">= 0.8", False)
+    check(
+        f"{target}: README robot / RequestsLibrary robot",
+        _ratio(get("readme"), get("requests_library")),
+        ">= 20",
+        False,
+    )
+    check(f"{target}: batch idiom / plain Python loop", _ratio(get("batch"), get("plain")), ">= 0.5", False)
+    check(f"{target}: README robot / plain Python loop", _ratio(get("readme"), get("plain")), "(info)", True)
+    check(f"{target}: README robot client CPU per comment (ms)", get("readme", "cpu_ms"), "<= 0.6", False)
+    # Client CPU per comment does not depend on what else the machine runs; wall-clock
+    # rates do (the load average is in the machine line).
+    cpu = lambda a, b: _ratio(get(b, "cpu_ms"), get(a, "cpu_ms"))  # noqa: E731
+    check(f"{target}: by client CPU: README robot / floor robot", cpu("readme", "floor"), "(info)", True)
+    check(
+        f"{target}: by client CPU: README robot / RequestsLibrary robot",
+        cpu("readme", "requests_library"),
+        "(info)",
+        True,
+    )
+    check(f"{target}: by client CPU: batch idiom / plain Python loop", cpu("batch", "plain"), "(info)", True)
+    return checks
+
+
+def verdict(value: float, target: str) -> str:
+    if target == "(info)" or value != value:
+        return "" if target == "(info)" else "not measured"
+    op, number = target.split()
+    return "met" if (value >= float(number) if op == ">=" else value <= float(number)) else "NOT met"
+
+
 def write_report(
     out: Path,
     about: str,
@@ -56,47 +97,11 @@ def write_report(
         checks.append((name, value, target, ok))
 
     for target, per in table.items():
-
-        def get(contender: str, key: str = "rate", per: dict[str, dict[str, float]] = per) -> float:
-            return per.get(contender, {}).get(key, float("nan"))
-
-        check(f"{target}: README robot / floor robot", _ratio(get("readme"), get("floor")), ">= 0.8", False)
-        check(
-            f"{target}: README robot / RequestsLibrary robot",
-            _ratio(get("readme"), get("requests_library")),
-            ">= 20",
-            False,
-        )
-        check(
-            f"{target}: batch idiom / plain Python loop", _ratio(get("batch"), get("plain")), ">= 0.5", False
-        )
-        check(
-            f"{target}: README robot / plain Python loop", _ratio(get("readme"), get("plain")), "(info)", True
-        )
-        check(f"{target}: README robot client CPU per comment (ms)", get("readme", "cpu_ms"), "<= 0.6", False)
-        # Client CPU per comment does not depend on what else the machine runs; wall-clock
-        # rates do (the load average is in the machine line).
-        cpu = lambda a, b: _ratio(get(b, "cpu_ms"), get(a, "cpu_ms"))  # noqa: E731
-        check(f"{target}: by client CPU: README robot / floor robot", cpu("readme", "floor"), "(info)", True)
-        check(
-            f"{target}: by client CPU: README robot / RequestsLibrary robot",
-            cpu("readme", "requests_library"),
-            "(info)",
-            True,
-        )
-        check(
-            f"{target}: by client CPU: batch idiom / plain Python loop", cpu("batch", "plain"), "(info)", True
-        )
+        checks += _target_checks(target, per)
     check("Labels Above Threshold (4,096 labels) / dict comprehension", micro["ratio"], "<= 1.3", False)
     if passes:
         check("sandbox fetch+advance first pass (comments/s)", _median(passes["first"]), ">= 5000", False)
         check("sandbox fetch+advance cached (comments/s)", _median(passes["cached"]), "(info)", True)
-
-    def verdict(value: float, target: str) -> str:
-        if target == "(info)" or value != value:
-            return "" if target == "(info)" else "not measured"
-        op, number = target.split()
-        return "met" if (value >= float(number) if op == ">=" else value <= float(number)) else "NOT met"
 
     lines = [
         "# `make bench` summary",
@@ -134,14 +139,7 @@ def write_report(
             + ", ".join(f"{v:,.0f}" for v in passes["cached"])
             + " comments/s."
         )
-    if optional:
-        lines += ["", "## Memory and work-queue benchmarks", ""]
-        for name, record in optional.items():
-            lines += [f"### {name} (exit {record['exit']}, {record['seconds']:.0f} s)", "", "```"]
-            lines += record["output"][-15:]
-            lines += ["```", ""]
-    else:
-        lines += ["", "Memory and work-queue benchmarks: not present in this checkout (skipped)."]
+    lines += _optional_lines(optional)
     (out / "summary.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (out / "summary.json").write_text(
         json.dumps({"table": table, "passes": passes, "micro": micro, "checks": checks}, indent=1),
@@ -149,6 +147,18 @@ def write_report(
     )
     chart(out / "summary.png", table, passes, optional)
     return ratios
+
+
+def _optional_lines(optional: dict[str, Any]) -> list[str]:
+    """The memory and work-queue benchmarks' own output, when they ran."""
+    if not optional:
+        return ["", "Memory and work-queue benchmarks: not present in this checkout (skipped)."]
+    lines = ["", "## Memory and work-queue benchmarks", ""]
+    for name, record in optional.items():
+        lines += [f"### {name} (exit {record['exit']}, {record['seconds']:.0f} s)", "", "```"]
+        lines += record["output"][-15:]
+        lines += ["```", ""]
+    return lines
 
 
 def _memory_series(optional: dict[str, Any]) -> list[tuple[str, list[float], list[float]]]:

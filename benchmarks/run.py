@@ -324,6 +324,34 @@ def machine() -> str:
     )
 
 
+def run_contender(
+    contender: str,
+    rep: int,
+    targets: list[Target],
+    results: dict[str, dict[str, list[dict[str, Any]]]],
+    files: dict[str, Path],
+    out: Path,
+) -> None:
+    """One repetition of one contender against every server (the floor robot once: no HTTP)."""
+    for target in targets:
+        if contender == "floor" and target is not targets[0]:
+            continue  # no HTTP: one floor run per repetition serves both servers
+        stream = target.new_stream(contender)
+        run_out = out / "runs" / f"{target.name.replace(' ', '-')}-{contender}-{rep + 1}"
+        if contender == "plain":
+            record = run_plain(target, stream, files)
+        else:
+            record = run_robot(contender, target, stream, files, run_out, target.count)
+        results[target.name][contender].append(record)
+        rate = record["count"] / record["wall"] if record.get("status") == "PASS" else 0
+        cpu_ms = 1000 * record.get("cpu", 0) / max(record.get("count", 1), 1)
+        print(
+            f"  rep {rep + 1} {target.name:13} {contender:17} {record.get('status')}"
+            f" {rate:8,.0f} comments/s  {cpu_ms:6.3f} ms CPU/comment {record.get('message') or ''}",
+            flush=True,
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -374,23 +402,7 @@ def main() -> int:
         for rep in range(args.reps):
             order = contenders[rep % len(contenders) :] + contenders[: rep % len(contenders)]
             for contender in order:
-                for target in targets:
-                    if contender == "floor" and target is not targets[0]:
-                        continue  # no HTTP: one floor run per repetition serves both servers
-                    stream = target.new_stream(contender)
-                    run_out = out / "runs" / f"{target.name.replace(' ', '-')}-{contender}-{rep + 1}"
-                    if contender == "plain":
-                        record = run_plain(target, stream, files)
-                    else:
-                        record = run_robot(contender, target, stream, files, run_out, target.count)
-                    results[target.name][contender].append(record)
-                    rate = record["count"] / record["wall"] if record.get("status") == "PASS" else 0
-                    print(
-                        f"  rep {rep + 1} {target.name:13} {contender:17} {record.get('status')}"
-                        f" {rate:8,.0f} comments/s  {1000 * record.get('cpu', 0) / max(record.get('count', 1), 1):6.3f}"
-                        f" ms CPU/comment {record.get('message') or ''}",
-                        flush=True,
-                    )
+                run_contender(contender, rep, targets, results, files, out)
         if "floor" in contenders:
             for target in targets[1:]:
                 results[target.name]["floor"] = results[targets[0].name]["floor"]

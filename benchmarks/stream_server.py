@@ -56,6 +56,17 @@ class StreamData:
         return b'{"status":"ok"}'
 
 
+def _post_answer(data: StreamData, path: str, request: dict[str, Any]) -> tuple[int, bytes]:
+    """(status, body) of a fetch or an advance."""
+    found = ROUTE.match(path.split("?")[0])
+    if not found:
+        return 404, b'{"status":"error","message":"not a benchmark route"}'
+    stream, action = found.groups()
+    if action == "fetch":
+        return 200, data.fetch(stream, int(request.get("size", 16)))
+    return 200, data.advance(stream, str(request["sequence_id"]))
+
+
 def make_handler(data: StreamData, token: str) -> type[BaseHTTPRequestHandler]:
     expected = f"Bearer {token}"
 
@@ -82,15 +93,7 @@ def make_handler(data: StreamData, token: str) -> type[BaseHTTPRequestHandler]:
             if self.headers.get("Authorization") != expected:
                 self.answer(401, b'{"status":"error","message":"bad token"}')
                 return
-            found = ROUTE.match(self.path.split("?")[0])
-            if not found:
-                self.answer(404, b'{"status":"error","message":"not a benchmark route"}')
-                return
-            stream, action = found.groups()
-            if action == "fetch":
-                self.answer(200, data.fetch(stream, int(request.get("size", 16))))
-            else:
-                self.answer(200, data.advance(stream, str(request["sequence_id"])))
+            self.answer(*_post_answer(data, self.path, request))
 
         def do_GET(self) -> None:
             # The stream's definition: the library reads its id once (lease and ledger).

@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 import zipfile
+from email.message import Message
 from email.parser import Parser
 from pathlib import Path
 
@@ -116,6 +117,25 @@ def build(python: str, source: Path) -> tuple[Path, Path]:
     return wheels[0], sdists[0]
 
 
+def metadata_problems(metadata: Message, release: str) -> tuple[list[str], list[str]]:
+    """(what is wrong with the wheel's metadata, its project URLs)."""
+    problems: list[str] = []
+    if metadata["Version"] != release:
+        problems.append(f"Version {metadata['Version']} != {release}")
+    if not metadata.get("Keywords"):
+        problems.append("no Keywords")
+    urls = metadata.get_all("Project-URL") or []
+    if not any(u.startswith("Source,") for u in urls):
+        problems.append(f"no Source among Project-URL {urls}")
+    if metadata.get("License-Expression") != "Apache-2.0":
+        problems.append(f"License-Expression is {metadata.get('License-Expression')!r}")
+    description = metadata.get_payload()
+    relative = RELATIVE_LINK.findall(str(description))
+    if relative:
+        problems.append(f"relative links left in the description: {[r[1] for r in relative][:5]}")
+    return problems, urls
+
+
 def check_wheel(wheel: Path, release: str) -> None:
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
@@ -141,20 +161,7 @@ def check_wheel(wheel: Path, release: str) -> None:
     unwanted += [n for n in names if "/tests/" in n or n.endswith((".pyc", ".db", ".sqlite"))]
     if unwanted:
         raise DistCheckError(f"the wheel holds files users must not get: {unwanted[:10]}")
-    problems = []
-    if metadata["Version"] != release:
-        problems.append(f"Version {metadata['Version']} != {release}")
-    if not metadata.get("Keywords"):
-        problems.append("no Keywords")
-    urls = metadata.get_all("Project-URL") or []
-    if not any(u.startswith("Source,") for u in urls):
-        problems.append(f"no Source among Project-URL {urls}")
-    if metadata.get("License-Expression") != "Apache-2.0":
-        problems.append(f"License-Expression is {metadata.get('License-Expression')!r}")
-    description = metadata.get_payload()
-    relative = RELATIVE_LINK.findall(str(description))
-    if relative:
-        problems.append(f"relative links left in the description: {[r[1] for r in relative][:5]}")
+    problems, urls = metadata_problems(metadata, release)
     if problems:
         raise DistCheckError("wheel metadata: " + "; ".join(problems))
     say(

@@ -1,13 +1,13 @@
 *** Settings ***
-Documentation       (e) The batch-level idiom: thresholds and capture groups applied once per batch,
-...                 O(batches) keyword calls (Group Batch By Label), no per-item HTML table.
+Documentation    (e) The batch-level idiom: thresholds and capture groups applied once per batch,
+...              O(batches) keyword calls (Group Batch By Label), no per-item HTML table.
 
-Library             ReinferLibrary
+Library          ReinferLibrary
 
 
 *** Variables ***
 ${TOKEN: Secret}    %{BENCH_TOKEN}
-${EXPECTED}            ${2000}
+${EXPECTED}         ${2000}
 
 
 *** Tasks ***

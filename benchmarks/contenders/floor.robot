@@ -1,8 +1,8 @@
 *** Settings ***
-Documentation       (d) Robot Framework's floor: the README loop with two no-op Python keywords per
-...                 comment over plain-dict items of the same size, no HTTP.
+Documentation    (d) Robot Framework's floor: the README loop with two no-op Python keywords per
+...              comment over plain-dict items of the same size, no HTTP.
 
-Library             FloorLibrary.py    ${EXPECTED}
+Library          FloorLibrary.py    ${EXPECTED}
 
 
 *** Variables ***

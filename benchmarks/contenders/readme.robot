@@ -1,12 +1,12 @@
 *** Settings ***
-Documentation       (c) The README-shaped ReinferLibrary robot (INFO log, output.xml on).
+Documentation    (c) The README-shaped ReinferLibrary robot (INFO log, output.xml on).
 
-Library             ReinferLibrary
+Library          ReinferLibrary
 
 
 *** Variables ***
 ${TOKEN: Secret}    %{BENCH_TOKEN}
-${EXPECTED}            ${2000}
+${EXPECTED}         ${2000}
 
 
 *** Tasks ***

@@ -1,10 +1,10 @@
 *** Settings ***
-Documentation       (b) The same job hand-written with RequestsLibrary and Collections, as robots
-...                 that talk to the API without ReinferLibrary are written today.
+Documentation    (b) The same job hand-written with RequestsLibrary and Collections, as robots
+...              that talk to the API without ReinferLibrary are written today.
 
-Library             Collections
-Library             OperatingSystem
-Library             RequestsLibrary
+Library          Collections
+Library          OperatingSystem
+Library          RequestsLibrary
 
 
 *** Variables ***

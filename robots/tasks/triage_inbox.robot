@@ -1,53 +1,53 @@
 *** Settings ***
-Documentation       Triage the customer service inbox.
+Documentation    Triage the customer service inbox.
 ...
-...                 Reads trigger ``${TRIGGER}`` with `Process Trigger` and puts every comment into
-...                 the queue of its label: one JSON work item per comment, in
-...                 ``${QUEUE_DIR}/<queue>/<comment uid>.json``. A comment that no label clears
-...                 is tagged as a ``No Prediction`` exception and queued in ``exceptions``; so
-...                 is a comment with a business error of its own (see `Triage Comment`), so
-...                 one bad comment never stops the stream. Any other failure for one comment
-...                 is tagged as an exception by `Process Trigger`, which goes on with the next.
-...                 The trigger is advanced only after a batch's work items are on disk, so a
-...                 run that dies half-way loses nothing: the next run gets the same batch
-...                 again and rewrites the same files. A technical error stops the run without
-...                 advancing past the comment in hand.
+...              Reads trigger ``${TRIGGER}`` with `Process Trigger` and puts every comment into
+...              the queue of its label: one JSON work item per comment, in
+...              ``${QUEUE_DIR}/<queue>/<comment uid>.json``. A comment that no label clears
+...              is tagged as a ``No Prediction`` exception and queued in ``exceptions``; so
+...              is a comment with a business error of its own (see `Triage Comment`), so
+...              one bad comment never stops the stream. Any other failure for one comment
+...              is tagged as an exception by `Process Trigger`, which goes on with the next.
+...              The trigger is advanced only after a batch's work items are on disk, so a
+...              run that dies half-way loses nothing: the next run gets the same batch
+...              again and rewrites the same files. A technical error stops the run without
+...              advancing past the comment in hand.
 ...
-...                 By default the run ends at the end of the stream. ``--variable WAIT:forever``
-...                 keeps it running, picking up new comments as they arrive (polls of an empty
-...                 stream wait ``POLL_INTERVAL``, doubling up to ``MAX_POLL_INTERVAL``), until
-...                 SIGTERM or Ctrl-C stops it cleanly: the comment in hand is finished and the
-...                 trigger advanced past what is done. ``WAIT:30 min`` ends the run after 30
-...                 minutes without new comments.
+...              By default the run ends at the end of the stream. ``--variable WAIT:forever``
+...              keeps it running, picking up new comments as they arrive (polls of an empty
+...              stream wait ``POLL_INTERVAL``, doubling up to ``MAX_POLL_INTERVAL``), until
+...              SIGTERM or Ctrl-C stops it cleanly: the comment in hand is finished and the
+...              trigger advanced past what is done. ``WAIT:30 min`` ends the run after 30
+...              minutes without new comments.
 ...
-...                 ``QUEUE_DIR`` must be the same folder on every run (it does not follow
-...                 ``--outputdir``): the environment variable TRIAGE_QUEUE_DIR, else
-...                 ``robots/work/queues``. After a crash, the repeated batch then rewrites the
-...                 same files instead of routing its comments a second time elsewhere.
+...              ``QUEUE_DIR`` must be the same folder on every run (it does not follow
+...              ``--outputdir``): the environment variable TRIAGE_QUEUE_DIR, else
+...              ``robots/work/queues``. After a crash, the repeated batch then rewrites the
+...              same files instead of routing its comments a second time elsewhere.
 ...
-...                 Connects with the environment variables REINFER_URL (everything before
-...                 ``/api``) and REINFER_TOKEN. Run it with ``python robots/run_demo.py`` (starts
-...                 the sandbox when REINFER_URL is not set) or directly:
-...                 ``python -m robot --outputdir results/triage robots/tasks/triage_inbox.robot``
+...              Connects with the environment variables REINFER_URL (everything before
+...              ``/api``) and REINFER_TOKEN. Run it with ``python robots/run_demo.py`` (starts
+...              the sandbox when REINFER_URL is not set) or directly:
+...              ``python -m robot --outputdir results/triage robots/tasks/triage_inbox.robot``
 
-Library             ReinferLibrary
-Resource            ../resources/routing.resource
-Resource            ../resources/reporting.resource
+Library          ReinferLibrary
+Resource         ../resources/routing.resource
+Resource         ../resources/reporting.resource
 
 
 *** Variables ***
-${DATASET}                  acme/retail-inbox
-${TRIGGER}                  routing
-${BATCH_SIZE}               ${32}
+${DATASET}              acme/retail-inbox
+${TRIGGER}              routing
+${BATCH_SIZE}           ${32}
 # A scheduled run stops after this many batches' worth of comments; the next run carries on.
-${MAX_BATCHES}              ${10000}
+${MAX_BATCHES}          ${10000}
 # NONE: stop at the end of the stream; forever: run until stopped; a time: stop after that long without news.
-${WAIT}                     NONE
-${POLL_INTERVAL}            1 s
-${MAX_POLL_INTERVAL}        1 min
-${THRESHOLDS_FILE}          ${CURDIR}/../config/thresholds.yaml
+${WAIT}                 NONE
+${POLL_INTERVAL}        1 s
+${MAX_POLL_INTERVAL}    1 min
+${THRESHOLDS_FILE}      ${CURDIR}/../config/thresholds.yaml
 # The same folder for every run, whatever --outputdir is (see the documentation above).
-${QUEUE_DIR}                %{TRIAGE_QUEUE_DIR=${CURDIR}/../work/queues}
+${QUEUE_DIR}            %{TRIAGE_QUEUE_DIR=${CURDIR}/../work/queues}
 
 
 *** Tasks ***

@@ -1,30 +1,30 @@
 *** Settings ***
-Documentation       Regression suite to run before promoting a model from staging to live.
+Documentation     Regression suite to run before promoting a model from staging to live.
 ...
-...                 A new model version is trained and tagged ``staging``. Before anyone moves
-...                 the ``live`` tag to it (and sets ``model_version`` in the thresholds file to
-...                 its number), this suite checks, with the thresholds and the routing table
-...                 the triage robot uses:
+...               A new model version is trained and tagged ``staging``. Before anyone moves
+...               the ``live`` tag to it (and sets ``model_version`` in the thresholds file to
+...               its number), this suite checks, with the thresholds and the routing table
+...               the triage robot uses:
 ...
-...                 - the candidate has every label the thresholds file names;
-...                 - every known email (``known_emails.yaml``) still gets its labels from it;
-...                 - every known email goes to its queue: the triage robot's own `Choose Queue`
-...                   (``routing.resource``) picks the email's ``queue`` from the candidate's labels;
-...                 - it scores no worse than the live model on those emails: as many emails
-...                   with all their labels, as many in the right queue, no more labels that
-...                   clear where they should not, and a mean confidence on the expected labels
-...                   no more than ``${ALLOWED_DROP}`` lower.
+...               - the candidate has every label the thresholds file names;
+...               - every known email (``known_emails.yaml``) still gets its labels from it;
+...               - every known email goes to its queue: the triage robot's own `Choose Queue`
+...               (``routing.resource``) picks the email's ``queue`` from the candidate's labels;
+...               - it scores no worse than the live model on those emails: as many emails
+...               with all their labels, as many in the right queue, no more labels that
+...               clear where they should not, and a mean confidence on the expected labels
+...               no more than ``${ALLOWED_DROP}`` lower.
 ...
-...                 Connects with REINFER_URL and REINFER_TOKEN from the environment. Run:
-...                 ``python -m robot --outputdir results/promotion robots/tests/model_promotion.robot``
-...                 Compare other versions with ``--variable CANDIDATE:3 --variable CURRENT:2``.
+...               Connects with REINFER_URL and REINFER_TOKEN from the environment. Run:
+...               ``python -m robot --outputdir results/promotion robots/tests/model_promotion.robot``
+...               Compare other versions with ``--variable CANDIDATE:3 --variable CURRENT:2``.
 
-Library             ReinferLibrary
-Resource            ../resources/routing.resource
-Variables           ${KNOWN_EMAILS_FILE}
+Library           ReinferLibrary
+Resource          ../resources/routing.resource
+Variables         ${KNOWN_EMAILS_FILE}
 
-Suite Setup         Connect To Reinfer    dataset=${DATASET}
-Suite Teardown      Close All Reinfer Connections
+Suite Setup       Connect To Reinfer    dataset=${DATASET}
+Suite Teardown    Close All Reinfer Connections
 
 
 *** Variables ***
@@ -69,9 +69,11 @@ The Candidate Scores No Worse Than Live
     ...    ${CANDIDATE} labels ${after.right} known emails right, ${CURRENT} ${before.right}.
     Should Be True    ${after.queued} >= ${before.queued}
     ...    ${CANDIDATE} sends ${after.queued} known emails to their queue, ${CURRENT} ${before.queued}.
-    Should Be True    ${after.unexpected} <= ${before.unexpected}
+    Should Be True
+    ...    ${after.unexpected} <= ${before.unexpected}
     ...    ${CANDIDATE} clears ${after.unexpected} unexpected label(s) on the known emails, ${CURRENT} ${before.unexpected}.
-    Should Be True    ${after.confidence} >= ${before.confidence} - ${ALLOWED_DROP}
+    Should Be True
+    ...    ${after.confidence} >= ${before.confidence} - ${ALLOWED_DROP}
     ...    ${CANDIDATE} is less sure of the expected labels (mean ${after.confidence}) than ${CURRENT} (mean ${before.confidence}).
 
 
@@ -84,7 +86,10 @@ Known Email Should Keep Its Labels
     FOR    ${label}    IN    @{email.labels}
         ${confidence}=    Get Label Confidence    ${item}    ${label}
         ${threshold}=    Threshold Of Label    ${config}    ${label}
-        Label Should Be Present    ${item}    ${label}    thresholds=${config}
+        Label Should Be Present
+        ...    ${item}
+        ...    ${label}
+        ...    thresholds=${config}
         ...    msg=Known email '${email.name}' lost '${label}' on model ${model_version}: confidence ${confidence}, threshold ${threshold}.
     END
 
@@ -95,7 +100,9 @@ Known Email Should Go To Its Queue
     ${item}=    Predict Known Email    ${email}    ${model_version}
     ${labels}=    Labels Above Threshold    ${item}    thresholds=${config}    level=leaves
     ${queue}=    Choose Queue    ${labels}
-    Should Be Equal    ${queue}    ${email.queue}
+    Should Be Equal
+    ...    ${queue}
+    ...    ${email.queue}
     ...    Known email '${email.name}' goes to queue '${queue}' on model ${model_version}, not '${email.queue}'; labels that cleared: ${labels}.
     ...    values=False
 
@@ -108,8 +115,12 @@ Predict Known Email
 Threshold Of Label
     [Documentation]    The threshold a label is held to: its own, else the file's ``default``, else ``auto``.
     [Arguments]    ${config}    ${label}
-    IF    $label in $config.thresholds    RETURN    ${config.thresholds}[${label}]
-    IF    $config.default is not None    RETURN    ${config.default} (the default)
+    IF    $label in $config.thresholds
+        RETURN    ${config.thresholds}[${label}]
+    END
+    IF    $config.default is not None
+        RETURN    ${config.default} (the default)
+    END
     IF    $config.auto    RETURN    the ${config.auto} auto-threshold
     RETURN    none (the file gives this label no threshold)
 

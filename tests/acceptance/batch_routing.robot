@@ -1,19 +1,19 @@
 *** Settings ***
-Documentation       The batch-level idiom against the sandbox: Group Batch By Label routes a whole
-...                 batch in one call and gives every item what the per-item keywords give it.
+Documentation     The batch-level idiom against the sandbox: Group Batch By Label routes a whole
+...               batch in one call and gives every item what the per-item keywords give it.
 
-Library             Collections
-Library             ReinferLibrary
-Resource            resources/common.resource
+Library           Collections
+Library           ReinferLibrary
+Resource          resources/common.resource
 
-Suite Setup         Connect To The Sandbox
-Suite Teardown      Tear Down Batch Suite
+Suite Setup       Connect To The Sandbox
+Suite Teardown    Tear Down Batch Suite
 
-Test Tags           core    batch
+Test Tags         core    batch
 
 
 *** Variables ***
-${TRIGGER}      batch-${{ uuid.uuid4().hex[:8] }}
+${TRIGGER}    batch-${{ uuid.uuid4().hex[:8] }}
 
 
 *** Test Cases ***
@@ -31,7 +31,9 @@ A Whole Batch Is Routed In One Call Like Item By Item
         FOR    ${label}    IN    @{labels}
             List Should Contain Value    ${groups}[${label}]    ${item}
         END
-        IF    not $labels    List Should Contain Value    ${groups}[(no label)]    ${item}
+        IF    not $labels
+            List Should Contain Value    ${groups}[(no label)]    ${item}
+        END
     END
     ${sizes}=    Evaluate    sum(len(items) for items in $groups.values())
     Should Be True    ${sizes} >= ${batch.results.__len__()}

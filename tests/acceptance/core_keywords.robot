@@ -1,37 +1,37 @@
 *** Settings ***
-Documentation       The core keywords against the sandbox: connect, fetch, labels, entities,
-...                 advance, reset, exceptions, and the failures robots must be able to read.
+Documentation     The core keywords against the sandbox: connect, fetch, labels, entities,
+...               advance, reset, exceptions, and the failures robots must be able to read.
 ...
-...                 Every trigger here is created by this suite with a unique name, so other
-...                 suites reading the demo ``routing`` trigger are not disturbed.
+...               Every trigger here is created by this suite with a unique name, so other
+...               suites reading the demo ``routing`` trigger are not disturbed.
 
-Library             Collections
-Library             OperatingSystem
-Library             ReinferLibrary
-Resource            resources/common.resource
+Library           Collections
+Library           OperatingSystem
+Library           ReinferLibrary
+Resource          resources/common.resource
 
-Suite Setup         Set Up Core Suite
-Suite Teardown      Tear Down Core Suite
+Suite Setup       Set Up Core Suite
+Suite Teardown    Tear Down Core Suite
 
-Test Tags           core
+Test Tags         core
 
 
 *** Variables ***
-${SUFFIX}               ${{ uuid.uuid4().hex[:8] }}
-${TRIGGER}              core-${SUFFIX}
-${FILTERED}             core-filtered-${SUFFIX}
+${SUFFIX}                 ${{ uuid.uuid4().hex[:8] }}
+${TRIGGER}                core-${SUFFIX}
+${FILTERED}               core-filtered-${SUFFIX}
 ${WRONG_TOKEN: Secret}    %{REINFER_WRONG_TOKEN=not-the-sandbox-token}
-${THRESHOLDS_YAML}      SEPARATOR=\n
-...                     model_version: live
-...                     thresholds:
-...                     ${SPACE}${SPACE}Order > Missing: 0.4
-...                     ${SPACE}${SPACE}\[Order, Late Delivery]: 0.35
-...                     ${SPACE}${SPACE}Complaint: 0.45
-...                     default: 0.5
-${NOWHERE_FILTER}       {"user_properties": {"string:Country": {"one_of": ["Atlantis"]}}}
-${NOT_AN_ITEM}          EQUALS:Expected an item (one of \${batch.results}, a dictionary or an Item), got str.
-${CHECK_NAMES}          Check the names (project/dataset, stream, comment uid, model version) and REINFER_URL (everything before /api).
-${STREAMS}              /api/v1/datasets/acme/retail-inbox/streams
+${THRESHOLDS_YAML}        SEPARATOR=\n
+...                       model_version: live
+...                       thresholds:
+...                       ${SPACE}${SPACE}Order > Missing: 0.4
+...                       ${SPACE}${SPACE}\[Order, Late Delivery]: 0.35
+...                       ${SPACE}${SPACE}Complaint: 0.45
+...                       default: 0.5
+${NOWHERE_FILTER}         {"user_properties": {"string:Country": {"one_of": ["Atlantis"]}}}
+${NOT_AN_ITEM}            EQUALS:Expected an item (one of \${batch.results}, a dictionary or an Item), got str.
+${CHECK_NAMES}            Check the names (project/dataset, stream, comment uid, model version) and REINFER_URL (everything before /api).
+${STREAMS}                /api/v1/datasets/acme/retail-inbox/streams
 
 
 *** Test Cases ***
@@ -168,16 +168,22 @@ Advance Trigger Refuses What Is Not A Position Of That Trigger
     ...    Advance Trigger    ${TRIGGER}    ${42}
     Run Keyword And Expect Error
     ...    EQUALS:Cannot advance trigger '${TRIGGER}': the value has no sequence_id (give the batch from Fetch Trigger Batch, one of its items, or a sequence id).
-    ...    Advance Trigger    ${TRIGGER}    ${{ {"uid": "x"} }}
+    ...    Advance Trigger
+    ...    ${TRIGGER}
+    ...    ${{ {"uid": "x"} }}
     ${other}=    Fetch Trigger Batch    ${FILTERED}    size=1    max_filtered=1    log_items=False
     Run Keyword And Expect Error
     ...    EQUALS:Cannot advance trigger '${TRIGGER}' with a batch fetched from trigger '${FILTERED}': a sequence id only means something to its own trigger; advance '${FILTERED}' instead.
-    ...    Advance Trigger    ${TRIGGER}    ${other}
+    ...    Advance Trigger
+    ...    ${TRIGGER}
+    ...    ${other}
 
 Reset Trigger Refuses A Time It Cannot Read
     Run Keyword And Expect Error
     ...    EQUALS:Time 'not a time' is not an ISO 8601 date and time: give e.g. 2025-09-01T08:00:00+02:00, 2025-09-01T06:00:00Z, 2025-09-01 06:00:00 (UTC) or 2025-09-01.
-    ...    Reset Trigger    ${TRIGGER}    not a time
+    ...    Reset Trigger
+    ...    ${TRIGGER}
+    ...    not a time
     Run Keyword And Expect Error
     ...    EQUALS:Time '2025-13-45' is not a valid date and time: month must be in 1..12.
     ...    Reset Trigger    ${TRIGGER}    2025-13-45
@@ -200,13 +206,18 @@ Exceptions And Deletes On An Unknown Trigger Fail As Not Found
     ${batch}=    Fetch Trigger Batch    ${TRIGGER}    size=1    log_items=False
     Run Keyword And Expect Error
     ...    EQUALS:Business error (not found): PUT ${STREAMS}/no-such-trigger/exceptions returned 404: 404 Not Found: stream 'no-such-trigger' does not exist in dataset 'acme/retail-inbox'. ${CHECK_NAMES}
-    ...    Tag Trigger Exception    no-such-trigger    ${batch.results}[0]
+    ...    Tag Trigger Exception
+    ...    no-such-trigger
+    ...    ${batch.results}[0]
     Run Keyword And Expect Error
     ...    EQUALS:Business error (not found): DELETE ${STREAMS}/no-such-trigger/exceptions returned 404: 404 Not Found: stream 'no-such-trigger' does not exist in dataset 'acme/retail-inbox'. ${CHECK_NAMES}
-    ...    Untag Trigger Exception    no-such-trigger    ${batch.results}[0]
+    ...    Untag Trigger Exception
+    ...    no-such-trigger
+    ...    ${batch.results}[0]
     Run Keyword And Expect Error
     ...    EQUALS:Business error (not found): DELETE ${STREAMS}/no-such-trigger returned 404: 404 Not Found: stream 'no-such-trigger' does not exist in dataset 'acme/retail-inbox'. ${CHECK_NAMES}
-    ...    Delete Trigger    no-such-trigger
+    ...    Delete Trigger
+    ...    no-such-trigger
     Delete Trigger    no-such-trigger    missing_ok=True
 
 The Results Route Gives The Same Shape With Auto Thresholds
@@ -246,13 +257,16 @@ A Filtered-Only Batch Is Advanced Past
 Business And Technical Errors Read Clearly
     Run Keyword And Expect Error
     ...    EQUALS:Business error (not found): GET ${STREAMS}/no-such-trigger returned 404: 404 Not Found: stream 'no-such-trigger' does not exist in dataset 'acme/retail-inbox'. ${CHECK_NAMES}
-    ...    Get Trigger    no-such-trigger
+    ...    Get Trigger
+    ...    no-such-trigger
     Run Keyword And Expect Error
     ...    EQUALS:Business error (not found): POST /api/v1/datasets/acme/nothing-here/streams/routing/fetch returned 404: 404 Not Found: dataset 'acme/nothing-here' does not exist. ${CHECK_NAMES}
-    ...    Fetch Trigger Batch    acme/nothing-here/routing
+    ...    Fetch Trigger Batch
+    ...    acme/nothing-here/routing
     Run Keyword And Expect Error
     ...    EQUALS:Business error (not found): POST ${STREAMS}/routng/fetch returned 404: 404 Not Found: stream 'routng' does not exist in dataset 'acme/retail-inbox' (did you mean 'routing'?). ${CHECK_NAMES}
-    ...    Fetch Trigger Batch    routng
+    ...    Fetch Trigger Batch
+    ...    routng
     Connect To Reinfer    url=%{REINFER_URL}    token=${WRONG_TOKEN}    dataset=${DATASET}
     Run Keyword And Expect Error
     ...    EQUALS:Business error (authentication): GET ${STREAMS} returned 401: 401 Unauthorized: missing or invalid bearer token. Check the token (REINFER_TOKEN) and that its user has the permissions this call needs.
@@ -261,7 +275,8 @@ Business And Technical Errors Read Clearly
     # The middle part is the operating system's and urllib3's wording of "connection refused".
     Run Keyword And Expect Error
     ...    GLOB:Technical error (connection): GET ${STREAMS} failed: no connection to 127.0.0.1:9: * Nothing was sent: check REINFER_URL, the network, proxies and the CA bundle, then retry.
-    ...    Connect And List    http://127.0.0.1:9
+    ...    Connect And List
+    ...    http://127.0.0.1:9
     Switch Reinfer Connection    sandbox
 
 Item Keywords Refuse What Is Not An Item
@@ -274,34 +289,47 @@ Item Errors Say What The Comment Has
     ${item}=    Find Item By Comment Id    ${EVERYTHING}    a0013
     Run Keyword And Expect Error
     ...    EQUALS:Business error (missing entity): comment ${item.uid} has no 'tracking_number' entity (entities found: date, monetary_quantity, order_number); tag a trigger exception or give default= to carry on.
-    ...    Get Entity Value    ${item}    tracking_number
+    ...    Get Entity Value
+    ...    ${item}
+    ...    tracking_number
     ${none}=    Get Entity Value    ${item}    tracking_number    default=none
     Should Be Equal    ${none}    none
     # Exact but for the confidences, which belong to the demo model, not to the keyword.
     Run Keyword And Expect Error
     ...    GLOB:Label 'Praise' is not present on comment ${item.uid}; its labels: Billing (0.??), Billing > Invoice Query (0.??).
-    ...    Label Should Be Present    ${item}    Praise
+    ...    Label Should Be Present
+    ...    ${item}
+    ...    Praise
     Run Keyword And Expect Error
     ...    EQUALS:Business error (missing label property): comment ${item.uid} has no label property 'urgency' (it has: tone, quality_of_service); the dataset may not have Tone or Quality of Service enabled, or give default= to use a value instead.
-    ...    Get Label Property    ${item}    urgency
+    ...    Get Label Property
+    ...    ${item}
+    ...    urgency
 
 Configuration Errors Say What To Fix
     Create File    ${OUTPUT_DIR}/bad-thresholds.yaml    thresholds:\n${SPACE}${SPACE}Order > Missing: 1.5\n
     Run Keyword And Expect Error
     ...    EQUALS:Thresholds file '${OUTPUT_DIR}${/}bad-thresholds.yaml', key thresholds['Order > Missing']: must be a number from 0 to 1, got 1.5.
-    ...    Load Thresholds    ${OUTPUT_DIR}/bad-thresholds.yaml
+    ...    Load Thresholds
+    ...    ${OUTPUT_DIR}/bad-thresholds.yaml
     Run Keyword And Expect Error
     ...    EQUALS:size must be from 1 to 1024, got 0.
     ...    Fetch Trigger Batch    ${TRIGGER}    size=0
     Run Keyword And Expect Error
     ...    EQUALS:The token was given as plain text. Robot Framework has already written it to output.xml and log.html with the keyword's arguments: treat it as leaked and rotate it (create a new one). Pass the new token as a Secret: put `\${TOKEN: Secret}${SPACE * 4}\%{REINFER_TOKEN}` in *** Variables *** and use token=\${TOKEN}, or leave token out to read the REINFER_TOKEN environment variable.
-    ...    Connect To Reinfer    url=%{REINFER_URL}    token=not-a-real-token
+    ...    Connect To Reinfer
+    ...    url=%{REINFER_URL}
+    ...    token=not-a-real-token
     Run Keyword And Expect Error
     ...    EQUALS:ValueError: Argument 'auto' got value 'medium' that cannot be converted to 'high_recall', 'balanced' or 'high_precision' or None.
-    ...    Labels Above Threshold    ${{ {"labels": []} }}    auto=medium
+    ...    Labels Above Threshold
+    ...    ${{ {"labels": []} }}
+    ...    auto=medium
     Run Keyword And Expect Error
     ...    EQUALS:Trigger 'routing' has label thresholds but no model version: give model_version= (a number, live or staging) or put model_version in the thresholds file.
-    ...    Create Trigger    routing    thresholds=${{ {"Order": 0.5} }}
+    ...    Create Trigger
+    ...    routing
+    ...    thresholds=${{ {"Order": 0.5} }}
 
 
 *** Keywords ***

@@ -1,21 +1,21 @@
 *** Settings ***
-Documentation       Elasticsearch trained-model inference against the sandbox.
+Documentation     Elasticsearch trained-model inference against the sandbox.
 ...
-...                 The sandbox serves, at the same base URL as the Communications Mining API,
-...                 the dataset's pinned model versions as text classification models
-...                 (``retail-inbox-v1``, ...) and its entity extractor as the ner model
-...                 ``retail-inbox-ner``, and ``sandbox-zero-shot`` scores the labels a request
-...                 names against the text (wording and tone, no training). The answers are items, so the label and entity keywords
-...                 work on them unchanged: a robot routes an Elasticsearch answer exactly as it
-...                 routes a prediction of the same model version.
+...               The sandbox serves, at the same base URL as the Communications Mining API,
+...               the dataset's pinned model versions as text classification models
+...               (``retail-inbox-v1``, ...) and its entity extractor as the ner model
+...               ``retail-inbox-ner``, and ``sandbox-zero-shot`` scores the labels a request
+...               names against the text (wording and tone, no training). The answers are items, so the label and entity keywords
+...               work on them unchanged: a robot routes an Elasticsearch answer exactly as it
+...               routes a prediction of the same model version.
 
-Library             Collections
-Library             ReinferLibrary
+Library           Collections
+Library           ReinferLibrary
 
-Suite Setup         Connect Both Ways
-Suite Teardown      Close All Elasticsearch Connections
+Suite Setup       Connect Both Ways
+Suite Teardown    Close All Elasticsearch Connections
 
-Test Tags           elasticsearch
+Test Tags         elasticsearch
 
 
 *** Variables ***
@@ -118,12 +118,18 @@ Long Input Is Truncated Unless Asked Not To
     Should Be True    ${item.is_truncated}
     Run Keyword And Expect Error
     ...    STARTS: Business error (bad request): POST /_ml/trained_models/${CLASSIFIER}/_infer returned 400: status_exception: Input too large.
-    ...    Infer With Trained Model    ${CLASSIFIER}    ${long}    truncate=none
+    ...    Infer With Trained Model
+    ...    ${CLASSIFIER}
+    ...    ${long}
+    ...    truncate=none
 
 Zero Shot On A Classification Model Fails As Elasticsearch Does
     Run Keyword And Expect Error
     ...    STARTS: Business error (bad request): POST /_ml/trained_models/${CLASSIFIER}/_infer returned 403: status_exception: Trained model [${CLASSIFIER}] is configured for task [text_classification] but called with task [zero_shot_classification].
-    ...    Infer With Trained Model    ${CLASSIFIER}    ${MISSING}    task=zero_shot_classification
+    ...    Infer With Trained Model
+    ...    ${CLASSIFIER}
+    ...    ${MISSING}
+    ...    task=zero_shot_classification
     ...    labels=${{["refund", "complaint"]}}
 
 Zero Shot Scores The Given Labels Against The Text
@@ -161,14 +167,18 @@ Zero Shot Without Labels Fails Before The Call
 Unknown Model Fails With The Elasticsearch Reason
     Run Keyword And Expect Error
     ...    STARTS: Business error (not found): GET /_ml/trained_models/no-such-model returned 404: resource_not_found_exception: No known trained model with model_id [no-such-model].
-    ...    Infer With Trained Model    no-such-model    ${MISSING}
+    ...    Infer With Trained Model
+    ...    no-such-model
+    ...    ${MISSING}
 
 Wrong API Key Fails Without Showing It
     Connect To Elasticsearch    %{REINFER_URL}    api_key=${WRONG_KEY}    alias=stranger
     TRY
         ${message}=    Run Keyword And Expect Error
         ...    STARTS: Business error (authentication): GET /_ml/trained_models/${CLASSIFIER} returned 401: security_exception:
-        ...    Infer With Trained Model    ${CLASSIFIER}    ${MISSING}
+        ...    Infer With Trained Model
+        ...    ${CLASSIFIER}
+        ...    ${MISSING}
         Should Not Contain    ${message}    ${WRONG_KEY.value}
     FINALLY
         Switch Elasticsearch Connection    sandbox

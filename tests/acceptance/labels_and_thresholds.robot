@@ -1,35 +1,35 @@
 *** Settings ***
-Documentation       How Labels Above Threshold, Has Label and Load Thresholds read thresholds, end to
-...                 end against the sandbox: dictionaries changed in place, the ``[A, B]`` name form
-...                 written in a robot file, ``default`` and ``auto`` together, auto-threshold names
-...                 only where items carry them, empty dictionaries, and one-line errors.
+Documentation     How Labels Above Threshold, Has Label and Load Thresholds read thresholds, end to
+...               end against the sandbox: dictionaries changed in place, the ``[A, B]`` name form
+...               written in a robot file, ``default`` and ``auto`` together, auto-threshold names
+...               only where items carry them, empty dictionaries, and one-line errors.
 ...
-...                 The trigger is created by this suite with a unique name and deleted afterwards.
+...               The trigger is created by this suite with a unique name and deleted afterwards.
 
-Library             Collections
-Library             OperatingSystem
-Library             ReinferLibrary
-Resource            resources/common.resource
+Library           Collections
+Library           OperatingSystem
+Library           ReinferLibrary
+Resource          resources/common.resource
 
-Suite Setup         Set Up Labels Suite
-Suite Teardown      Tear Down Labels Suite
+Suite Setup       Set Up Labels Suite
+Suite Teardown    Tear Down Labels Suite
 
-Test Tags           labels
+Test Tags         labels
 
 
 *** Variables ***
-${SUFFIX}               ${{ uuid.uuid4().hex[:8] }}
-${TRIGGER}              labels-${SUFFIX}
-${LATE}                 Order > Late Delivery
-${HIGH}                 ${0.9}
-${DEFAULT_AND_AUTO}     SEPARATOR=\n
-...                     model_version: live
-...                     default: 0.9
-...                     auto: balanced
-${NAMED_TWICE}          SEPARATOR=\n
-...                     thresholds:
-...                     ${SPACE}${SPACE}Order > Missing: 0.5
-...                     ${SPACE}${SPACE}\[Order, Missing]: 0.6
+${SUFFIX}              ${{ uuid.uuid4().hex[:8] }}
+${TRIGGER}             labels-${SUFFIX}
+${LATE}                Order > Late Delivery
+${HIGH}                ${0.9}
+${DEFAULT_AND_AUTO}    SEPARATOR=\n
+...                    model_version: live
+...                    default: 0.9
+...                    auto: balanced
+${NAMED_TWICE}         SEPARATOR=\n
+...                    thresholds:
+...                    ${SPACE}${SPACE}Order > Missing: 0.5
+...                    ${SPACE}${SPACE}\[Order, Missing]: 0.6
 
 
 *** Test Cases ***
@@ -88,7 +88,9 @@ Auto Works On Results Items And On Predictions Made With Threshold Auto
     ${numbered}=    Predict Comments    ${item.uid}    model_version=1    threshold=0.2
     Run Keyword And Expect Error
     ...    STARTS:auto=balanced cannot decide the labels of comment ${item.uid}: they carry no auto-threshold names (this prediction was not made with threshold=auto).
-    ...    Labels Above Threshold    ${numbered}[0]    auto=balanced
+    ...    Labels Above Threshold
+    ...    ${numbered}[0]
+    ...    auto=balanced
 
 With Default And Auto A Label Counts When Either Keeps It
     [Documentation]    The same rule from keyword arguments and from a thresholds file, in

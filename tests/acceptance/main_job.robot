@@ -1,53 +1,53 @@
 *** Settings ***
-Documentation       The main job end to end: robots/tasks/triage_inbox.robot run as a user runs it.
+Documentation     The main job end to end: robots/tasks/triage_inbox.robot run as a user runs it.
 ...
-...                 Each run is a separate ``python -m robot`` process against the sandbox that
-...                 the acceptance runner started (REINFER_URL and REINFER_TOKEN in the
-...                 environment), on triggers created for this suite only, so other suites
-...                 reading ``routing`` are not disturbed. The outputs are checked on disk:
-...                 one work item per demo comment across all queue folders (the exceptions
-...                 queue included), the report files and the summary in the log, the
-...                 exceptions tagged on the trigger, the trigger read to its end, nothing new
-...                 on a second run, nothing lost or doubled when a run dies before advancing,
-...                 and one bad comment (a refused tag, a label without a queue) never stopping
-...                 the stream. ``make demo``'s entry, robots/run_demo.py, runs on sandboxes of
-...                 its own.
+...               Each run is a separate ``python -m robot`` process against the sandbox that
+...               the acceptance runner started (REINFER_URL and REINFER_TOKEN in the
+...               environment), on triggers created for this suite only, so other suites
+...               reading ``routing`` are not disturbed. The outputs are checked on disk:
+...               one work item per demo comment across all queue folders (the exceptions
+...               queue included), the report files and the summary in the log, the
+...               exceptions tagged on the trigger, the trigger read to its end, nothing new
+...               on a second run, nothing lost or doubled when a run dies before advancing,
+...               and one bad comment (a refused tag, a label without a queue) never stopping
+...               the stream. ``make demo``'s entry, robots/run_demo.py, runs on sandboxes of
+...               its own.
 
-Library             Collections
-Library             OperatingSystem
-Library             Process
-Library             String
-Library             ReinferLibrary
-Library             resources/RobotOutput.py
-Resource            resources/common.resource
-Resource            resources/triage_runs.resource
-Resource            ../../robots/resources/routing.resource
+Library           Collections
+Library           OperatingSystem
+Library           Process
+Library           String
+Library           ReinferLibrary
+Library           resources/RobotOutput.py
+Resource          resources/common.resource
+Resource          resources/triage_runs.resource
+Resource          ../../robots/resources/routing.resource
 
-Suite Setup         Create Triggers For This Suite
-Suite Teardown      Delete Triggers Of This Suite
+Suite Setup       Create Triggers For This Suite
+Suite Teardown    Delete Triggers Of This Suite
 
-Test Tags           main-job
+Test Tags         main-job
 
 
 *** Variables ***
-${THRESHOLDS_FILE}      ${{ os.path.normpath(r'${CURDIR}/../../robots/config/thresholds.yaml') }}
-${CRASH_LISTENER}       ${CURDIR}/resources/CrashBeforeAdvance.py
-${CRASH_EXIT_CODE}      ${70}
-${BATCH_SIZE}           ${32}
-${SUFFIX}               ${{ uuid.uuid4().hex[:8] }}
-${TRIGGER}              main-job-${SUFFIX}
-${CRASH_TRIGGER}        main-job-crash-${SUFFIX}
-${KILL_TRIGGER}         main-job-kill-${SUFFIX}
-${REFUSED_TRIGGER}      main-job-refused-${SUFFIX}
-${FAILING_TRIGGER}      main-job-failing-${SUFFIX}
-${NO_QUEUE_TRIGGER}     main-job-no-queue-${SUFFIX}
-${ENV_TRIGGER}          main-job-env-${SUFFIX}
+${THRESHOLDS_FILE}     ${{ os.path.normpath(r'${CURDIR}/../../robots/config/thresholds.yaml') }}
+${CRASH_LISTENER}      ${CURDIR}/resources/CrashBeforeAdvance.py
+${CRASH_EXIT_CODE}     ${70}
+${BATCH_SIZE}          ${32}
+${SUFFIX}              ${{ uuid.uuid4().hex[:8] }}
+${TRIGGER}             main-job-${SUFFIX}
+${CRASH_TRIGGER}       main-job-crash-${SUFFIX}
+${KILL_TRIGGER}        main-job-kill-${SUFFIX}
+${REFUSED_TRIGGER}     main-job-refused-${SUFFIX}
+${FAILING_TRIGGER}     main-job-failing-${SUFFIX}
+${NO_QUEUE_TRIGGER}    main-job-no-queue-${SUFFIX}
+${ENV_TRIGGER}         main-job-env-${SUFFIX}
 @{TRIGGERS}
-...                     ${TRIGGER}    ${CRASH_TRIGGER}    ${KILL_TRIGGER}    ${REFUSED_TRIGGER}
-...                     ${FAILING_TRIGGER}    ${NO_QUEUE_TRIGGER}    ${ENV_TRIGGER}
-${WORK}                 %{ACCEPTANCE_WORK_DIR=${OUTPUT_DIR}}/main_job_${SUFFIX}
+...                    ${TRIGGER}    ${CRASH_TRIGGER}    ${KILL_TRIGGER}    ${REFUSED_TRIGGER}
+...                    ${FAILING_TRIGGER}    ${NO_QUEUE_TRIGGER}    ${ENV_TRIGGER}
+${WORK}                %{ACCEPTANCE_WORK_DIR=${OUTPUT_DIR}}/main_job_${SUFFIX}
 ${NO_QUEUE_REASON}
-...                     Business error (no queue): no queue for label 'Praise' in QUEUE_FOR_LABEL (routing.resource); add one or give the label no threshold.
+...                    Business error (no queue): no queue for label 'Praise' in QUEUE_FOR_LABEL (routing.resource); add one or give the label no threshold.
 
 
 *** Test Cases ***
@@ -84,7 +84,8 @@ The Report CSV Counts What Is On Disk
 The Log Has The Summary Line
     ${report}=    Read Report    ${WORK}/first
     ${messages}=    Get Log Messages    ${WORK}/first/output.xml
-    List Should Contain Value    ${messages}
+    List Should Contain Value
+    ...    ${messages}
     ...    Triaged ${DEMO_COMMENTS} comment(s) in ${report}[seconds] s (${report}[comments_per_second]/s) with model version 1: ${report}[routed] routed, ${report}[exceptions] exception(s), end of stream: True.
     ${tables}=    Evaluate    [m for m in $messages if m.startswith('<b>${DEMO_COMMENTS} comments in')]
     Length Should Be    ${tables}    1
@@ -244,7 +245,8 @@ Choose Queue Routes Like The Robot
     Should Be Equal    ${queue}    exceptions
     Run Keyword And Expect Error
     ...    EQUALS:Business error (no queue): no queue for label 'Shipping > Customs' in QUEUE_FOR_LABEL (routing.resource); add one or give the label no threshold.
-    ...    Choose Queue    ${{ ["Shipping > Customs", "Complaint"] }}
+    ...    Choose Queue
+    ...    ${{ ["Shipping > Customs", "Complaint"] }}
 
 A Work Item Needs No Tone
     [Documentation]    A tenant whose dataset scores ``quality_of_service`` but not ``tone``.
@@ -284,7 +286,8 @@ Make Demo Runs The Main Job On A Fresh Sandbox
     Should Be Equal As Integers    ${result.rc}    0    The demo failed: see ${WORK}/demo-console.txt
     Should Contain    ${result.stdout}    Demo finished in
     ${printed}=    Printed Paths Should Exist    ${result.stdout}
-    Should Be Equal    ${printed}
+    Should Be Equal
+    ...    ${printed}
     ...    ${{ {"Log": "log.html", "Triage report": "report.json", "Triage CSV": "report.csv", "Work items": "queues"} }}
     ${uids}=    Work Item Uids    ${WORK}/demo/queues
     Length Should Be    ${uids}    ${DEMO_COMMENTS}
@@ -299,7 +302,8 @@ A Killed Demo Carries On Against The Same Sandbox Data
     ${killed}=    Run Demo    demo-killed    --outputdir    ${WORK}/demo-killed    --data-dir    ${data}
     ...    --listener    ${CRASH_LISTENER}:2
     Should Be Equal As Integers    ${killed.rc}    ${CRASH_EXIT_CODE}
-    Should Contain    ${killed.stdout}
+    Should Contain
+    ...    ${killed.stdout}
     ...    The robot stopped before writing its log and report (killed or crashed); run the same command again with the same --data-dir to carry on.
     ${printed}=    Printed Paths Should Exist    ${killed.stdout}
     Should Be Equal    ${printed}    ${{ {"Work items": "queues", "Sandbox data": "demo-data"} }}

@@ -1,33 +1,33 @@
 *** Settings ***
-Documentation       The example business-process suite, robots/tests/model_promotion.robot, run as a team runs it.
+Documentation     The example business-process suite, robots/tests/model_promotion.robot, run as a team runs it.
 ...
-...                 Each run is a separate ``python -m robot`` process against the sandbox that
-...                 the acceptance runner started (REINFER_URL and REINFER_TOKEN in the
-...                 environment). The demo tenant's ``staging`` model (version 2) must pass the
-...                 promotion checks against ``live`` (version 1); the other way round, the
-...                 comparison must catch the weaker model. A known email with a wrong queue, and a
-...                 candidate clearing labels a known email should not get, must fail the suite;
-...                 a label held to the file's ``default`` must still get a readable failure.
+...               Each run is a separate ``python -m robot`` process against the sandbox that
+...               the acceptance runner started (REINFER_URL and REINFER_TOKEN in the
+...               environment). The demo tenant's ``staging`` model (version 2) must pass the
+...               promotion checks against ``live`` (version 1); the other way round, the
+...               comparison must catch the weaker model. A known email with a wrong queue, and a
+...               candidate clearing labels a known email should not get, must fail the suite;
+...               a label held to the file's ``default`` must still get a readable failure.
 
-Library             OperatingSystem
-Library             Process
-Library             ReinferLibrary
-Resource            resources/common.resource
+Library           OperatingSystem
+Library           Process
+Library           ReinferLibrary
+Resource          resources/common.resource
 
-Suite Setup         Set Up Promotion Suite
-Suite Teardown      Close All Reinfer Connections
+Suite Setup       Set Up Promotion Suite
+Suite Teardown    Close All Reinfer Connections
 
-Test Tags           main-job    predictions
+Test Tags         main-job    predictions
 
 
 *** Variables ***
-${ROOT}                 ${{ os.path.normpath(r'${CURDIR}/../..') }}
-${SUITE}                ${ROOT}/robots/tests/model_promotion.robot
-${KNOWN_EMAILS}         ${ROOT}/robots/tests/known_emails.yaml
+${ROOT}              ${{ os.path.normpath(r'${CURDIR}/../..') }}
+${SUITE}             ${ROOT}/robots/tests/model_promotion.robot
+${KNOWN_EMAILS}      ${ROOT}/robots/tests/known_emails.yaml
 # One low threshold for every label: more labels clear, so the two demo models differ.
-${LOW_THRESHOLDS}       ${WORK}/low-thresholds.yaml
-${WORK}                 %{ACCEPTANCE_WORK_DIR=${OUTPUT_DIR}}/model_promotion_${{ uuid.uuid4().hex[:8] }}
-${FIRST_EMAIL}          Parcel marked delivered but never arrived
+${LOW_THRESHOLDS}    ${WORK}/low-thresholds.yaml
+${WORK}              %{ACCEPTANCE_WORK_DIR=${OUTPUT_DIR}}/model_promotion_${{ uuid.uuid4().hex[:8] }}
+${FIRST_EMAIL}       Parcel marked delivered but never arrived
 
 
 *** Test Cases ***
@@ -50,7 +50,8 @@ The Suite Catches A Known Email In The Wrong Queue
     ${emails}=    Known Emails With    first_queue=carrier
     ${result}=    Run Promotion Suite    wrong-queue    --variable    KNOWN_EMAILS_FILE:${emails}
     Should Be Equal As Integers    ${result.rc}    1
-    Should Contain    ${result.stdout}
+    Should Contain
+    ...    ${result.stdout}
     ...    Known email '${FIRST_EMAIL}' goes to queue 'fulfilment' on model staging, not 'carrier'; labels that cleared: ['Order > Missing'].
     Should Contain    ${result.stdout}    4 tests, 3 passed, 1 failed
 
@@ -78,7 +79,8 @@ A Label Held To The Default Threshold Fails Readably
     Create File    ${thresholds}    model_version: 2\ndefault: 0.99\n
     ${result}=    Run Promotion Suite    default-threshold    --variable    THRESHOLDS_FILE:${thresholds}
     Should Not Be Equal As Integers    ${result.rc}    0
-    Should Match Regexp    ${result.stdout}
+    Should Match Regexp
+    ...    ${result.stdout}
     ...    Known email '${FIRST_EMAIL}' lost 'Order > Missing' on model staging: confidence 0\\.\\d+, threshold 0\\.99 \\(the default\\)\\.
 
 

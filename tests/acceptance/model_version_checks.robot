@@ -1,38 +1,39 @@
 *** Settings ***
-Documentation       The model version a trigger answers with, compared with the robot's thresholds
-...                 while it reads: Fetch Trigger Batch warns once per trigger and config when they
-...                 differ. The drift guard's checks of a trigger (Verify Model Configuration
-...                 ``trigger=``) are in predictions.robot.
+Documentation     The model version a trigger answers with, compared with the robot's thresholds
+...               while it reads: Fetch Trigger Batch warns once per trigger and config when they
+...               differ. The drift guard's checks of a trigger (Verify Model Configuration
+...               ``trigger=``) are in predictions.robot.
 ...
-...                 The trigger is created by this suite with a unique name and deleted afterwards;
-...                 the shared ``routing`` trigger is never read or moved.
+...               The trigger is created by this suite with a unique name and deleted afterwards;
+...               the shared ``routing`` trigger is never read or moved.
 
-Library             OperatingSystem
-Library             Process
-Library             ReinferLibrary
-Library             resources/RobotOutput.py
+Library           OperatingSystem
+Library           Process
+Library           ReinferLibrary
+Library           resources/RobotOutput.py
 
-Suite Setup         Connect To Reinfer    dataset=acme/retail-inbox
-Suite Teardown      Close All Reinfer Connections
+Suite Setup       Connect To Reinfer    dataset=acme/retail-inbox
+Suite Teardown    Close All Reinfer Connections
 
-Test Tags           predictions    trigger
+Test Tags         predictions    trigger
 
 
 *** Variables ***
-${SUFFIX}               ${{ uuid.uuid4().hex[:8] }}
-${VERSIONS_TRIGGER}     versions-${SUFFIX}
-${TWO_FETCHES}          SEPARATOR=\n
-...                     *** Settings ***
-...                     Library${SPACE*4}ReinferLibrary
-...                     ${EMPTY}
-...                     *** Test Cases ***
-...                     Fetch With Thresholds Of Another Version
-...                     ${SPACE*4}Connect To Reinfer${SPACE*4}dataset=acme/retail-inbox
-...                     ${SPACE*4}\${staging}=${SPACE*4}Load Thresholds${SPACE*4}\${STAGING_FILE}
-...                     ${SPACE*4}\${live}=${SPACE*4}Load Thresholds${SPACE*4}\${LIVE_FILE}
-...                     ${SPACE*4}FOR${SPACE*4}\${config}${SPACE*4}IN${SPACE*4}\${staging}${SPACE*4}\${staging}${SPACE*4}\${live}
-...                     ${SPACE*8}Fetch Trigger Batch${SPACE*4}\${TRIGGER}${SPACE*4}size=2${SPACE*4}thresholds=\${config}${SPACE*4}log_items=False
-...                     ${SPACE*4}END
+${SUFFIX}              ${{ uuid.uuid4().hex[:8] }}
+${VERSIONS_TRIGGER}    versions-${SUFFIX}
+${TWO_FETCHES}
+...                    SEPARATOR=\n
+...                    *** Settings ***
+...                    Library${SPACE*4}ReinferLibrary
+...                    ${EMPTY}
+...                    *** Test Cases ***
+...                    Fetch With Thresholds Of Another Version
+...                    ${SPACE*4}Connect To Reinfer${SPACE*4}dataset=acme/retail-inbox
+...                    ${SPACE*4}\${staging}=${SPACE*4}Load Thresholds${SPACE*4}\${STAGING_FILE}
+...                    ${SPACE*4}\${live}=${SPACE*4}Load Thresholds${SPACE*4}\${LIVE_FILE}
+...                    ${SPACE*4}FOR${SPACE*4}\${config}${SPACE*4}IN${SPACE*4}\${staging}${SPACE*4}\${staging}${SPACE*4}\${live}
+...                    ${SPACE*8}Fetch Trigger Batch${SPACE*4}\${TRIGGER}${SPACE*4}size=2${SPACE*4}thresholds=\${config}${SPACE*4}log_items=False
+...                    ${SPACE*4}END
 
 
 *** Test Cases ***

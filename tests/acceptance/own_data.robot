@@ -1,36 +1,36 @@
 *** Settings ***
-Documentation       Testing robots on your own data: record a stream and replay it in another sandbox,
-...                 and train a sandbox on a labelled file in a taxonomy that is not the demo's.
+Documentation     Testing robots on your own data: record a stream and replay it in another sandbox,
+...               and train a sandbox on a labelled file in a taxonomy that is not the demo's.
 ...
-...                 The recording is made from the shared sandbox on a stream of this suite (so the
-...                 other suites moving ``routing`` change nothing here); the replay and the
-...                 imported tenant run on sandboxes of this suite, in folders under the output
-...                 folder. The commands are run as a user would, with the token in the
-...                 environment only.
+...               The recording is made from the shared sandbox on a stream of this suite (so the
+...               other suites moving ``routing`` change nothing here); the replay and the
+...               imported tenant run on sandboxes of this suite, in folders under the output
+...               folder. The commands are run as a user would, with the token in the
+...               environment only.
 
-Library             Collections
-Library             OperatingSystem
-Library             Process
-Library             ReinferLibrary
-Library             ReinferLibrary.sandbox.SandboxLibrary
-Resource            resources/common.resource
+Library           Collections
+Library           OperatingSystem
+Library           Process
+Library           ReinferLibrary
+Library           ReinferLibrary.sandbox.SandboxLibrary
+Resource          resources/common.resource
 
-Suite Teardown      Clean Up Own Data Suite
+Suite Teardown    Clean Up Own Data Suite
 
-Test Tags           own-data
+Test Tags         own-data
 
 
 *** Variables ***
-${SUFFIX}                   ${{ uuid.uuid4().hex[:8] }}
-${TRIGGER}                  own-data-${SUFFIX}
-${CASSETTE}                 ${OUTPUT_DIR}/own_data_${SUFFIX}.jsonl
-${THRESHOLDS_FILE}          ${CURDIR}/../../robots/config/thresholds.yaml
-${CLAIMS}                   ${CURDIR}/data/claims.csv
-${SHARED_URL}               %{REINFER_URL}
-${SHARED_TOKEN: Secret}     %{REINFER_TOKEN}
-${PYTHON}                   ${{ sys.executable }}
+${SUFFIX}                  ${{ uuid.uuid4().hex[:8] }}
+${TRIGGER}                 own-data-${SUFFIX}
+${CASSETTE}                ${OUTPUT_DIR}/own_data_${SUFFIX}.jsonl
+${THRESHOLDS_FILE}         ${CURDIR}/../../robots/config/thresholds.yaml
+${CLAIMS}                  ${CURDIR}/data/claims.csv
+${SHARED_URL}              %{REINFER_URL}
+${SHARED_TOKEN: Secret}    %{REINFER_TOKEN}
+${PYTHON}                  ${{ sys.executable }}
 # Tokens go to the commands as Secrets, so the Process library logs them masked.
-${WRONG_TOKEN}              ${{ robot.api.types.Secret('wrong-token') }}
+${WRONG_TOKEN}             ${{ robot.api.types.Secret('wrong-token') }}
 
 
 *** Test Cases ***

@@ -1,54 +1,54 @@
 *** Settings ***
-Documentation       Predictions on demand against the sandbox: the live, staging and numbered models
-...                 asked the same questions (text, stored comments, a raw email) and routed on with
-...                 the same keywords as fetched items; model details, the drift guard, and
-...                 thresholds taken from a model's validation, saved and loaded back.
+Documentation     Predictions on demand against the sandbox: the live, staging and numbered models
+...               asked the same questions (text, stored comments, a raw email) and routed on with
+...               the same keywords as fetched items; model details, the drift guard, and
+...               thresholds taken from a model's validation, saved and loaded back.
 ...
-...                 Comments come from a trigger this suite creates and deletes; the shared
-...                 ``routing`` trigger is never read or moved.
+...               Comments come from a trigger this suite creates and deletes; the shared
+...               ``routing`` trigger is never read or moved.
 
-Library             Collections
-Library             OperatingSystem
-Library             ReinferLibrary
+Library           Collections
+Library           OperatingSystem
+Library           ReinferLibrary
 
-Suite Setup         Set Up Prediction Suite
-Suite Teardown      Tear Down Prediction Suite
+Suite Setup       Set Up Prediction Suite
+Suite Teardown    Tear Down Prediction Suite
 
-Test Tags           predictions
+Test Tags         predictions
 
 
 *** Variables ***
-${DATASET}              acme/retail-inbox
-${DATA}                 ${CURDIR}/data
-${SUFFIX}               ${{ uuid.uuid4().hex[:8] }}
-${TRIGGER}              predictions-${SUFFIX}
+${DATASET}            acme/retail-inbox
+${DATA}               ${CURDIR}/data
+${SUFFIX}             ${{ uuid.uuid4().hex[:8] }}
+${TRIGGER}            predictions-${SUFFIX}
 ${MISSING_ORDER}
-...                     Hi, my order ACM-104233 was marked as delivered but it never arrived.
-...                     The parcel is missing. Can you find it?
-${DOUBLE_CHARGE}        SEPARATOR=\n
-...                     Hello,
-...                     I was charged twice for these orders:
-...                     ${EMPTY}
-...                     | Order | Amount | Date |
-...                     |---|---|---|
-...                     | ACM-104233 | £12.99 | 21/08/2025 |
-...                     | ACM-104250 | £30.00 | 22/08/2025 |
-...                     ${EMPTY}
-...                     Please refund the double charge.
-${THRESHOLDS_YAML}      SEPARATOR=\n
-...                     model_version: live
-...                     thresholds:
-...                     ${SPACE}${SPACE}Order > Missing: 0.5
-...                     ${SPACE}${SPACE}Billing > Double Charge: 0.5
-...                     ${SPACE}${SPACE}Complaint: 0.45
-...                     default: 0.6
-${RAW_EMAIL}            SEPARATOR=\n
-...                     From: Dev Patel <dev.patel@example.net>
-...                     To: customerservice@acme-retail.example
-...                     Subject: Charged twice
-...                     Date: Tue, 02 Sep 2025 09:15:00 +0000
-...                     ${EMPTY}
-...                     I was charged twice for order ACM-104250. Please refund the double charge of £30.00.
+...                   Hi, my order ACM-104233 was marked as delivered but it never arrived.
+...                   The parcel is missing. Can you find it?
+${DOUBLE_CHARGE}      SEPARATOR=\n
+...                   Hello,
+...                   I was charged twice for these orders:
+...                   ${EMPTY}
+...                   | Order | Amount | Date |
+...                   |---|---|---|
+...                   | ACM-104233 | £12.99 | 21/08/2025 |
+...                   | ACM-104250 | £30.00 | 22/08/2025 |
+...                   ${EMPTY}
+...                   Please refund the double charge.
+${THRESHOLDS_YAML}    SEPARATOR=\n
+...                   model_version: live
+...                   thresholds:
+...                   ${SPACE}${SPACE}Order > Missing: 0.5
+...                   ${SPACE}${SPACE}Billing > Double Charge: 0.5
+...                   ${SPACE}${SPACE}Complaint: 0.45
+...                   default: 0.6
+${RAW_EMAIL}          SEPARATOR=\n
+...                   From: Dev Patel <dev.patel@example.net>
+...                   To: customerservice@acme-retail.example
+...                   Subject: Charged twice
+...                   Date: Tue, 02 Sep 2025 09:15:00 +0000
+...                   ${EMPTY}
+...                   I was charged twice for order ACM-104250. Please refund the double charge of £30.00.
 
 
 *** Test Cases ***
@@ -192,28 +192,35 @@ Drift Guard Warns About Unreliable Labels A Default Lets Through
     Should Not Be Empty    ${details.unreliable}
     ${warned}=    Evaluate    [warning.split("'")[1] for warning in $check.warnings]
     Should Be Equal    ${warned}    ${details.unreliable}
-    Should Be Equal    ${check.warnings}[0]
+    Should Be Equal
+    ...    ${check.warnings}[0]
     ...    Label '${details.unreliable}[0]' of model version 1 of acme/retail-inbox is unreliable: ${details.labels}[${details.unreliable}[0]][unreliable_reason]; the thresholds do not name it, so default 0.2 lets it through: give it threshold 1 (or drop default) to leave it out in production.
 
 Drift Guard Catches A Misspelt Label
     Run Keyword And Expect Error
     ...    EQUALS:Thresholds do not fit model version 1 of acme/retail-inbox: unknown label 'Order > Mising' (did you mean 'Order > Missing'?); unknown label 'complaint' (did you mean 'Complaint'?).
-    ...    Verify Model Configuration    ${{ {"Order > Mising": 0.5, "complaint": 0.45} }}    model_version=live
+    ...    Verify Model Configuration
+    ...    ${{ {"Order > Mising": 0.5, "complaint": 0.45} }}
+    ...    model_version=live
     Create File    ${OUTPUT_DIR}/drifted.yaml    model_version: 2\nthresholds:\n${SPACE}${SPACE}Refnd > Request: 0.5\n
     ${drifted}=    Load Thresholds    ${OUTPUT_DIR}/drifted.yaml
     Run Keyword And Expect Error
     ...    EQUALS:Thresholds in ${OUTPUT_DIR}${/}drifted.yaml do not fit model version 2 of acme/retail-inbox: unknown label 'Refnd > Request' (did you mean 'Refund > Request'?).
-    ...    Verify Model Configuration    ${drifted}
+    ...    Verify Model Configuration
+    ...    ${drifted}
 
 Drift Guard Catches An Unpinned Version
     Run Keyword And Expect Error
     ...    EQUALS:Model version 7 of acme/retail-inbox is not pinned (pinned: 1, 2; tags: live=1, staging=2); pin it on the dataset's Models page, or set model_version to a pinned version.
-    ...    Verify Model Configuration    ${CONFIG}    model_version=7
+    ...    Verify Model Configuration
+    ...    ${CONFIG}
+    ...    model_version=7
 
 Drift Guard Warns About Labels With Too Little Validation
     ${check}=    Verify Model Configuration    ${CONFIG.thresholds}    model_version=live    min_test_examples=1000
     Length Should Be    ${check.warnings}    3
-    Should Match Regexp    ${check.warnings}[0]
+    Should Match Regexp
+    ...    ${check.warnings}[0]
     ...    ^Label 'Order > Missing' of model version 1 of acme/retail-inbox is unreliable: only \\d+ held-out example\\(s\\) validate it \\(fewer than 1000\\); leave it out in production
 
 Drift Guard Checks A Trigger's Pinned Version
@@ -224,7 +231,9 @@ Drift Guard Checks A Trigger's Pinned Version
     ${staging}=    Load Thresholds    ${OUTPUT_DIR}/for-staging.yaml
     Run Keyword And Expect Error
     ...    EQUALS:Thresholds in ${OUTPUT_DIR}${/}for-staging.yaml are for model version 'staging' = 2 of acme/retail-inbox, but trigger '${TRIGGER}' is pinned to version 1, whose confidences they were not chosen for; load the thresholds made for version 1, or move the trigger to version 2 with Update Trigger (model_version=2).
-    ...    Verify Model Configuration    ${staging}    trigger=${TRIGGER}
+    ...    Verify Model Configuration
+    ...    ${staging}
+    ...    trigger=${TRIGGER}
     ${check}=    Verify Model Configuration    ${CONFIG.thresholds}    model_version=live    trigger=${TRIGGER}
     ...    min_test_examples=0
     Should Be Equal    ${check.trigger}    ${TRIGGER}
@@ -246,27 +255,38 @@ Drift Guard Warns About A Robot Threshold Below The Trigger's Own
 A Bad Model Version Or Threshold Fails Before Any Call
     Run Keyword And Expect Error
     ...    EQUALS:Model version 'livee' is not valid: give a pinned version number (such as 3) or a model tag (live or staging). Did you mean 'live'?
-    ...    Predict Text    ${MISSING_ORDER}    model_version=livee
+    ...    Predict Text
+    ...    ${MISSING_ORDER}
+    ...    model_version=livee
     Run Keyword And Expect Error
     ...    EQUALS:threshold= must be a number from 0 to 1, got 1.5; or give auto, a dictionary of label -> number, or the result of Load Thresholds.
-    ...    Predict Text    ${MISSING_ORDER}    threshold=1.5
+    ...    Predict Text
+    ...    ${MISSING_ORDER}
+    ...    threshold=1.5
     Run Keyword And Expect Error
     ...    EQUALS:Business error (not found): POST /api/v1/datasets/acme/retail-inbox/labellers/live/predict-comments returned 404: 404 Not Found: comment uid 'no-such.comment' does not exist in dataset 'acme/retail-inbox'. Check the names (project/dataset, stream, comment uid, model version) and REINFER_URL (everything before /api).
-    ...    Predict Comments    no-such.comment
+    ...    Predict Comments
+    ...    no-such.comment
 
 Unknown Names Fail With What To Fix
     Run Keyword And Expect Error
     ...    EQUALS:Business error (not found): GET /api/v1/datasets/acme/no-such-dataset/model-tags returned 404: 404 Not Found: dataset 'acme/no-such-dataset' does not exist. Check the names (project/dataset, stream, comment uid, model version) and REINFER_URL (everything before /api).
-    ...    Get Model Tags    dataset=acme/no-such-dataset
+    ...    Get Model Tags
+    ...    dataset=acme/no-such-dataset
     Run Keyword And Expect Error
     ...    EQUALS:Model version 7 of acme/retail-inbox is not pinned (pinned: 1, 2; tags: live=1, staging=2); pin it on the dataset's Models page, or set model_version to a pinned version.
-    ...    Get Model Version Details    7
+    ...    Get Model Version Details
+    ...    7
     Run Keyword And Expect Error
     ...    EQUALS:Model version 1 of acme/retail-inbox has no label named 'Order > Mising' (did you mean 'Order > Missing'?); give labels of its taxonomy.
-    ...    Get Model Version Details    live    labels=Order > Mising
+    ...    Get Model Version Details
+    ...    live
+    ...    labels=Order > Mising
     Run Keyword And Expect Error
     ...    EQUALS:ValueError: Argument 'optimal' got value 'balance' that cannot be converted to 'high_recall', 'balanced' or 'high_precision'.
-    ...    Thresholds From Model    live    optimal=balance
+    ...    Thresholds From Model
+    ...    live
+    ...    optimal=balance
 
 Saving Thresholds Where They Cannot Be Written Fails
     VAR    &{config}=    Order=0.5
@@ -276,16 +296,20 @@ Saving Thresholds Where They Cannot Be Written Fails
     Create File    ${OUTPUT_DIR}/not-a-folder.txt    a file where a folder is expected
     Run Keyword And Expect Error
     ...    EQUALS:Thresholds file '${OUTPUT_DIR}${/}not-a-folder.txt${/}thresholds.yaml': cannot be written: '${OUTPUT_DIR}${/}not-a-folder.txt' is a file, not a folder; choose a path in a folder this robot can write to.
-    ...    Save Thresholds    ${config}    ${OUTPUT_DIR}/not-a-folder.txt/thresholds.yaml
+    ...    Save Thresholds
+    ...    ${config}
+    ...    ${OUTPUT_DIR}/not-a-folder.txt/thresholds.yaml
 
 Predict Emails Refuses What Is Not An Email
     VAR    ${no_headers}=    Hello,    my order never arrived.    separator=\n
     Run Keyword And Expect Error
     ...    EQUALS:Email starting 'Hello,\\nmy order never arrived.' has no header lines: an RFC 822 email starts with headers such as 'From: ...' and 'Subject: ...', then a blank line, then the body.
-    ...    Predict Emails    ${no_headers}
+    ...    Predict Emails
+    ...    ${no_headers}
     Run Keyword And Expect Error
     ...    EQUALS:Email 'no-such-folder/missing.eml' is neither raw RFC 822 text (headers, a blank line, the body) nor an existing file; check the path (${{'$'}}{CURDIR} is the robot file's folder).
-    ...    Predict Emails    no-such-folder/missing.eml
+    ...    Predict Emails
+    ...    no-such-folder/missing.eml
 
 Thresholds From The Model Round-Trip Through A File
     [Documentation]    The demo dataset is small: its labels have 3 to 6 held-out examples each.

@@ -1,45 +1,45 @@
 *** Settings ***
-Documentation       Process Trigger and the outcome listener against the sandbox (issue 9).
+Documentation     Process Trigger and the outcome listener against the sandbox (issue 9).
 ...
-...                 Runs in this process where the run goes on afterwards; a fatal failure, SIGTERM
-...                 and a failing hand-written loop run tests/bots/process_trigger_bot.robot in a
-...                 process of its own. Each test reads a trigger of its own.
+...               Runs in this process where the run goes on afterwards; a fatal failure, SIGTERM
+...               and a failing hand-written loop run tests/bots/process_trigger_bot.robot in a
+...               process of its own. Each test reads a trigger of its own.
 
-Library             Collections
-Library             OperatingSystem
-Library             Process
-Library             ReinferLibrary
-Library             ReinferLibrary.sandbox.SandboxLibrary
-Library             resources/RobotOutput.py
-Resource            resources/common.resource
-Resource            resources/triage_runs.resource
+Library           Collections
+Library           OperatingSystem
+Library           Process
+Library           ReinferLibrary
+Library           ReinferLibrary.sandbox.SandboxLibrary
+Library           resources/RobotOutput.py
+Resource          resources/common.resource
+Resource          resources/triage_runs.resource
 
-Suite Setup         Create Triggers For This Suite
-Suite Teardown      Delete Triggers    @{TRIGGERS}
+Suite Setup       Create Triggers For This Suite
+Suite Teardown    Delete Triggers    @{TRIGGERS}
 
-Test Tags           process-trigger
+Test Tags         process-trigger
 
 
 *** Variables ***
-${SUFFIX}           ${{ uuid.uuid4().hex[:8] }}
-${ALL_TRIGGER}      pt-all-${SUFFIX}
-${FAILING}          pt-failing-${SUFFIX}
-${CONFIG}           pt-never-created-${SUFFIX}
-${TECHNICAL}        pt-technical-${SUFFIX}
-${LIMITED}          pt-limited-${SUFFIX}
-${WAITING}          pt-waiting-${SUFFIX}
-${FATAL}            pt-fatal-${SUFFIX}
-${SIGNALLED}        pt-signal-${SUFFIX}
-${LOOP_FAILING}     pt-loop-failing-${SUFFIX}
-${LOOP_PASSING}     pt-loop-passing-${SUFFIX}
-${ORDER}            pt-order-${SUFFIX}
+${SUFFIX}          ${{ uuid.uuid4().hex[:8] }}
+${ALL_TRIGGER}     pt-all-${SUFFIX}
+${FAILING}         pt-failing-${SUFFIX}
+${CONFIG}          pt-never-created-${SUFFIX}
+${TECHNICAL}       pt-technical-${SUFFIX}
+${LIMITED}         pt-limited-${SUFFIX}
+${WAITING}         pt-waiting-${SUFFIX}
+${FATAL}           pt-fatal-${SUFFIX}
+${SIGNALLED}       pt-signal-${SUFFIX}
+${LOOP_FAILING}    pt-loop-failing-${SUFFIX}
+${LOOP_PASSING}    pt-loop-passing-${SUFFIX}
+${ORDER}           pt-order-${SUFFIX}
 @{TRIGGERS}
-...                 ${ALL_TRIGGER}    ${FAILING}    ${TECHNICAL}    ${LIMITED}    ${WAITING}
-...                 ${FATAL}    ${SIGNALLED}    ${LOOP_FAILING}    ${LOOP_PASSING}    ${ORDER}
-${ROOT}             ${{ os.path.normpath(r'${CURDIR}/../..') }}
-${BOT}              ${ROOT}/tests/bots/process_trigger_bot.robot
-${WORK}             %{ACCEPTANCE_WORK_DIR=${OUTPUT_DIR}}/process_trigger_${SUFFIX}
-@{NEW_COMMENTS}     wait-${SUFFIX}-1    wait-${SUFFIX}-2
+...                ${ALL_TRIGGER}    ${FAILING}    ${TECHNICAL}    ${LIMITED}    ${WAITING}
+...                ${FATAL}    ${SIGNALLED}    ${LOOP_FAILING}    ${LOOP_PASSING}    ${ORDER}
+${ROOT}            ${{ os.path.normpath(r'${CURDIR}/../..') }}
+${BOT}             ${ROOT}/tests/bots/process_trigger_bot.robot
+${WORK}            %{ACCEPTANCE_WORK_DIR=${OUTPUT_DIR}}/process_trigger_${SUFFIX}
+@{NEW_COMMENTS}    wait-${SUFFIX}-1    wait-${SUFFIX}-2
 
 
 *** Test Cases ***
@@ -74,10 +74,18 @@ A Failing Comment Is Tagged And The Rest Go On
 Bad Input Fails Before Anything Is Fetched
     [Documentation]    The trigger does not exist, so any fetch would fail with ``not found``: the
     ...    configuration error shows that nothing was fetched.
-    Run Keyword And Expect Error    Process Trigger: keyword 'No Such Keyword' cannot be run: No keyword with name 'No Such Keyword' found.*
-    ...    Process Trigger    ${CONFIG}    No Such Keyword
-    Run Keyword And Expect Error    Process Trigger: keyword 'Remember Comment' cannot take these arguments: Keyword 'Remember Comment' expected 2 arguments, got 3.
-    ...    Process Trigger    ${CONFIG}    Remember Comment    one    two
+    Run Keyword And Expect Error
+    ...    Process Trigger: keyword 'No Such Keyword' cannot be run: No keyword with name 'No Such Keyword' found.*
+    ...    Process Trigger
+    ...    ${CONFIG}
+    ...    No Such Keyword
+    Run Keyword And Expect Error
+    ...    Process Trigger: keyword 'Remember Comment' cannot take these arguments: Keyword 'Remember Comment' expected 2 arguments, got 3.
+    ...    Process Trigger
+    ...    ${CONFIG}
+    ...    Remember Comment
+    ...    one
+    ...    two
     Run Keyword And Expect Error    size must be from 1 to 1024, got 0.
     ...    Process Trigger    ${CONFIG}    Log    size=0
     Run Keyword And Expect Error    wait must be more than 0 seconds, got -1.
@@ -100,7 +108,8 @@ A Technical Error Stops Without Advancing Past The Comment In Hand
     ${error}=    Run Keyword And Expect Error    *
     ...    Process Trigger    ${TECHNICAL}    Fail For Some Comments    ${seen}    technical=${True}    size=16
     Should Start With    ${error}    Technical error (server): the CRM answered 503
-    Should Contain    ${error}
+    Should Contain
+    ...    ${error}
     ...    Process Trigger '${TECHNICAL}' stopped: processed 2, 0 exception(s), stopped at comment ${a0003} (not advanced past it)
     ${next}=    Fetch Trigger Batch    ${TECHNICAL}    size=1
     Should Be Equal    ${next.results[0].uid}    ${a0003}
@@ -193,7 +202,8 @@ The Outcome Listener Advances Every Batch Of A Passing Loop
     ${next}=    Fetch Trigger Batch    ${LOOP_PASSING}    size=1
     Should Be Empty    ${next.results}
     ${messages}=    Get Log Messages    ${WORK}/loop-passing/output.xml
-    ${advanced}=    Evaluate    [m for m in $messages if m.startswith('Advanced trigger') and 'the loop iteration passed' in m]
+    ${advanced}=    Evaluate
+    ...    [m for m in $messages if m.startswith('Advanced trigger') and 'the loop iteration passed' in m]
     # The last batch of 8 reaches the end of the stream: 40 batches, each advanced once.
     Length Should Be    ${advanced}    ${{ $DEMO_COMMENTS // 8 }}
 
@@ -285,7 +295,9 @@ Fail For Some Comments
     IF    $item.comment.id == 'a0003' and $technical
         Fail    Technical error (server): the CRM answered 503 after 3 attempts.
     END
-    IF    $item.comment.id == 'a0003'    Fail    Broken comment a0003\nwith a second line
+    IF    $item.comment.id == 'a0003'
+        Fail    Broken comment a0003\nwith a second line
+    END
     IF    $item.comment.id == 'a0005'
         Get Entity Value    ${item}    no_such_entity
     END

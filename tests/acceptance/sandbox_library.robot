@@ -1,27 +1,27 @@
 *** Settings ***
-Documentation       The sandbox's own Robot keywords (ReinferLibrary.sandbox.SandboxLibrary) on a
-...                 sandbox of this suite: its own data folder under the output folder, so
-...                 training a model or restarting never disturbs the sandbox the acceptance
-...                 runner shares with the other suites. The tests build on each other, in order:
-...                 start, URL and token, faults, training, restart, stop.
+Documentation     The sandbox's own Robot keywords (ReinferLibrary.sandbox.SandboxLibrary) on a
+...               sandbox of this suite: its own data folder under the output folder, so
+...               training a model or restarting never disturbs the sandbox the acceptance
+...               runner shares with the other suites. The tests build on each other, in order:
+...               start, URL and token, faults, training, restart, stop.
 
-Library             OperatingSystem
-Library             ReinferLibrary
-Library             ReinferLibrary.sandbox.SandboxLibrary
+Library           OperatingSystem
+Library           ReinferLibrary
+Library           ReinferLibrary.sandbox.SandboxLibrary
 
-Suite Setup         Start Sandbox Of This Suite
-Suite Teardown      Stop Sandbox Of This Suite
+Suite Setup       Start Sandbox Of This Suite
+Suite Teardown    Stop Sandbox Of This Suite
 
-Test Tags           sandbox-library
+Test Tags         sandbox-library
 
 
 *** Variables ***
-${DATASET}              acme/retail-inbox
-${SUFFIX}               ${{ uuid.uuid4().hex[:8] }}
-${DATA}                 %{ACCEPTANCE_WORK_DIR=${OUTPUT_DIR}}/sandbox_library_${SUFFIX}
-${TRIGGER}              sandbox-library-${SUFFIX}
+${DATASET}                 acme/retail-inbox
+${SUFFIX}                  ${{ uuid.uuid4().hex[:8] }}
+${DATA}                    %{ACCEPTANCE_WORK_DIR=${OUTPUT_DIR}}/sandbox_library_${SUFFIX}
+${TRIGGER}                 sandbox-library-${SUFFIX}
 # The shared sandbox's, read before this suite's sandbox replaces them in the environment.
-${SHARED_URL}           %{REINFER_URL}
+${SHARED_URL}              %{REINFER_URL}
 ${SHARED_TOKEN: Secret}    %{REINFER_TOKEN}
 
 
@@ -46,13 +46,17 @@ Set Sandbox Faults Makes Calls Fail Until Switched Off
     Set Sandbox Faults    fetch:404@1.0
     Run Keyword And Expect Error
     ...    EQUALS:Business error (not found): POST /api/v1/datasets/acme/retail-inbox/streams/routing/fetch returned 404: 404 Not Found: injected by the sandbox fault 'fetch:404@1.0'. Check the names (project/dataset, stream, comment uid, model version) and REINFER_URL (everything before /api).
-    ...    Fetch Trigger Batch    routing    size=1    log_items=False
+    ...    Fetch Trigger Batch
+    ...    routing
+    ...    size=1
+    ...    log_items=False
     Set Sandbox Faults
     ${batch}=    Fetch Trigger Batch    routing    size=1    log_items=False
     Length Should Be    ${batch.results}    1
     Run Keyword And Expect Error
     ...    EQUALS:Sandbox PUT /faults failed: 400 Bad Request: spec: fault 'fetch:teapot': kind 'teapot' is not 429, 429-noretry, a 4xx/5xx code, slow=<time> or drop
-    ...    Set Sandbox Faults    fetch:teapot
+    ...    Set Sandbox Faults
+    ...    fetch:teapot
     [Teardown]    Set Sandbox Faults
 
 Train Sandbox Model Pins A New Version Under The Staging Tag

@@ -172,7 +172,8 @@ Tagging An Exception For An Unknown Comment Is A 404 Naming It
     VAR    &{exception}=    uid=0000000000000000.no-such-comment    metadata=${{ {"type": "No Prediction"} }}
     ${answer}=    Call Api    PUT    ${stream}/exceptions    ${{ {"exceptions": [$exception]} }}
     ...    expected_status=404
-    Should Be Equal    ${answer}[message]
+    Should Be Equal
+    ...    ${answer}[message]
     ...    404 Not Found: exceptions: comment uid '0000000000000000.no-such-comment' does not exist in dataset 'acme/retail-inbox'; nothing was tagged
     [Teardown]    Delete Test Stream    ${stream}
 

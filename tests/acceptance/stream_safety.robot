@@ -1,20 +1,20 @@
 *** Settings ***
-Documentation       One consumer per stream, and nothing processed twice: real robots in their own
-...                 processes against the sandbox.
+Documentation    One consumer per stream, and nothing processed twice: real robots in their own
+...              processes against the sandbox.
 ...
-...                 The robots are ``tests/chaos/consumer.robot``: fetch, do the work (append the uid
-...                 to a log, which is not idempotent), `Mark Item Done`, advance.
+...              The robots are ``tests/chaos/consumer.robot``: fetch, do the work (append the uid
+...              to a log, which is not idempotent), `Mark Item Done`, advance.
 
-Library             Collections
-Library             OperatingSystem
-Library             Process
-Library             String
-Library             ReinferLibrary
-Resource            resources/common.resource
+Library          Collections
+Library          OperatingSystem
+Library          Process
+Library          String
+Library          ReinferLibrary
+Resource         resources/common.resource
 
-Suite Setup         Connect To The Sandbox
+Suite Setup      Connect To The Sandbox
 
-Test Tags           stream-safety
+Test Tags        stream-safety
 
 
 *** Variables ***
@@ -37,7 +37,8 @@ A Second Robot On The Same Stream Is Refused With One Clear Line
     ${second}=    Run Consumer    ${trigger}    second
     Should Be Equal As Integers    ${second.rc}    1
     ${failure}=    Failure Of    ${WORK}/second/output.xml
-    Should Match Regexp    ${failure}
+    Should Match Regexp
+    ...    ${failure}
     ...    ^Stream acme/retail-inbox/${trigger} at 127\\.0\\.0\\.1:\\d+ is leased by robot 'Consumer' \\(pid ${first.pid} on [^,]+, since [^)]+\\): a second consumer would process the same comments\\. Let that robot finish, give takeover=True if it is stuck or gone \\(it fails at its next keyword\\), or wait: its lease expires .+$
     Should Not Contain    ${failure}    \n
     File Should Not Exist    ${WORK}/second.log    The refused robot did some work.

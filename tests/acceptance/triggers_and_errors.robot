@@ -1,27 +1,27 @@
 *** Settings ***
-Documentation       Trigger keywords and error messages against the sandbox: resets that keep their
-...                 time zone, advances and exception tags refused before any call, connections that
-...                 are not reopened behind the robot's back, and advice that fits the failed call.
+Documentation     Trigger keywords and error messages against the sandbox: resets that keep their
+...               time zone, advances and exception tags refused before any call, connections that
+...               are not reopened behind the robot's back, and advice that fits the failed call.
 ...
-...                 Every trigger here is created by this suite with a unique name. Faults are
-...                 switched on only inside the test that needs them, and restored afterwards.
+...               Every trigger here is created by this suite with a unique name. Faults are
+...               switched on only inside the test that needs them, and restored afterwards.
 
-Library             Collections
-Library             ReinferLibrary
-Resource            resources/common.resource
+Library           Collections
+Library           ReinferLibrary
+Resource          resources/common.resource
 
-Suite Setup         Set Up Suite
-Suite Teardown      Tear Down Suite
+Suite Setup       Set Up Suite
+Suite Teardown    Tear Down Suite
 
-Test Tags           core    triggers-errors
+Test Tags         core    triggers-errors
 
 
 *** Variables ***
-${SUFFIX}       ${{ uuid.uuid4().hex[:8] }}
-${TRIGGER}      te-${SUFFIX}
-${OTHER}        te-other-${SUFFIX}
-${UK_ONLY}      te-uk-${SUFFIX}
-${URL}          %{REINFER_URL}
+${SUFFIX}         ${{ uuid.uuid4().hex[:8] }}
+${TRIGGER}        te-${SUFFIX}
+${OTHER}          te-other-${SUFFIX}
+${UK_ONLY}        te-uk-${SUFFIX}
+${URL}            %{REINFER_URL}
 # The demo comments were uploaded long ago: replaying them is meant here.
 ${REPLAY_DAYS}    ${100000}
 
@@ -58,7 +58,9 @@ Reset To A Moment Just After A Comment Skips It
 Reset Refuses A Time It Cannot Read
     Run Keyword And Expect Error
     ...    EQUALS:Time 'yesterday' is not an ISO 8601 date and time: give e.g. 2025-09-01T08:00:00+02:00, 2025-09-01T06:00:00Z, 2025-09-01 06:00:00 (UTC) or 2025-09-01.
-    ...    Reset Trigger    ${TRIGGER}    yesterday
+    ...    Reset Trigger
+    ...    ${TRIGGER}
+    ...    yesterday
 
 Advance Refuses A Batch Of Another Trigger
     ${batch}=    Fetch Trigger Batch    ${OTHER}    size=2    log_items=False
@@ -66,7 +68,9 @@ Advance Refuses A Batch Of Another Trigger
     ${position}=    Fetch Trigger Batch    ${TRIGGER}    size=1    log_items=False
     Run Keyword And Expect Error
     ...    EQUALS:Cannot advance trigger '${TRIGGER}' with a batch fetched from trigger '${OTHER}': a sequence id only means something to its own trigger; advance '${OTHER}' instead.
-    ...    Advance Trigger    ${TRIGGER}    ${batch}
+    ...    Advance Trigger
+    ...    ${TRIGGER}
+    ...    ${batch}
     ${again}=    Fetch Trigger Batch    ${TRIGGER}    size=1    log_items=False
     Should Be Equal    ${again.sequence_id}    ${position.sequence_id}    The refused advance moved nothing.
 
@@ -107,10 +111,14 @@ Advice Fits The Failed Call
     TRY
         Run Keyword And Expect Error
         ...    Technical error (server): POST /api/v1/datasets/acme/retail-inbox/streams/${TRIGGER}/fetch returned 503: *. The platform failed; this call is safe to repeat, so retry later.
-        ...    Fetch Trigger Batch    ${TRIGGER}
+        ...    Fetch Trigger Batch
+        ...    ${TRIGGER}
         ${error}=    Run Keyword And Expect Error
         ...    Technical error (server): POST /api/v1/datasets/acme/retail-inbox/streams/${TRIGGER}/reset returned 503: *
-        ...    Reset Trigger    ${TRIGGER}    2025-09-01T08:00:00+02:00    max_days_back=${REPLAY_DAYS}
+        ...    Reset Trigger
+        ...    ${TRIGGER}
+        ...    2025-09-01T08:00:00+02:00
+        ...    max_days_back=${REPLAY_DAYS}
         Should Contain    ${error}    this call changes data and may have taken effect, so check the result
         Should Not Contain    ${error}    fetch never moves
     FINALLY
@@ -126,7 +134,8 @@ A Retry-After Longer Than The Cap Fails At Once
     TRY
         Run Keyword And Expect Error
         ...    Technical error (rate limited): POST */fetch returned 429: *; the server asked to wait 1 s before retrying, more than max_retry_after (0.5 s). Retry after that wait, or raise max_retry_after= (Connect To Reinfer) to let the library wait.
-        ...    Fetch Trigger Batch    ${TRIGGER}
+        ...    Fetch Trigger Batch
+        ...    ${TRIGGER}
     FINALLY
         Set Sandbox Fault Spec    ${previous}
         Switch Reinfer Connection    sandbox

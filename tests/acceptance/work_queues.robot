@@ -1,38 +1,38 @@
 *** Settings ***
-Documentation       ReinferLibrary.WorkQueues on both engines, and the dispatcher/performer robots.
+Documentation     ReinferLibrary.WorkQueues on both engines, and the dispatcher/performer robots.
 ...
-...                 Every keyword test runs on the embedded SQLite queue and on a real
-...                 redis-server this suite starts (127.0.0.1, a free port, a folder of its own,
-...                 appendonly on). The robots' tests run the triage robot as the dispatcher
-...                 (``WORK_QUEUE_URL``) against the acceptance sandbox, then the performer
-...                 template robot on the same queue, in processes of their own; and
-...                 ``robots/scale_demo.py`` (``make scale-demo``) end to end on its own sandbox.
+...               Every keyword test runs on the embedded SQLite queue and on a real
+...               redis-server this suite starts (127.0.0.1, a free port, a folder of its own,
+...               appendonly on). The robots' tests run the triage robot as the dispatcher
+...               (``WORK_QUEUE_URL``) against the acceptance sandbox, then the performer
+...               template robot on the same queue, in processes of their own; and
+...               ``robots/scale_demo.py`` (``make scale-demo``) end to end on its own sandbox.
 
-Library             Collections
-Library             OperatingSystem
-Library             Process
-Library             String
-Library             ReinferLibrary
-Library             resources/RedisServer.py
-Resource            resources/common.resource
-Resource            resources/triage_runs.resource
-Resource            ../../robots/resources/routing.resource
+Library           Collections
+Library           OperatingSystem
+Library           Process
+Library           String
+Library           ReinferLibrary
+Library           resources/RedisServer.py
+Resource          resources/common.resource
+Resource          resources/triage_runs.resource
+Resource          ../../robots/resources/routing.resource
 
-Suite Setup         Start The Queues
-Suite Teardown      Stop The Queues
+Suite Setup       Start The Queues
+Suite Teardown    Stop The Queues
 
-Test Tags           work-queues
+Test Tags         work-queues
 
 
 *** Variables ***
-${SUFFIX}               ${{ uuid.uuid4().hex[:8] }}
-${WORK}                 %{ACCEPTANCE_WORK_DIR=${OUTPUT_DIR}}/work_queues_${SUFFIX}
-${THRESHOLDS_FILE}      ${{ os.path.normpath(r'${CURDIR}/../../robots/config/thresholds.yaml') }}
-${PERFORMER_TASK}       ${ROOT}/robots/tasks/perform_work.robot
-@{TRIGGERS}             work-queues-sqlite-${SUFFIX}    work-queues-redis-${SUFFIX}
-${SQLITE_URL}           sqlite://${WORK}/queues.db
-${REDIS_PORT}           ${{ ReinferLibrary.queues.redis_server.free_port() }}
-${REDIS_URL}            redis://127.0.0.1:${REDIS_PORT}/0
+${SUFFIX}             ${{ uuid.uuid4().hex[:8] }}
+${WORK}               %{ACCEPTANCE_WORK_DIR=${OUTPUT_DIR}}/work_queues_${SUFFIX}
+${THRESHOLDS_FILE}    ${{ os.path.normpath(r'${CURDIR}/../../robots/config/thresholds.yaml') }}
+${PERFORMER_TASK}     ${ROOT}/robots/tasks/perform_work.robot
+@{TRIGGERS}           work-queues-sqlite-${SUFFIX}    work-queues-redis-${SUFFIX}
+${SQLITE_URL}         sqlite://${WORK}/queues.db
+${REDIS_PORT}         ${{ ReinferLibrary.queues.redis_server.free_port() }}
+${REDIS_URL}          redis://127.0.0.1:${REDIS_PORT}/0
 
 
 *** Test Cases ***
@@ -96,7 +96,8 @@ The Scale Demo Handles Every Item Once With Two Performers
     Log    ${result.stdout}
     Should Be Equal As Integers    ${result.rc}    0    The scale demo failed: see ${WORK}/scale-demo/log.html
     ${line}=    Get Line    ${result.stdout}    -1
-    Should Match Regexp    ${line}
+    Should Match Regexp
+    ...    ${line}
     ...    ^handled ${DEMO_COMMENTS} work items once each with 2 performers in \\d+\\.\\d s \\(\\d+ dead-lettered, [1-9]\\d* retried, 0 failed\\)$
 
 
@@ -203,7 +204,8 @@ Lost Lease On
     Should Be Equal As Integers    ${theirs.attempt}    2
     Run Keyword And Expect Error
     ...    Business error (work item lease lost): cannot complete work item ${mine.id} (reference r-1) of queue ${queue} (attempt 1): its lease ran out and another performer claimed it;*
-    ...    Complete Work Item    ${mine}
+    ...    Complete Work Item
+    ...    ${mine}
     Complete Work Item    ${theirs}
     Run Keyword And Expect Error    Business error (work item lease lost):*done already*
     ...    Complete Work Item    ${theirs}
@@ -214,7 +216,10 @@ Bad Input On
     ${queue}=    New Queue    ${engine}
     Run Keyword And Expect Error
     ...    Business error (work item payload not JSON): the payload of reference r-1 for queue ${queue} cannot be stored: Object of type object is not JSON serializable;*
-    ...    Add Work Item    ${queue}    ${{ {"when": object()} }}    reference=r-1
+    ...    Add Work Item
+    ...    ${queue}
+    ...    ${{ {"when": object()} }}
+    ...    reference=r-1
     Run Keyword And Expect Error
     ...    Business error (unknown work item): expected the work item Get Work Item returned, got DotDict;*
     ...    Complete Work Item    ${{ robot.utils.DotDict(id="1") }}
@@ -303,5 +308,6 @@ Count Items In Routing Queues
         ${stats}=    Get Work Queue Stats    ${queue}
         Append To List    ${all}    ${stats}
     END
-    ${sum}=    Evaluate    (lambda all: {key: sum(getattr(s, key) for s in all) for key in ("total", "pending", "done")})($all)
+    ${sum}=    Evaluate
+    ...    (lambda all: {key: sum(getattr(s, key) for s in all) for key in ("total", "pending", "done")})($all)
     RETURN    ${sum}

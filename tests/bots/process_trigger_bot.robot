@@ -1,24 +1,24 @@
 *** Settings ***
-Documentation       A small bot that tests/acceptance/process_trigger.robot runs in a process of its own.
+Documentation    A small bot that tests/acceptance/process_trigger.robot runs in a process of its own.
 ...
-...                 The tests that stop a run (``Fatal Error``, SIGTERM, a failing hand-written loop)
-...                 cannot run in the test process itself: a fatal error would stop every suite
-...                 after it. Every comment the bot finishes is appended to ``${RECORD}`` (one
-...                 uid a line), so a test can compare what was done with where the trigger is.
-...                 ``REINFER_URL`` and ``REINFER_TOKEN`` come from the environment.
+...              The tests that stop a run (``Fatal Error``, SIGTERM, a failing hand-written loop)
+...              cannot run in the test process itself: a fatal error would stop every suite
+...              after it. Every comment the bot finishes is appended to ``${RECORD}`` (one
+...              uid a line), so a test can compare what was done with where the trigger is.
+...              ``REINFER_URL`` and ``REINFER_TOKEN`` come from the environment.
 
-Library             OperatingSystem
-Library             ReinferLibrary    advance_on_outcome=${OUTCOME}
+Library          OperatingSystem
+Library          ReinferLibrary    advance_on_outcome=${OUTCOME}
 
 
 *** Variables ***
-${TRIGGER}      process-trigger-bot
-${RECORD}       ${OUTPUT_DIR}/handled.txt
-${SIZE}         ${8}
-${FATAL_ID}     none
-${FAIL_ID}      none
-${SLEEP}        0 s
-${OUTCOME}      False
+${TRIGGER}     process-trigger-bot
+${RECORD}      ${OUTPUT_DIR}/handled.txt
+${SIZE}        ${8}
+${FATAL_ID}    none
+${FAIL_ID}     none
+${SLEEP}       0 s
+${OUTCOME}     False
 
 
 *** Tasks ***
@@ -49,6 +49,8 @@ Handle Comment
     IF    $item.comment.id == $FATAL_ID
         Fatal Error    Cannot go on with comment ${item.comment.id}
     END
-    IF    $item.comment.id == $FAIL_ID    Fail    Broken comment ${item.comment.id}
+    IF    $item.comment.id == $FAIL_ID
+        Fail    Broken comment ${item.comment.id}
+    END
     Sleep    ${SLEEP}
     Append To File    ${RECORD}    ${item.uid}\n

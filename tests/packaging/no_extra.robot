@@ -1,10 +1,10 @@
 *** Settings ***
-Documentation       `make dist`, core install only: importing the sandbox's Robot library fails on
-...                 import with one line naming the extra (tools/dist.py reads that line from the
-...                 console); the keyword library itself still imports.
+Documentation    `make dist`, core install only: importing the sandbox's Robot library fails on
+...              import with one line naming the extra (tools/dist.py reads that line from the
+...              console); the keyword library itself still imports.
 
-Library             ReinferLibrary
-Library             ReinferLibrary.sandbox.SandboxLibrary
+Library          ReinferLibrary
+Library          ReinferLibrary.sandbox.SandboxLibrary
 
 
 *** Tasks ***

@@ -1,9 +1,9 @@
 *** Settings ***
-Documentation       `make dist`, core install only (no sandbox extra): the keyword library runs the
-...                 README's loop against a sandbox started from another environment, and loads
-...                 nothing of the sandbox's dependencies.
+Documentation    `make dist`, core install only (no sandbox extra): the keyword library runs the
+...              README's loop against a sandbox started from another environment, and loads
+...              nothing of the sandbox's dependencies.
 
-Resource            readme_loop.resource
+Resource         readme_loop.resource
 
 
 *** Tasks ***

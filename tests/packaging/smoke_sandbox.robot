@@ -1,12 +1,12 @@
 *** Settings ***
-Documentation       `make dist`, with the sandbox extra installed: the installed SandboxLibrary starts
-...                 the installed sandbox and the README's loop routes the demo inbox.
+Documentation     `make dist`, with the sandbox extra installed: the installed SandboxLibrary starts
+...               the installed sandbox and the README's loop routes the demo inbox.
 
-Library             ReinferLibrary.sandbox.SandboxLibrary
-Resource            readme_loop.resource
+Library           ReinferLibrary.sandbox.SandboxLibrary
+Resource          readme_loop.resource
 
-Suite Setup         Start Reinfer Sandbox
-Suite Teardown      Stop Reinfer Sandbox
+Suite Setup       Start Reinfer Sandbox
+Suite Teardown    Stop Reinfer Sandbox
 
 
 *** Tasks ***
