@@ -219,7 +219,8 @@ class ReinferLibrary(DynamicCore):
     a capture group is a table row. With ``api=results`` a capture group is one *label
     extraction*: the fields the model extracted for one predicted label occurrence, so a
     row there is "the fields of one label", not a table row; fields that belong to no
-    label are in no group.
+    label are in no group; `Get Entities By Capture Group` warns, naming them, when a
+    ``/results`` item has such entities, rather than leaving them out quietly.
 
     `Get Entities` and `Get Entity Value` read entities by name, inside or outside
     tables.

@@ -59,8 +59,18 @@ class EntityKeywords(LibraryComponent):
         | | Log | Order ${row.order_number} costs ${row.get('monetary_quantity')} |
         | END |
         """
-        groups = logic.entities_by_capture_group(check_item(item))
-        self.info(f"{len(groups)} capture group(s) on {item_uid(item) or 'the item'}.")
+        checked = check_item(item)
+        groups = logic.entities_by_capture_group(checked)
+        self.info(f"{len(groups)} capture group(s) on {item_uid(checked) or 'the item'}.")
+        ungrouped = logic.ungrouped_results_entities(checked)
+        if ungrouped:
+            # The /results route groups only label extractions: table rows are not in it.
+            names = ", ".join(sorted(set(ungrouped)))
+            self.warn(
+                f"{len(ungrouped)} entity(ies) of {item_uid(checked) or 'the item'} ({names}) belong to no "
+                "capture group: items from api=results group only the fields of each label; fetch with "
+                "api=fetch for table rows."
+            )
         return [to_robot(group) for group in groups]
 
     @keyword(tags=("Entities",))

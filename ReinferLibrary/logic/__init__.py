@@ -5,7 +5,13 @@ without running a robot. Functions take an item as a :class:`~ReinferLibrary.mod
 or as the mapping the keywords return (``model_dump(mode="json")`` made into a DotDict).
 """
 
-from .entities import entities_by_capture_group, entities_named, entity_texts, entity_value
+from .entities import (
+    entities_by_capture_group,
+    entities_named,
+    entity_texts,
+    entity_value,
+    ungrouped_results_entities,
+)
 from .labels import (
     find_label,
     has_label,
@@ -44,4 +50,5 @@ __all__ = [
     "present_labels_text",
     "select_labels",
     "threshold_rule",
+    "ungrouped_results_entities",
 ]

@@ -144,3 +144,15 @@ def _missing(item: Any, name: str) -> ItemDataError:
         f"(entities found: {', '.join(names) if names else 'none'}); "
         "tag a trigger exception or give default= to carry on.",
     )
+
+
+def ungrouped_results_entities(item: Any) -> list[str]:
+    """Names of the entities of a ``/results`` item that belong to no capture group.
+
+    The ``/results`` route groups entities by label extraction only; general fields (table
+    rows among them) come without a group there, while ``/fetch`` groups table rows. Empty
+    for items of any other origin, which are grouped as the API sent them.
+    """
+    if field(item, "origin") != "results":
+        return []
+    return [str(field(entity, "name")) for entity in item_entities(item) if not field(entity, "capture_ids")]

@@ -1,12 +1,14 @@
-"""Label typos in robot code warn once, with "did you mean", when the taxonomy is known."""
+"""Silent traps made loud: label typos warn once with "did you mean" when the taxonomy is known,
+and items of one route say what that route does not carry."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import responses
 from conftest import FAKE_DATASET, FAKE_TENANT
 
+from ReinferLibrary import ReinferLibrary
 from ReinferLibrary.keywords.base import LibraryContext
 from ReinferLibrary.keywords.labels import LabelKeywords
 from ReinferLibrary.keywords.options import ConnectionOptions
@@ -50,3 +52,33 @@ def test_an_unreadable_taxonomy_skips_the_check(
     assert LabelKeywords(context).has_label(ITEM, "Order > Mising") is False
     assert log.texts("WARN") == []
     assert any("Label names not checked" in text for text in log.texts("DEBUG"))
+
+
+# --- routes: /results items say when table rows are not grouped -----------------------------
+
+
+def _results_item(capture_ids: list[int]) -> dict[str, Any]:
+    return {
+        "uid": "s.c2",
+        "origin": "results",
+        "labels": [],
+        "entities": [
+            {"name": "order_number", "formatted_value": "ACM-1", "capture_ids": [0]},
+            {"name": "monetary_quantity", "formatted_value": "12.99 GBP", "capture_ids": capture_ids},
+        ],
+    }
+
+
+def test_results_items_warn_when_entities_belong_to_no_group(lib: ReinferLibrary, log: LogRecorder) -> None:
+    groups = lib.get_entities_by_capture_group(_results_item([]))
+    assert [group["capture_id"] for group in groups] == [0]
+    assert log.texts("WARN") == [
+        "1 entity(ies) of s.c2 (monetary_quantity) belong to no capture group: items from api=results "
+        "group only the fields of each label; fetch with api=fetch for table rows."
+    ]
+
+
+def test_grouped_results_items_and_fetched_items_do_not_warn(lib: ReinferLibrary, log: LogRecorder) -> None:
+    lib.get_entities_by_capture_group(_results_item([0]))
+    lib.get_entities_by_capture_group({**_results_item([]), "origin": "fetch"})
+    assert log.texts("WARN") == []
