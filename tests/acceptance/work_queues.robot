@@ -61,6 +61,11 @@ A Second Complete Of A Lost Lease Fails Clearly
     SQLite
     Redis
 
+An Extended Lease Keeps The Item From Other Performers
+    [Template]    Extended Lease On
+    SQLite
+    Redis
+
 Bad Input Gets One Clear Line
     [Template]    Bad Input On
     SQLite
@@ -209,6 +214,20 @@ Lost Lease On
     Complete Work Item    ${theirs}
     Run Keyword And Expect Error    Business error (work item lease lost):*done already*
     ...    Complete Work Item    ${theirs}
+
+Extended Lease On
+    [Documentation]    Lease 0.5 s, extended to 1 min: after the first lease would have run out nobody else gets the item, and the claim still completes.
+    [Arguments]    ${engine}
+    ${queue}=    New Queue    ${engine}
+    Add Work Item    ${queue}    long work    reference=r-1
+    ${mine}=    Get Work Item    ${queue}
+    Extend Work Item Lease    ${mine}    lease=1 min
+    Sleep    0.7 s
+    ${theirs}=    Get Work Item    ${queue}    timeout=0.2 s
+    Should Be Equal    ${theirs}    ${None}
+    Complete Work Item    ${mine}
+    ${stats}=    Get Work Queue Stats    ${queue}
+    Should Be Equal As Integers    ${stats.done}    1
 
 Bad Input On
     [Documentation]    A payload that is not JSON, an unknown item: one line each, the library's categories.
