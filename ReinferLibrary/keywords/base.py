@@ -118,7 +118,7 @@ class ReinferConnection:
     """(dataset, stream) -> the last position this library moved the stream to."""
     taxonomies: dict[tuple[str, int | str], ModelTaxonomy] = field(default_factory=dict)
     """(dataset, model version as asked) -> that version's label names, read once per connection."""
-    dataset_labels: tuple[str, ...] | None = None
+    dataset_labels: frozenset[str] | None = None
     """The default dataset's label names (parents included), read once to check names robots write."""
     warned_labels: set[str] = field(default_factory=set)
     """Label names already warned about as unknown on this connection (each is warned once)."""
@@ -288,12 +288,13 @@ class LibraryComponent:
         if not known or name in known:
             return
         connection.warned_labels.add(name)
+        hint = did_you_mean(name, sorted(known))
         self.warn(
-            f"Label '{name}' is not in the taxonomy of {connection.dataset}{did_you_mean(name, known)}; "
+            f"Label '{name}' is not in the taxonomy of {connection.dataset}{hint}; "
             "no comment will ever carry it."
         )
 
-    def _dataset_labels(self, connection: ReinferConnection) -> tuple[str, ...]:
+    def _dataset_labels(self, connection: ReinferConnection) -> frozenset[str]:
         if connection.dataset_labels is None and connection.dataset:
             try:
                 names = connection.client.get_dataset(connection.dataset).label_names
@@ -305,8 +306,8 @@ class LibraryComponent:
                 for parts in (n.split(" > ") for n in names)
                 for depth in range(1, len(parts))
             }
-            connection.dataset_labels = tuple(sorted(set(names) | parents))
-        return connection.dataset_labels or ()
+            connection.dataset_labels = frozenset(names) | parents
+        return connection.dataset_labels or frozenset()
 
     @staticmethod
     def info(message: str, html: bool = False) -> None:
