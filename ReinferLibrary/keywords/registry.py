@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Generic, Protocol, TypeVar
 
+from robot.utils import normalize
+
 from ..errors import ReinferConfigurationError
 
 
@@ -104,8 +106,13 @@ class ConnectionRegistry(Generic[C]):
 
     def _find(self, alias: str | int) -> int | None:
         text = str(alias).strip()
+        wanted = normalize(text)  # aliases match as Robot Framework's ConnectionCache matches them
         for position, connection in enumerate(self._connections):
-            if connection.alias is not None and connection.alias == text and not connection.closed:
+            if (
+                connection.alias is not None
+                and normalize(connection.alias) == wanted
+                and not connection.closed
+            ):
                 return position
         if text.isdigit():
             position = int(text) - 1

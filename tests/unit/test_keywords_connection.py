@@ -259,3 +259,10 @@ def test_safe_url_hides_user_info() -> None:
     assert base.safe_url("https://user:pw@host.example/reinfer_") == "https://***@host.example/reinfer_"
     assert base.safe_url(BASE) == BASE
     assert base.safe_url is client_safe_url  # one implementation, in the client
+
+
+def test_aliases_match_ignoring_case_and_spaces_as_robot_framework_does(lib: ReinferLibrary) -> None:
+    lib.connect_to_reinfer(url=BASE, token=Secret(TOKEN), alias="Prod Inbox")
+    lib.connect_to_reinfer(url=OTHER, token=Secret(TOKEN), alias="test")
+    assert lib.switch_reinfer_connection("prodinbox") == 1
+    assert lib.switch_reinfer_connection("TEST") == 2
