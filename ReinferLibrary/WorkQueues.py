@@ -140,7 +140,7 @@ class WorkQueues:
     |     Advance Trigger    routing    ${batch}
     |
     | Perform
-    |     WHILE    True
+    |     WHILE    True    limit=NONE
     |         ${work} =    Get Work Item    refunds    timeout=30 s
     |         IF    $work is None    BREAK
     |         TRY

@@ -72,7 +72,7 @@ class ReinferLibrary(DynamicCore):
     | Triage The Inbox
     |     Connect To Reinfer    url=%{REINFER_URL}    token=${TOKEN}    dataset=acme/retail-inbox
     |     ${config}=    Load Thresholds    ${CURDIR}/thresholds.yaml
-    |     WHILE    True
+    |     WHILE    True    limit=NONE
     |         ${batch}=    Fetch Trigger Batch    routing    size=32
     |         FOR    ${item}    IN    @{batch.results}
     |             ${labels}=    Labels Above Threshold    ${item}    thresholds=${config}

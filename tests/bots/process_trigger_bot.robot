@@ -33,7 +33,7 @@ Loop Over The Trigger
     [Documentation]    The bot written as the README's loop, without Advance Trigger: the outcome listener advances.
     [Tags]    loop
     Connect To Reinfer    dataset=acme/retail-inbox
-    WHILE    True
+    WHILE    True    limit=NONE
         ${batch}=    Fetch Trigger Batch    ${TRIGGER}    size=${SIZE}
         FOR    ${item}    IN    @{batch.results}
             Handle Comment    ${item}
