@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import requests
+from sandbox_http import Api
 
 from ReinferLibrary.sandbox.runner import SandboxServer
 
@@ -46,34 +47,6 @@ TEMPLATES = {
     ],
 }
 COUNT = 60
-
-
-class Api:
-    """A thin requests wrapper: base URL, bearer token, JSON bodies."""
-
-    def __init__(self, url: str, token: str) -> None:
-        self.url = url
-        self.session = requests.Session()
-        self.session.headers["Authorization"] = f"Bearer {token}"
-
-    def call(self, method: str, path: str, body: Any = None, **params: Any) -> requests.Response:
-        return self.session.request(method, self.url + path, json=body, params=params or None, timeout=60)
-
-    def ok(self, method: str, path: str, body: Any = None, **params: Any) -> dict[str, Any]:
-        response = self.call(method, path, body, **params)
-        assert response.status_code == 200, response.text
-        payload: dict[str, Any] = response.json()
-        assert payload["status"] == "ok"
-        return payload
-
-    def error(self, code: int, method: str, path: str, body: Any = None, **params: Any) -> str:
-        response = self.call(method, path, body, **params)
-        assert response.status_code == code, response.text
-        payload = response.json()
-        assert payload["status"] == "error"
-        message: str = payload["message"]
-        assert message.startswith(str(code))
-        return message
 
 
 def fixture_comments(start: int, count: int) -> list[tuple[dict[str, Any], list[str]]]:

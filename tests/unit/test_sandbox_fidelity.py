@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from test_sandbox_api import Api  # the same thin requests wrapper as the main sandbox suite
+from sandbox_http import Api
 
 from ReinferLibrary.sandbox.app import MAX_BODY_BYTES
 from ReinferLibrary.sandbox.runner import SandboxServer

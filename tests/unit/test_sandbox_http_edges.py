@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import requests
+from sandbox_http import Api
 
 from ReinferLibrary.sandbox.inprocess import InProcessSandbox
 from ReinferLibrary.sandbox.store import Store
@@ -26,22 +27,6 @@ PLAIN = "plain"  # a source and dataset without a configured timezone
 LONDON = "london"  # a source and dataset configured with Europe/London
 CALL_ME = "Please call me tomorrow at 4pm about order ACM-100001."
 SENT = "2020-05-01T10:00:00+02:00"
-
-
-class Api:
-    def __init__(self, url: str, token: str) -> None:
-        self.url = url
-        self.session = requests.Session()
-        self.session.headers["Authorization"] = f"Bearer {token}"
-
-    def call(self, method: str, path: str, body: Any = None) -> requests.Response:
-        return self.session.request(method, self.url + path, json=body, timeout=60)
-
-    def ok(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
-        response = self.call(method, path, body)
-        assert response.status_code == 200, response.text
-        payload: dict[str, Any] = response.json()
-        return payload
 
 
 def _comments(prefix: str) -> list[tuple[dict[str, Any], list[str]]]:
