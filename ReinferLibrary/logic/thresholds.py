@@ -67,6 +67,9 @@ class ThresholdRule:
     given: bool = True
     miss: float | None = field(init=False, repr=False, compare=False)
     """The number unnamed labels are compared with; ``None`` when ``auto`` may decide them."""
+    partial: bool = field(default=False, init=False, repr=False, compare=False)
+    """Set once an item had a label this rule does not name: later items skip the attempt
+    to read every label's threshold by subscript (see :func:`_kept_fast`)."""
 
     def __post_init__(self) -> None:
         if self.auto is not None:
@@ -129,27 +132,49 @@ class _Cache(Generic[T]):
 
     A robot passes the same dictionary (or loaded config) for every comment; normalising
     thousands of names each time would cost more than the filtering itself. An entry is
-    found by the mapping's identity and reused only while the mapping still equals the
-    copy taken when it was normalised: ``Set To Dictionary`` on the same dictionary must
-    take effect, and comparing two dictionaries runs in C, far cheaper than normalising
-    again. The entry holds a reference to the mapping, so its id cannot be reused by
-    another object while cached.
+    found by the mapping's identity and reused only while the mapping still holds what it
+    held when it was normalised: ``Set To Dictionary`` on the same dictionary must take
+    effect. The check compares the mapping's keys and values, in order, with lists taken
+    then (:func:`_unchanged`): the lists share the caller's objects, so comparing them
+    mostly compares pointers, in C, far cheaper than normalising again and about half the
+    cost of comparing two dictionaries. The entry holds a reference to the mapping, so its
+    id cannot be reused by another object while cached.
     """
 
     def __init__(self) -> None:
         self._entries: dict[tuple[int, Any, Any], tuple[object, Any, T]] = {}
 
-    def get(self, key: tuple[int, Any, Any], obj: object, snapshot: Any) -> T | None:
+    def get(self, key: tuple[int, Any, Any], obj: object, current: Mapping[Any, Any] | None) -> T | None:
         entry = self._entries.get(key)
-        if entry is None or entry[0] is not obj or entry[1] != snapshot:
+        if entry is None or entry[0] is not obj or not _unchanged(current, entry[1]):
             return None
         return entry[2]
 
-    def put(self, key: tuple[int, Any, Any], obj: object, snapshot: Any, value: T) -> None:
+    def put(
+        self, key: tuple[int, Any, Any], obj: object, current: Mapping[Any, Any] | None, value: T
+    ) -> None:
         self._entries.pop(key, None)
         if len(self._entries) >= _CACHE_SIZE:
             self._entries.pop(next(iter(self._entries)))
-        self._entries[key] = (obj, snapshot, value)
+        self._entries[key] = (obj, _snapshot(current), value)
+
+
+def _snapshot(current: Mapping[Any, Any] | None) -> tuple[list[Any], list[Any]] | None:
+    """The keys and the values of a mapping, in order: what :func:`_unchanged` compares with."""
+    return None if current is None else (list(current), list(current.values()))
+
+
+def _unchanged(current: Mapping[Any, Any] | None, snapshot: tuple[list[Any], list[Any]] | None) -> bool:
+    """True while ``current`` holds the same keys with the same values, in the same order.
+
+    Stricter than ``==`` on dictionaries (a reordered copy counts as changed, which only
+    costs one normalisation) and cheaper: a value set in place, a key added, removed or
+    swapped for another all change one of the two lists.
+    """
+    if current is None or snapshot is None:
+        return current is None and snapshot is None
+    keys, values = snapshot
+    return len(current) == len(keys) and list(current.values()) == values and list(current) == keys
 
 
 _cache: _Cache[ThresholdRule] = _Cache()
@@ -339,7 +364,7 @@ def as_config(thresholds: Mapping[Any, Any] | Sequence[Any] | ThresholdConfig) -
         config = _configs.get(key, thresholds, thresholds)
         if config is None:
             config = ThresholdConfig(thresholds=canonical_thresholds(thresholds))
-            _configs.put(key, thresholds, dict(thresholds), config)
+            _configs.put(key, thresholds, thresholds, config)
         return config
     if isinstance(thresholds, (str, PurePath)):
         # Reading a file for every comment would be slow: the file is loaded once.
@@ -373,17 +398,10 @@ def _build_rule(
     return ThresholdRule(named, chosen_default, check_auto(base_auto if auto is None else auto), given)
 
 
-def _snapshot(thresholds: Any) -> Any:
-    """What a cached rule is checked against: a copy of the mutable part of ``thresholds``."""
-    if isinstance(thresholds, ThresholdConfig):
-        return dict(thresholds.thresholds)  # the model is frozen, its dictionary is not
-    if isinstance(thresholds, Mapping):
-        return dict(thresholds)
-    return None
-
-
-def _current(thresholds: Any) -> Any:
-    """The part of ``thresholds`` a cached rule's snapshot is compared with."""
+def _current(thresholds: Any) -> Mapping[Any, Any] | None:
+    """The part of ``thresholds`` a cached rule's snapshot is compared with (the mutable part)."""
+    if type(thresholds) is dict:  # the common case, without the slower checks against ABCs
+        return thresholds
     if isinstance(thresholds, ThresholdConfig):
         return thresholds.thresholds
     if isinstance(thresholds, Mapping):
@@ -409,9 +427,7 @@ def threshold_rule(
     rule = _cache.get(key, thresholds, current)
     if rule is None:
         rule = _build_rule(thresholds, default, auto)
-        # A shallow copy shares the caller's keys and values, so comparing it with the
-        # caller's dictionary mostly compares pointers.
-        _cache.put(key, thresholds, _snapshot(thresholds), rule)
+        _cache.put(key, thresholds, current, rule)
     return rule
 
 
@@ -481,6 +497,30 @@ def _kept_slow(item: Any, labels: Sequence[Any], rule: ThresholdRule) -> dict[st
     return kept
 
 
+def _kept_fast(item: Any, labels: Sequence[Any], rule: ThresholdRule) -> dict[str, float]:
+    """:func:`_kept_slow` for rules where no label needs its auto-threshold names: one comprehension.
+
+    As cheap as a hand-written filter. While the rule has named every label it met, each
+    label's threshold is read by subscript (cheaper than ``get`` with a fallback); the first
+    label it does not name marks the rule ``partial`` and ``get`` takes over.
+    """
+    named = rule.thresholds
+    miss = rule.miss
+    try:
+        if isinstance(item, Item):
+            get = named.get
+            return {lb.name: p for lb in labels if (p := lb.probability) >= get(lb.name, miss)}
+        if not rule.partial:
+            try:
+                return {n: p for lb in labels if (p := lb["probability"]) >= named[n := lb["name"]]}
+            except KeyError:
+                object.__setattr__(rule, "partial", True)
+        get = named.get
+        return {n: p for lb in labels if (p := lb["probability"]) >= get(n := lb["name"], miss)}
+    except (TypeError, KeyError):  # a name as a list (unhashable), text confidence, a missing field
+        return _kept_slow(item, labels, rule)
+
+
 @dataclass(frozen=True)
 class Selection:
     """What :func:`select_labels` chose: names in order, their confidences, the rule used."""
@@ -505,20 +545,7 @@ def select_labels(
     """
     rule = threshold_rule(thresholds, default, auto)
     labels = item_labels(item)
-    get = rule.thresholds.get
-    miss = rule.miss
-    kept: dict[str, float]
-    if miss is None:
-        kept = _kept_slow(item, labels, rule)  # auto may decide unnamed labels: needs each label's names
-    else:
-        # The hot path: one dict comprehension, as cheap as a hand-written filter.
-        try:
-            if isinstance(item, Item):
-                kept = {lb.name: p for lb in labels if (p := lb.probability) >= get(lb.name, miss)}
-            else:
-                kept = {n: p for lb in labels if (p := lb["probability"]) >= get(n := lb["name"], miss)}
-        except (TypeError, KeyError):  # a name as a list (unhashable), text confidence, a missing field
-            kept = _kept_slow(item, labels, rule)
+    kept = _kept_slow(item, labels, rule) if rule.miss is None else _kept_fast(item, labels, rule)
     # ``reverse=True`` keeps equal confidences in the item's order (the sort is stable).
     names = sorted(kept, key=kept.__getitem__, reverse=True)
     if level != "all":

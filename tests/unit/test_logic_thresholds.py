@@ -392,3 +392,29 @@ def test_the_apis_label_thresholds_list_is_accepted() -> None:
 def test_a_malformed_label_thresholds_entry_is_refused() -> None:
     with pytest.raises(ReinferConfigurationError, match="exactly 'name' and 'threshold'"):
         canonical_thresholds([{"name": ["Order"], "value": 0.4}])
+
+
+def test_one_rule_on_items_with_and_without_labels_it_does_not_name() -> None:
+    # The fast path reads named thresholds by subscript until an item has a label the rule
+    # does not name; from then on it looks thresholds up with the default. Both give the
+    # rule's answer, before and after the switch, and with a default or without one.
+    named = make_item(("Order", 0.6), ("Praise", 0.4))
+    unnamed = make_item(("Order", 0.6), ("Complaint", 0.7), ("Praise", 0.4))
+    for default, expected in ((None, ["Order"]), (0.65, ["Complaint"])):
+        thresholds: dict[str, Any] = {"Order": 0.5 if default is None else 0.9, "Praise": 0.5}
+        rule = threshold_rule(thresholds, default)
+        assert labels_above_threshold(named, rule) == (["Order"] if default is None else [])
+        assert not rule.partial
+        assert labels_above_threshold(unnamed, rule) == expected
+        assert rule.partial
+        assert labels_above_threshold(named, rule) == (["Order"] if default is None else [])
+
+
+def test_a_reordered_dictionary_is_read_again_with_the_same_answer() -> None:
+    item = make_item(("Order", 0.6), ("Praise", 0.4))
+    thresholds: dict[str, Any] = {"Order": 0.5, "Praise": 0.5}
+    first = threshold_rule(thresholds)
+    thresholds.pop("Order")
+    thresholds["Order"] = 0.5  # same entries, another order
+    assert labels_above_threshold(item, thresholds) == ["Order"]
+    assert threshold_rule(thresholds) == first
