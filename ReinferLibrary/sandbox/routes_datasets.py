@@ -18,6 +18,8 @@ from .schemas import (
     LABEL_SEPARATOR,
     DatasetNew,
     DatasetRequest,
+    DatasetUpdate,
+    DatasetUpdateRequest,
     LabelDefNew,
     LabelValidationRequest,
 )
@@ -96,7 +98,7 @@ def build_dataset(owner: str, name: str, fields: DatasetNew, timezone: str | Non
         "last_modified": now,
         "model_family": fields.model_family,
         "source_ids": list(dict.fromkeys(fields.source_ids)),
-        "has_sentiment": False,
+        "has_sentiment": fields.has_sentiment,
         "limited_access": False,
         "entity_defs": [
             {
@@ -139,18 +141,45 @@ def build_dataset(owner: str, name: str, fields: DatasetNew, timezone: str | Non
 def create_dataset(sandbox: Sandbox, owner: str, name: str, fields: DatasetNew) -> dict[str, Any]:
     if not re.match(API_NAME, name):
         raise bad_request(f"dataset name '{name}' must match {API_NAME}")
-    if fields.has_sentiment:
-        raise bad_request("dataset.has_sentiment: the sandbox does not model sentiment; leave it false")
     sandbox.store.require_project(owner)
     timezone = None
-    for source_id in fields.source_ids:
-        source = sandbox.store.get_source_by_id(source_id)
-        if source is None:
-            raise bad_request(f"dataset.source_ids: source id '{source_id}' does not exist")
+    for source in _sources(sandbox, fields.source_ids):
         timezone = timezone or source.get("_timezone")
     dataset = build_dataset(owner, name, fields, timezone)
     sandbox.store.create_dataset(dataset)
     return dataset
+
+
+def _sources(sandbox: Sandbox, source_ids: list[str]) -> list[dict[str, Any]]:
+    found = []
+    for source_id in source_ids:
+        source = sandbox.store.get_source_by_id(source_id)
+        if source is None:
+            raise bad_request(f"dataset.source_ids: source id '{source_id}' does not exist")
+        found.append(source)
+    return found
+
+
+def update_dataset(sandbox: Sandbox, dataset: dict[str, Any], fields: DatasetUpdate) -> dict[str, Any]:
+    """Title, description and sources change; sentiment is chosen at creation and stays."""
+    if fields.has_sentiment is not None and fields.has_sentiment != bool(dataset.get("has_sentiment")):
+        raise bad_request(
+            f"dataset.has_sentiment: sentiment is chosen when a dataset is created and cannot be changed"
+            f" (dataset '{dataset['owner']}/{dataset['name']}' has has_sentiment"
+            f" {str(bool(dataset.get('has_sentiment'))).lower()}); create another dataset for the other"
+            " choice"
+        )
+    updated = dict(dataset)
+    if fields.source_ids is not None:
+        _sources(sandbox, fields.source_ids)
+        updated["source_ids"] = list(dict.fromkeys(fields.source_ids))
+    if fields.title is not None:
+        updated["title"] = fields.title
+    if fields.description is not None:
+        updated["description"] = fields.description
+    updated["last_modified"] = timeutil.platform(timeutil.now())
+    sandbox.store.update_dataset(updated)
+    return updated
 
 
 @router.get("/api/v1/datasets", summary="List all datasets")
@@ -172,6 +201,11 @@ def get_dataset(owner: str, dataset: str, sb: SandboxDep) -> Response:
 @router.put(DATASET, summary="Create a dataset (409 if it exists)")
 def put_dataset(owner: str, dataset: str, body: DatasetRequest, sb: SandboxDep) -> Response:
     return ok(dataset=create_dataset(sb, owner, dataset, body.dataset))
+
+
+@router.post(DATASET, summary="Update a dataset's title, description or sources")
+def post_dataset(owner: str, dataset: str, body: DatasetUpdateRequest, sb: SandboxDep) -> Response:
+    return ok(dataset=update_dataset(sb, sb.dataset(owner, dataset), body.dataset))
 
 
 @router.get(DATASET + "/model-tags", summary="List model tags (live, staging)")

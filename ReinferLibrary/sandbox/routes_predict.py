@@ -17,6 +17,8 @@ from . import timeutil
 from .comments import analyse, comment_from_raw_email
 from .context import Sandbox, SandboxDep
 from .envelope import bad_request, not_found, ok
+from .nlp.classifier import comment_text
+from .nlp.sentiment import add_label_sentiment, comment_sentiment
 from .predictor import LoadedModel, predict_labels
 from .schemas import PredictCommentsRequest, PredictOptions, PredictRawEmailsRequest, PredictRequest
 
@@ -51,12 +53,17 @@ def _predict_contents(
     timezone = found.get("_timezone")
     analyses = [analyse(content, timezone, stamp) for content, stamp in zip(contents, written, strict=True)]
     scores = model.score([analysis.text for analysis in analyses])
-    return {
+    payload: dict[str, Any] = {
         "model": model.info,
         "predictions": [predict_labels(model, probs, options) for probs in scores],
         "entities": [analysis.entities for analysis in analyses],
         "label_properties": [analysis.properties for analysis in analyses],
     }
+    if found.get("has_sentiment"):
+        for labels, analysis in zip(payload["predictions"], analyses, strict=True):
+            add_label_sentiment(labels, analysis.text)
+        payload["sentiment"] = [{"total": comment_sentiment(analysis.text)} for analysis in analyses]
+    return payload
 
 
 @router.post(LABELLER + "/predict", summary="Predict labels and entities for documents")
@@ -106,6 +113,11 @@ def predict_comments(
         }
         for uid in body.uids
     ]
+    if found.get("has_sentiment"):
+        for prediction in predictions:
+            text = comment_text(json.loads(rows[prediction["uid"]].json))
+            add_label_sentiment(prediction["labels"], text)
+            prediction["sentiment"] = {"total": comment_sentiment(text)}
     return ok(model=model.info, predictions=predictions)
 
 

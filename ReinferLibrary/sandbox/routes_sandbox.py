@@ -53,7 +53,10 @@ def set_model_tag(owner: str, dataset: str, body: ModelTagRequest, sb: SandboxDe
 
 @router.put(DATASET + "/labellings", summary="Assign reviewed labels to comments (training data)")
 def assign_labels(owner: str, dataset: str, body: LabellingsRequest, sb: SandboxDep) -> Response:
-    """Assigned labels are what training learns from; they are never served as predictions."""
+    """Assigned labels are what training learns from; they are never served as predictions.
+
+    A label is a name (``"A > B"`` or ``["A", "B"]``) or, as the API's annotations write it,
+    ``{"name": ..., "sentiment": "positive" | "negative"}``; the sentiment is accepted, not learned."""
     found = sb.dataset(owner, dataset)
     taxonomy = {label["name"] for label in found["label_defs"]}
     rows = sb.store.rows_by_uid(found["source_ids"], [item.uid for item in body.labellings])
@@ -63,10 +66,10 @@ def assign_labels(owner: str, dataset: str, body: LabellingsRequest, sb: Sandbox
             raise not_found(
                 f"labellings[{index}].uid: comment '{item.uid}' is not in dataset '{owner}/{dataset}'"
             )
-        unknown = [label for label in item.labels if label not in taxonomy]
+        unknown = [label for label in item.names if label not in taxonomy]
         if unknown:
             raise bad_request(f"labellings[{index}].labels: '{unknown[0]}' is not in the dataset's taxonomy")
-        assigned[rows[item.uid].seq] = list(item.labels)
+        assigned[rows[item.uid].seq] = item.names
     sb.store.assign(found["id"], assigned)
     return ok(assigned=len(assigned))
 

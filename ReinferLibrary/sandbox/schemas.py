@@ -229,6 +229,20 @@ class DatasetRequest(Forbid):
     dataset: DatasetNew = Field(default_factory=DatasetNew)
 
 
+class DatasetUpdate(Forbid):
+    """What ``POST /api/v1/datasets/{owner}/{dataset}`` changes (the official CLI's ``UpdateDataset``);
+    ``has_sentiment`` is accepted only with the value the dataset was created with."""
+
+    source_ids: list[str] | None = None
+    title: str | None = None
+    description: str | None = None
+    has_sentiment: bool | None = None
+
+
+class DatasetUpdateRequest(Forbid):
+    dataset: DatasetUpdate
+
+
 # --- streams ------------------------------------------------------------------------------
 
 
@@ -523,9 +537,23 @@ class FaultsRequest(Forbid):
     spec: str = Field(default="", description="Fault spec, see the faults module; empty switches faults off.")
 
 
+class AssignedLabel(Forbid):
+    """An assigned label as the platform's annotations write it (``labelling[].assigned[]``).
+
+    ``sentiment`` is accepted as the API's annotations carry it; the sandbox does not learn
+    from it (its sentiment comes from the tone lexicon, see ``nlp.sentiment``)."""
+
+    name: LabelName
+    sentiment: Literal["positive", "negative"] | None = None
+
+
 class Labelling(Forbid):
     uid: str
-    labels: list[LabelName]
+    labels: list[LabelName | AssignedLabel]
+
+    @property
+    def names(self) -> list[str]:
+        return [label if isinstance(label, str) else label.name for label in self.labels]
 
 
 class LabellingsRequest(Forbid):

@@ -22,6 +22,10 @@ tenant; every ``demo/comments_*.jsonl`` (sorted by file name, then line order) h
   ``train_filter: "not_mod5_4"`` uses the reviewed comments whose index in the load order
   (0-based, all comments counted) is not 4 modulo 5; ``"all"`` uses every reviewed comment.
 * Nothing is predicted at seed time: predictions are computed lazily when first fetched.
+* Each entry of ``tenant.json`` ``copies`` (``acme/retail-sentiment``, ``has_sentiment: true``) is
+  another dataset on the same source with the same taxonomy, reviewed labels, model versions
+  (the trained models copied, not retrained: same numbers, same tags, same predictions) and
+  streams; only the entry's own fields (title, description, ``has_sentiment``) differ.
 """
 
 from __future__ import annotations
@@ -68,12 +72,15 @@ class SeedReport:
     reviewed: int = 0
     versions: list[int] = field(default_factory=list)
     streams: list[str] = field(default_factory=list)
+    copies: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def summary(self) -> str:
         return (
             f"seeded demo tenant: {self.comments} comments ({self.reviewed} reviewed), model versions "
-            f"{', '.join(map(str, self.versions))}, streams {', '.join(self.streams)} in {self.seconds:.1f} s"
+            f"{', '.join(map(str, self.versions))}, streams {', '.join(self.streams)}"
+            + (f", copied as {', '.join(self.copies)}" if self.copies else "")
+            + f" in {self.seconds:.1f} s"
         )
 
 
@@ -176,5 +183,36 @@ def seed_demo(sandbox: Sandbox, directory: Path = DEMO_DIR) -> SeedReport:
     for stream_def in tenant.get("streams", []):
         create_stream(sandbox, dataset, StreamNew.model_validate(stream_def))
         report.streams.append(stream_def["name"])
+    for copy_def in tenant.get("copies", []):
+        fields = DatasetNew.model_validate(
+            {**dataset_def, **{k: v for k, v in copy_def.items() if k != "name"}}
+        )
+        copied = create_dataset(sandbox, owner, copy_def["name"], fields)
+        _copy_contents(sandbox, dataset, copied, reviewed, tenant.get("streams", []))
+        report.copies.append(f"{owner}/{copy_def['name']}")
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _copy_contents(
+    sandbox: Sandbox,
+    dataset: dict[str, Any],
+    copied: dict[str, Any],
+    reviewed: dict[int, list[str]],
+    stream_defs: list[dict[str, Any]],
+) -> None:
+    """Copy the reviewed labels, pinned model versions (with tags) and streams of ``dataset``."""
+    store = sandbox.store
+    if reviewed:
+        store.assign(copied["id"], reviewed)
+    for version, _, pinned in sorted(store.list_models(dataset["id"])):
+        row = store.get_model(dataset["id"], version)
+        if row is None or not pinned:
+            continue
+        store.add_model(
+            copied["id"], row.bytes, row.trained_at, json.loads(row.validation_json), version=version
+        )
+    for tag in store.tags(dataset["id"]):
+        store.set_tag(copied["id"], tag["name"], int(tag["version"]))
+    for stream_def in stream_defs:
+        create_stream(sandbox, copied, StreamNew.model_validate(stream_def))

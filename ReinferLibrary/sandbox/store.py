@@ -292,6 +292,9 @@ class Store:
     def create_dataset(self, dataset: dict[str, Any]) -> None:
         self._insert_named("datasets", dataset)
 
+    def update_dataset(self, dataset: dict[str, Any]) -> None:
+        self._replace_named("datasets", dataset)
+
     def get_dataset(self, owner: str, name: str) -> dict[str, Any] | None:
         return self._get_named("datasets", owner, name)
 

@@ -31,6 +31,8 @@ from typing import Any
 
 from . import timeutil
 from .envelope import bad_request, dumps, not_found
+from .nlp.classifier import comment_text
+from .nlp.sentiment import add_label_sentiment
 from .predictor import STREAM_THRESHOLD, LoadedModel, Predictor, fetch_labels, stream_labels
 from .schemas import LABEL_SEPARATOR
 from .store import CommentRow, Store
@@ -267,6 +269,7 @@ class StreamView:
             label["name"]: label.get("moon_form") or [] for label in dataset.get("label_defs") or []
         }
         self.model: LoadedModel | None = None
+        self.has_sentiment = bool(dataset.get("has_sentiment"))
         if config is not None:
             self.model = predictor.load(dataset["id"], int(config["version"]))
             if self.model is None:
@@ -306,6 +309,8 @@ class StreamView:
             item = f'{{"comment":{row.json},"sequence_id":"{self.token(row.seq)}"'
             if self.model is not None:
                 labels = fetch_labels(stream_labels(self.model, probs[row.seq], self.thresholds))
+                if self.has_sentiment:  # per-label sentiment, only on sentiment datasets
+                    add_label_sentiment(labels, comment_text(json.loads(row.json)))
                 item += (
                     f',"labels":{dumps(labels)},"entities":{row.entities_json},'
                     f'"label_properties":{row.properties_json}'

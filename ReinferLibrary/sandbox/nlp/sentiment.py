@@ -1,0 +1,96 @@
+"""Sentiment for datasets created with ``has_sentiment: true``: one number from -1 to 1.
+
+The platform's sentiment model is not public, so the sandbox derives sentiment from the tone
+lexicon of :mod:`.properties`, which makes every number explainable:
+
+* **per comment** (``sentiment.total`` of the predict routes): the comment's tone / 10;
+* **per label** (``sentiment`` on each predicted label, fetch and predict routes): the tone / 10
+  of the sentences that *name* the label -- the sentences naming the label's own (deepest)
+  part first; when there are none or their tone is neutral (0), those naming its parent part;
+  and so on up to the whole comment. A sentence names a part when one of its words starts
+  with the first five letters of a word of that part ("delivery" matches "delivered",
+  "Refund > Request" matches "refunded" through its parent), words of fewer than three letters
+  ignored. So in "Thanks for the quick refund. The order arrived damaged, awful." ``Refund`` is
+  positive and ``Order > Damaged`` negative, and a label no sentence names with any feeling
+  (``Complaint``) takes the whole comment's.
+
+Same text, same numbers. Predicted probabilities are untouched: sentiment is computed where the
+labels are emitted, only for sentiment datasets.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from .properties import tone
+
+STEM = 5
+"""Letters of a label word a sentence word must start with to name it."""
+_MIN_WORD = 3
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|[\r\n]+")
+_WORD = re.compile(r"[A-Za-z]+")
+_SEPARATOR = ">"
+
+
+def comment_sentiment(text: str) -> float:
+    """The whole comment's sentiment, -1..1 (its tone / 10)."""
+    return round(tone(text) / 10.0, 4)
+
+
+def label_parts(name: str | Sequence[str]) -> list[str]:
+    """``"Order > Missing"`` or ``["Order", "Missing"]`` -> ``["Order", "Missing"]``."""
+    if isinstance(name, str):
+        return [part.strip() for part in name.split(_SEPARATOR)]
+    return [str(part) for part in name]
+
+
+def _stems(part: str) -> set[str]:
+    return {word.lower()[:STEM] for word in _WORD.findall(part) if len(word) >= _MIN_WORD}
+
+
+class SentimentReader:
+    """One comment's sentences, read once; :meth:`label` scores one label of it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._sentences = [
+            (sentence, {word.lower() for word in _WORD.findall(sentence)})
+            for sentence in (piece.strip() for piece in _SENTENCE_END.split(text))
+            if sentence
+        ]
+        self._cache: dict[tuple[str, ...], float] = {}
+
+    def _naming(self, stems: set[str]) -> list[str]:
+        return [
+            sentence
+            for sentence, words in self._sentences
+            if any(word.startswith(stem) for word in words for stem in stems)
+        ]
+
+    def label(self, name: str | Sequence[str]) -> float:
+        """The label's sentiment, -1..1 (see the module docstring)."""
+        parts = tuple(label_parts(name))
+        cached = self._cache.get(parts)
+        if cached is not None:
+            return cached
+        value = 0.0
+        for part in reversed(parts):  # the label's own part first, then its parents
+            chosen = self._naming(_stems(part))
+            value = comment_sentiment("\n".join(chosen)) if chosen else 0.0
+            if value:
+                break
+        if not value:
+            value = comment_sentiment(self.text)
+        self._cache[parts] = value
+        return value
+
+
+def add_label_sentiment(labels: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+    """Set ``sentiment`` on each API-shaped label (``{"name": [...], "probability": ...}``), in place."""
+    if labels:
+        reader = SentimentReader(text)
+        for label in labels:
+            label["sentiment"] = reader.label(label["name"])
+    return labels
