@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import requests
+from sandbox_http import Api
 
 from ReinferLibrary.sandbox.inprocess import InProcessSandbox
 from ReinferLibrary.sandbox.nlp.properties import tone
@@ -55,22 +55,6 @@ def test_values_stay_between_minus_one_and_one_and_repeat() -> None:
 
 
 # --- over HTTP --------------------------------------------------------------------------------
-
-
-class Api:
-    def __init__(self, url: str, token: str) -> None:
-        self.url = url
-        self.session = requests.Session()
-        self.session.headers["Authorization"] = f"Bearer {token}"
-
-    def call(self, method: str, path: str, body: Any = None) -> requests.Response:
-        return self.session.request(method, self.url + path, json=body, timeout=60)
-
-    def ok(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
-        answer = self.call(method, path, body)
-        assert answer.status_code == 200, answer.text
-        found: dict[str, Any] = answer.json()
-        return found
 
 
 @pytest.fixture(scope="module")
@@ -183,7 +167,8 @@ def test_a_sentiment_dataset_is_created_annotated_with_sentiment_and_trained(api
         api.ok("PUT", "/api/_sandbox/datasets/acme/moods/labellings", {"labellings": labellings})["assigned"]
         == 40
     )
-    bad = api.call(
+    bad = api.error(
+        400,
         "PUT",
         "/api/_sandbox/datasets/acme/moods/labellings",
         {
@@ -192,7 +177,7 @@ def test_a_sentiment_dataset_is_created_annotated_with_sentiment_and_trained(api
             ]
         },
     )
-    assert bad.status_code == 400 and "sentiment" in bad.json()["message"]
+    assert "sentiment" in bad
     version = api.ok("POST", "/api/_sandbox/datasets/acme/moods/train", {"tags": ["live"]})["version"]
     api.ok(
         "PUT",
@@ -223,7 +208,8 @@ def test_an_update_keeps_sentiment_as_created(api: Api) -> None:
     )["dataset"]
     assert (updated["title"], updated["has_sentiment"]) == ("Moods", True)
     assert api.ok("GET", "/api/v1/datasets/acme/retail-sentiment")["dataset"]["title"] == "Moods"
-    refused = api.call("POST", "/api/v1/datasets/acme/retail-inbox", {"dataset": {"has_sentiment": True}})
-    assert refused.status_code == 400
-    assert "cannot be changed" in refused.json()["message"]
+    refused = api.error(
+        400, "POST", "/api/v1/datasets/acme/retail-inbox", {"dataset": {"has_sentiment": True}}
+    )
+    assert "cannot be changed" in refused
     assert api.ok("GET", "/api/v1/datasets/acme/retail-inbox")["dataset"]["has_sentiment"] is False
