@@ -12,12 +12,14 @@ from typing import Any
 from robot.api import logger
 from robot.api.deco import keyword, library
 from robot.api.types import Secret
+from robot.utils import secs_to_timestr
 
 from .errors import WorkQueueConfigurationError
 from .queues import (
     DEFAULT_LEASE,
     DEFAULT_MAX_ATTEMPTS,
     DEFAULT_OPERATION_TIMEOUT,
+    DEFAULT_RETENTION,
     DeadItem,
     Outcome,
     QueueStats,
@@ -26,6 +28,7 @@ from .queues import (
     claimed_item,
     default_url,
     engine_of,
+    finished_states,
     open_queue,
 )
 from .queues.base import seconds
@@ -110,6 +113,25 @@ class WorkQueues:
     for good. A lease that ran out counts as a failed attempt too, so an item that kills
     every performer that takes it ends in the dead-letter queue instead of looping.
 
+    = Retention =
+
+    A finished item is kept so that adding its reference again adds nothing (a dispatcher
+    repeating a batch after a crash). It is not kept for ever: a performer robot that runs
+    for months would grow the queue's file (or Redis's memory) without bound. Done items
+    finished more than ``retention`` ago (import argument, default ``30 days``) are purged
+    automatically by `Get Work Item`, at most once an hour per queue and process.
+    ``retention=NONE`` keeps them. A reference added again after its item was purged is a
+    new item, so keep ``retention`` longer than a dispatcher can be down with a batch it has
+    not advanced past.
+
+    Failed and dead items wait for a person and are not purged automatically:
+    `Purge Work Queue` deletes them (and done items) on demand, once they were looked at.
+    Pending and in-progress items are never purged. On SQLite the file stops growing once
+    the retention period is full (freed pages are reused; it does not shrink).
+
+    | ***** Settings *****
+    | Library    ReinferLibrary.WorkQueues    retention=7 days
+
     = Errors =
 
     Errors follow the library's categories, one line each:
@@ -165,6 +187,7 @@ class WorkQueues:
         lease: timedelta = DEFAULT_LEASE,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         timeout: timedelta = DEFAULT_OPERATION_TIMEOUT,
+        retention: timedelta | None = DEFAULT_RETENTION,
     ) -> None:
         """Connect to the work queues at ``url``.
 
@@ -176,9 +199,12 @@ class WorkQueues:
             max_attempts: Deliveries of an item before it goes to the dead-letter queue.
             timeout: How long one queue operation may wait (a locked SQLite file, a slow
                 Redis) before it fails with a technical error.
+            retention: How long a done item is kept before `Get Work Item` purges it
+                (see `Retention`); ``NONE``: kept until `Purge Work Queue`.
 
         Example:
         | Library | ReinferLibrary.WorkQueues | url=redis://127.0.0.1:6379/0 | lease=10 min | max_attempts=5 |
+        | Library | ReinferLibrary.WorkQueues | retention=7 days |
         """
         if isinstance(url, Secret):
             url = str(url.value)
@@ -193,6 +219,9 @@ class WorkQueues:
         self._lease = seconds(lease, "lease", allow_zero=False)
         self._max_attempts = max_attempts
         self._timeout = timeout
+        self._retention = retention
+        if retention is not None:
+            seconds(retention, "retention", allow_zero=False)
         self._queue: WorkQueueBackend | None = None
         # Opened lazily, so a robot that imports the library but never uses it (a dry run,
         # libdoc) touches no database and no network.
@@ -204,7 +233,9 @@ class WorkQueues:
     def queue(self) -> WorkQueueBackend:
         if self._queue is None:
             url = self._url if self._url is not None else default_url(state_dir())
-            self._queue = open_queue(url, max_attempts=self._max_attempts, timeout=self._timeout)
+            self._queue = open_queue(
+                url, max_attempts=self._max_attempts, timeout=self._timeout, retention=self._retention
+            )
             logger.info(f"Work queues at {self._queue.url}.")
         return self._queue
 
@@ -379,3 +410,46 @@ class WorkQueues:
         | END |
         """
         return self.queue.dead_items(queue, limit)
+
+    @keyword(tags=("Work queues",))
+    def purge_work_queue(
+        self, queue: str, older_than: timedelta | None = None, states: str | list[str] = "done"
+    ) -> int:
+        """Delete finished items of ``queue`` older than ``older_than``; return how many were deleted.
+
+        Done items older than the library's ``retention`` are purged by `Get Work Item`
+        anyway (see `Retention`); this keyword is for the rest: failed and dead items once a
+        person has looked at them, or a purge at a time of your choosing. Pending and
+        in-progress items are never deleted. A reference added again after its item was
+        purged is a new item.
+
+        Args:
+            queue: Queue name.
+            older_than: Delete items that reached their state longer ago than this
+                (``0 s``: all of them); default: the library's ``retention``.
+            states: Which finished states: ``done``, ``failed``, ``dead``, or several
+                (``done, failed, dead`` or a list).
+
+        Returns:
+            How many items were deleted.
+
+        Example:
+        | ${dead} = | Get Dead Work Items | refunds |
+        | Log List | ${dead} |
+        | ${purged} = | Purge Work Queue | refunds | older_than=7 days | states=failed, dead |
+        | Purge Work Queue | refunds |
+        """
+        chosen = finished_states(states)
+        age = older_than if older_than is not None else self._retention
+        if age is None:
+            raise WorkQueueConfigurationError(
+                "Purge Work Queue needs older_than= (e.g. older_than=30 days) when the library was "
+                "imported with retention=NONE."
+            )
+        limit = seconds(age, "older_than", allow_zero=True)
+        deleted = self.queue.purge(queue, limit, chosen)
+        logger.info(
+            f"Purged {deleted} work item(s) of queue {queue} ({', '.join(chosen)}) finished more than "
+            f"{secs_to_timestr(limit)} ago."
+        )
+        return deleted

@@ -20,13 +20,17 @@ from .base import (
     DEFAULT_LEASE,
     DEFAULT_MAX_ATTEMPTS,
     DEFAULT_OPERATION_TIMEOUT,
+    DEFAULT_RETENTION,
+    FINISHED,
     Added,
     DeadItem,
+    Finished,
     Outcome,
     QueueStats,
     WorkItem,
     WorkQueueBackend,
     claimed_item,
+    finished_states,
     seconds,
 )
 
@@ -71,25 +75,32 @@ def open_queue(
     *,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     timeout: timedelta = DEFAULT_OPERATION_TIMEOUT,
+    retention: timedelta | None = DEFAULT_RETENTION,
 ) -> WorkQueueBackend:
-    """Connect to the work-queue backend ``url`` names; a configuration error for any other scheme."""
+    """Connect to the work-queue backend ``url`` names; a configuration error for any other scheme.
+
+    ``retention``: done items older than this are purged automatically; None keeps them."""
     text = str(url).strip()
     wait = seconds(timeout, "timeout", allow_zero=False)
+    keep = None if retention is None else seconds(retention, "retention", allow_zero=False)
     if engine_of(text) == "sqlite":
         from .sqlite import SqliteWorkQueue
 
-        return SqliteWorkQueue(text, max_attempts=max_attempts, timeout=wait)
+        return SqliteWorkQueue(text, max_attempts=max_attempts, timeout=wait, retention=keep)
     from .redis_streams import RedisWorkQueue
 
-    return RedisWorkQueue(text, max_attempts=max_attempts, timeout=wait)
+    return RedisWorkQueue(text, max_attempts=max_attempts, timeout=wait, retention=keep)
 
 
 __all__ = [
     "DEFAULT_LEASE",
     "DEFAULT_MAX_ATTEMPTS",
     "DEFAULT_OPERATION_TIMEOUT",
+    "DEFAULT_RETENTION",
+    "FINISHED",
     "Added",
     "DeadItem",
+    "Finished",
     "Outcome",
     "QueueStats",
     "WorkItem",
@@ -97,6 +108,7 @@ __all__ = [
     "claimed_item",
     "default_url",
     "engine_of",
+    "finished_states",
     "open_queue",
 ]
 

@@ -13,6 +13,13 @@ item again, the old claim's token is void and the call fails with a
 :class:`~ReinferLibrary.errors.WorkItemError` (``work item lease lost``). So an item is
 completed at most once.
 
+*Retention*: a finished item is kept so that adding its reference again adds nothing, but
+not for ever. Done items finished more than ``retention`` ago (default 30 days) are purged
+automatically, at most once an hour per queue and process (:meth:`WorkQueueBackend.purge_due`);
+:meth:`WorkQueueBackend.purge` purges done, failed or dead items on demand. Pending and
+claimed items are never purged. A reference added again after its item was purged is a new
+item.
+
 This package imports nothing of Robot Framework or of the keyword layer.
 """
 
@@ -25,7 +32,7 @@ import socket
 import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
@@ -34,10 +41,19 @@ from ..errors import WorkItemError, WorkQueueConfigurationError
 
 Outcome = Literal["retry", "failed", "dead"]
 """What :meth:`WorkQueueBackend.fail` did: offered again, failed for good, dead-lettered."""
+Finished = Literal["done", "failed", "dead"]
+"""The states an item ends in; only these are ever purged."""
+FINISHED: tuple[Finished, ...] = ("done", "failed", "dead")
 
 DEFAULT_LEASE = timedelta(minutes=5)
 DEFAULT_MAX_ATTEMPTS = 3
 DEFAULT_OPERATION_TIMEOUT = timedelta(seconds=10)
+DEFAULT_RETENTION = timedelta(days=30)
+"""How long a done item is kept (so its reference is not added again) before it is purged."""
+PURGE_EVERY = 3600.0
+"""Seconds between two automatic purges of one queue by one process (shorter when retention is)."""
+PURGE_CHUNK = 500
+"""Items purged per transaction (SQLite) or script call (Redis), so performers are never held up long."""
 # How long a robot may wait between two looks at an empty queue: short enough that a new
 # item is taken at once, long enough that idle performers do not keep a core busy.
 POLL_INTERVALS = (0.005, 0.01, 0.02, 0.05, 0.1, 0.2)
@@ -179,6 +195,28 @@ def new_item(queue: str, payload: Any, reference: str | None) -> tuple[str, str,
     return name, ref, encode_payload(payload, name, ref)
 
 
+def finished_states(states: str | Iterable[str]) -> tuple[Finished, ...]:
+    """``done``, ``"done, failed"``, ``["failed", "dead"]``... as states that may be purged, each once.
+
+    A configuration error for anything else: pending and claimed items are never purged.
+    """
+    words = states.replace(",", " ").split() if isinstance(states, str) else [str(s).strip() for s in states]
+    chosen: list[Finished] = []
+    for word in words:
+        state = word.lower()
+        if state not in FINISHED:
+            raise WorkQueueConfigurationError(
+                f"Cannot purge work items in state {word!r}: give done, failed or dead (or several, "
+                "e.g. 'done, failed'); pending and in-progress items are never purged."
+            )
+        finished: Finished = state
+        if finished not in chosen:
+            chosen.append(finished)
+    if not chosen:
+        raise WorkQueueConfigurationError("states is empty: give done, failed or dead (or several).")
+    return tuple(chosen)
+
+
 def seconds(value: timedelta, name: str, *, allow_zero: bool) -> float:
     """``value`` in seconds, or a configuration error when it is negative (or zero, when not allowed)."""
     total = value.total_seconds()
@@ -222,11 +260,22 @@ class WorkQueueBackend(ABC):
     url: str
     """The URL it was opened with, without a password."""
 
-    def __init__(self, *, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:
+    def __init__(
+        self,
+        *,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        retention: float | None = DEFAULT_RETENTION.total_seconds(),
+    ) -> None:
         if max_attempts < 1:
             raise WorkQueueConfigurationError(f"max_attempts must be 1 or more, got {max_attempts}.")
+        if retention is not None and not retention > 0:
+            raise WorkQueueConfigurationError(
+                f"retention must be more than 0 seconds, got {retention:g} s; give None to keep done items."
+            )
         self.max_attempts = max_attempts
+        self.retention = retention
         self.consumer = consumer_name()
+        self._next_purge: dict[str, float] = {}
 
     @abstractmethod
     def add(self, queue: str, payload: Any, reference: str | None = None) -> Added:
@@ -264,8 +313,42 @@ class WorkQueueBackend(ABC):
     def close(self) -> None:
         """Release the connection."""
 
+    @abstractmethod
+    def purge_chunk(self, queue: str, older_than: float, state: Finished, limit: int) -> int:
+        """Delete up to ``limit`` items of ``queue`` in ``state`` that reached it more than
+        ``older_than`` seconds ago, with their references; how many were deleted."""
+
+    def purge(self, queue: str, older_than: float, states: Iterable[Finished] = ("done",)) -> int:
+        """Delete the items of ``queue`` in ``states`` (finished states only) that reached them more
+        than ``older_than`` seconds ago; how many were deleted. Pending and claimed items stay."""
+        name = check_queue_name(queue)
+        if older_than < 0 or math.isnan(older_than):
+            raise WorkQueueConfigurationError(f"older_than must be 0 seconds or more, got {older_than}.")
+        total = 0
+        for state in finished_states(states):
+            while True:
+                deleted = self.purge_chunk(name, older_than, state, PURGE_CHUNK)
+                total += deleted
+                if deleted < PURGE_CHUNK:
+                    break
+        return total
+
+    def purge_due(self, queue: str) -> int:
+        """Purge ``queue``'s done items older than ``retention`` if this process has not done so
+        within the last hour (or within ``retention``, when shorter); how many were deleted.
+
+        Called by every claim (`Get Work Item`): a robot that runs for months keeps a bounded queue."""
+        if self.retention is None:
+            return 0
+        now = time.monotonic()
+        if now < self._next_purge.get(queue, 0.0):
+            return 0
+        self._next_purge[queue] = now + min(self.retention, PURGE_EVERY)
+        return self.purge(queue, self.retention, ("done",))
+
     def claim(self, queue: str, lease: float, timeout: float) -> WorkItem | None:
         """Claim the next item, waiting up to ``timeout`` seconds for one; None when none came."""
+        self.purge_due(check_queue_name(queue))
         deadline = time.monotonic() + timeout
         polls = 0
         while True:

@@ -9,6 +9,9 @@ Per queue (every key carries the hash tag ``{queue}``, so a queue lives on one n
   lease end, reasons) and ``…:refs`` reference -> id, which makes ``add`` idempotent.
 - ``reinfer:wq:{q}:dead``: the dead-letter stream, one entry per dead item with its reasons.
 - ``reinfer:wq:{q}:counts``: pending, in progress, done, failed, dead, retried.
+- ``reinfer:wq:{q}:finished:<state>`` (``done``, ``failed``, ``dead``): item ids scored by
+  when they reached that state (server time, ms), so the retention purge finds the old ones
+  without scanning every item.
 
 Each operation is one Lua script, so it is atomic: no claim is half-made, and a
 completion races a take-over cleanly (whoever runs first wins; the other gets "lease
@@ -32,8 +35,10 @@ from ..errors import WorkQueueConfigurationError, WorkQueueUnavailableError
 from .base import (
     DEFAULT_MAX_ATTEMPTS,
     DEFAULT_OPERATION_TIMEOUT,
+    DEFAULT_RETENTION,
     Added,
     DeadItem,
+    Finished,
     Outcome,
     QueueStats,
     WorkItem,
@@ -78,11 +83,16 @@ local function offer(key, id)
   redis.call('HSET', p .. 'entries', entry, id)
   redis.call('HSET', key, 'state', 'pending', 'entry', entry)
 end
+local function finish(id, state)
+  redis.call('ZADD', p .. 'finished:' .. state, now_ms(), id)
+end
 local function to_dead(key, id)
   redis.call('HSET', key, 'state', 'dead')
   local f = redis.call('HMGET', key, 'reference', 'payload', 'attempt', 'reasons')
-  redis.call('XADD', p .. 'dead', '*', 'id', id, 'reference', f[1], 'payload', f[2], 'attempt', f[3],
-    'reasons', f[4] or '[]')
+  local entry = redis.call('XADD', p .. 'dead', '*', 'id', id, 'reference', f[1], 'payload', f[2],
+    'attempt', f[3], 'reasons', f[4] or '[]')
+  redis.call('HSET', key, 'dead_entry', entry)
+  finish(id, 'dead')
 end
 """
 
@@ -180,6 +190,7 @@ _COMPLETE = (
 retire(key, redis.call('HGET', key, 'entry'))
 redis.call('HSET', key, 'state', 'done')
 redis.call('HDEL', key, 'payload')
+finish(id, 'done')
 redis.call('HINCRBY', p .. 'counts', 'in_progress', -1)
 redis.call('HINCRBY', p .. 'counts', 'done', 1)
 return 'ok'
@@ -198,6 +209,7 @@ local counts = p .. 'counts'
 redis.call('HINCRBY', counts, 'in_progress', -1)
 if not retry then
   redis.call('HSET', key, 'state', 'failed')
+  finish(id, 'failed')
   redis.call('HINCRBY', counts, 'failed', 1)
   return 'failed'
 end
@@ -218,6 +230,31 @@ _EXTEND = (
     + """
 redis.call('HSET', key, 'lease_until', now_ms() + tonumber(ARGV[4]))
 return 'ok'
+"""
+)
+
+
+# Delete up to ARGV[4] items that reached state ARGV[2] more than ARGV[3] ms ago (server time).
+_PURGE = (
+    _COMMON
+    + """
+local state, age, limit = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local index = p .. 'finished:' .. state
+local ids = redis.call('ZRANGEBYSCORE', index, '-inf', now_ms() - age, 'LIMIT', 0, limit)
+local counts = p .. 'counts'
+for _, id in ipairs(ids) do
+  local key = p .. 'item:' .. id
+  local f = redis.call('HMGET', key, 'state', 'reference', 'attempt', 'dead_entry')
+  if f[1] == state then
+    redis.call('HDEL', p .. 'refs', f[2])
+    if f[4] then redis.call('XDEL', p .. 'dead', f[4]) end
+    if tonumber(f[3] or '0') > 1 then redis.call('HINCRBY', counts, 'retried', -1) end
+    redis.call('HINCRBY', counts, state, -1)
+    redis.call('DEL', key)
+  end
+  redis.call('ZREM', index, id)
+end
+return #ids
 """
 )
 
@@ -292,8 +329,9 @@ class RedisWorkQueue(WorkQueueBackend):
         *,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         timeout: float = DEFAULT_OPERATION_TIMEOUT.total_seconds(),
+        retention: float | None = DEFAULT_RETENTION.total_seconds(),
     ) -> None:
-        super().__init__(max_attempts=max_attempts)
+        super().__init__(max_attempts=max_attempts, retention=retention)
         self.timeout = timeout
         self._connection = RedisConnection(
             url,
@@ -311,6 +349,7 @@ class RedisWorkQueue(WorkQueueBackend):
                 ("complete", _COMPLETE),
                 ("fail", _FAIL),
                 ("extend", _EXTEND),
+                ("purge", _PURGE),
             )
         }
         self._groups: set[str] = set()
@@ -397,6 +436,9 @@ class RedisWorkQueue(WorkQueueBackend):
 
         return self._guard("list the queues of", run)
 
+    def purge_chunk(self, queue: str, older_than: float, state: Finished, limit: int) -> int:
+        return int(self._run("purge", queue, state, int(older_than * 1000), limit))
+
     def close(self) -> None:
         self._client.close()
 
@@ -442,6 +484,7 @@ _WHAT = {
     "complete": "complete an item of",
     "fail": "fail an item of",
     "extend": "extend a lease in",
+    "purge": "purge finished items of",
 }
 
 

@@ -10,7 +10,9 @@ database (see the guide, "Scaling out").
 A process that cannot get the lock within ``timeout`` (another holds a long transaction,
 or the file is on a network share that does not lock) gets a technical error; so does a
 file that is not a SQLite database. Items are kept after they are done, so a dispatcher
-that adds the same reference again after a crash finds it and adds nothing.
+that adds the same reference again after a crash finds it and adds nothing, until the
+retention purge deletes them (index ``work_items_finished``; deleted pages are reused, so
+the file stops growing once the retention period is full).
 """
 
 from __future__ import annotations
@@ -28,8 +30,10 @@ from ..errors import WorkQueueConfigurationError, WorkQueueUnavailableError
 from .base import (
     DEFAULT_MAX_ATTEMPTS,
     DEFAULT_OPERATION_TIMEOUT,
+    DEFAULT_RETENTION,
     Added,
     DeadItem,
+    Finished,
     Outcome,
     QueueStats,
     WorkItem,
@@ -63,6 +67,7 @@ CREATE TABLE IF NOT EXISTS work_items (
 );
 CREATE INDEX IF NOT EXISTS work_items_ready ON work_items (queue, state, ready_at, id);
 CREATE INDEX IF NOT EXISTS work_items_lease ON work_items (queue, state, lease_until);
+CREATE INDEX IF NOT EXISTS work_items_finished ON work_items (queue, state, updated);
 """
 
 ITEM_COLUMNS = "id, queue, reference, payload, attempt, token, reasons"
@@ -88,8 +93,9 @@ class SqliteWorkQueue(WorkQueueBackend):
         *,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         timeout: float = DEFAULT_OPERATION_TIMEOUT.total_seconds(),
+        retention: float | None = DEFAULT_RETENTION.total_seconds(),
     ) -> None:
-        super().__init__(max_attempts=max_attempts)
+        super().__init__(max_attempts=max_attempts, retention=retention)
         self.url = url
         self.path = path_of(url)
         self.timeout = timeout
@@ -285,6 +291,19 @@ class SqliteWorkQueue(WorkQueueBackend):
             return [str(row[0]) for row in rows]
 
         return self._guard("list the queues of", run)
+
+    def purge_chunk(self, queue: str, older_than: float, state: Finished, limit: int) -> int:
+        def run() -> int:
+            with _transaction(self._db):
+                return int(
+                    self._db.execute(
+                        "DELETE FROM work_items WHERE id IN (SELECT id FROM work_items "
+                        "WHERE queue = ? AND state = ? AND updated <= ? ORDER BY updated LIMIT ?)",
+                        (queue, state, time.time() - older_than, limit),
+                    ).rowcount
+                )
+
+        return self._guard("purge finished items of", run, queue)
 
     def close(self) -> None:
         self._db.close()

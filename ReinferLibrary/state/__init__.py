@@ -20,7 +20,7 @@ The interface, in full (details in each module's docstring)::
     ledger.finished([item.uid, ...])     # {uid: "done" | "exception"}: skip these
     ledger.mark(item.uid, "done", item.sequence_id)                        # durable on return
     ledger.check_advance(sequence_id)    # AdvanceCheck(backwards=..., comments_back=...)
-    ledger.record_advance(sequence_id)   # after the server accepted it
+    ledger.record_advance(sequence_id)   # after the server accepted it; prunes old rows
     ledger.forget()                      # after Reset Trigger: a replay processes again
 
 State directory: ``REINFER_STATE_DIR``, else ``~/.cache/reinfer-library`` (the user's cache
@@ -40,12 +40,13 @@ from .lease import (
     lease_store,
     register_lease_store,
 )
-from .ledger import KEEP_POSITIONS, OUTCOMES, AdvanceCheck, Ledger, Outcome, StreamNews
+from .ledger import KEEP_POSITIONS, KEEP_UNPLACED, OUTCOMES, AdvanceCheck, Ledger, Outcome, StreamNews
 from .paths import STATE_DIR_ENV, StreamKey, state_dir, tenant_host
 
 __all__ = [
     "DEFAULT_TTL",
     "KEEP_POSITIONS",
+    "KEEP_UNPLACED",
     "OUTCOMES",
     "STATE_DIR_ENV",
     "AdvanceCheck",

@@ -23,7 +23,12 @@ Durability: SQLite in WAL mode. Each :meth:`Ledger.mark` is one transaction with
 transaction back, so a torn write never marks an item done. Positions and advances are written
 with ``synchronous=NORMAL``: they survive a killed process without an fsync per batch. Rows of
 comments far behind the last advance (more than :data:`KEEP_POSITIONS` positions) are pruned,
-so a ledger stays small on a bot that runs for months.
+so a ledger stays small on a bot that runs for months. Marks with no position (``Mark Item
+Done`` given a bare comment uid, or a sequence id the ledger never saw) and starts of
+interrupted work have no place in the stream to prune by: they go once they are older than
+:data:`KEEP_UNPLACED` *and* older than the advance before the last one (the batch that held
+them was advanced past), checked at most once per :data:`PRUNE_EVERY` seconds by
+:meth:`Ledger.record_advance`.
 """
 
 from __future__ import annotations
@@ -44,6 +49,10 @@ Outcome = Literal["done", "exception"]
 OUTCOMES: tuple[str, ...] = get_args(Outcome)
 KEEP_POSITIONS = 100_000
 """Positions (and finished items) kept behind the last advance; older ones are pruned."""
+KEEP_UNPLACED = 30 * 86_400.0
+"""Seconds a mark without a position (or a start of interrupted work) is kept, at least."""
+PRUNE_EVERY = 3600.0
+"""Seconds between two prunings of unplaced marks by one ledger (checked on each advance)."""
 SCHEMA = 1
 
 _TABLES = """
@@ -61,6 +70,7 @@ CREATE TABLE IF NOT EXISTS items (
     ordinal INTEGER,
     finished_at REAL NOT NULL
 );
+CREATE INDEX IF NOT EXISTS items_ordinal ON items (ordinal);
 CREATE TABLE IF NOT EXISTS started (
     uid TEXT PRIMARY KEY,
     sequence_id TEXT,
@@ -234,9 +244,14 @@ class Ledger:
 
         Not fsync'd (a killed process keeps it; a power cut may lose the last one, which the
         server's own position makes harmless)."""
+        now = time.time()
         with self._write(durable=False):
+            previous = self._meta("last_advance_at")
             self._set_meta("last_advance", sequence_id)
-            self._set_meta("last_advance_at", f"{time.time():.3f}")
+            self._set_meta("last_advance_at", f"{now:.3f}")
+            if previous is not None and now - float(self._meta("pruned_at") or 0) >= PRUNE_EVERY:
+                self._prune_unplaced(min(now - KEEP_UNPLACED, float(previous)))
+                self._set_meta("pruned_at", f"{now:.3f}")
             ordinal = self._ordinal(sequence_id)
             if ordinal is None:  # an unknown position: later checks cannot compare with it
                 self._set_meta("last_advance_ordinal", None)
@@ -303,6 +318,17 @@ class Ledger:
             found.update((str(uid), str(outcome)) for uid, outcome in rows)
         return found
 
+    def _prune_unplaced(self, cutoff: float) -> None:
+        """Delete marks without a position and starts of interrupted work made before ``cutoff``.
+
+        ``cutoff`` is :data:`KEEP_UNPLACED` ago, or the advance before the one being recorded if
+        that is earlier. Such a row can no longer matter: an advance made after it moved past the
+        batch that held its comment, and another advance came since (only a reset brings the
+        comment back, and a reset forgets the ledger anyway); ``KEEP_UNPLACED`` leaves a month
+        for a stream moved back by someone else."""
+        self.db.execute("DELETE FROM items WHERE ordinal IS NULL AND finished_at < ?", (cutoff,))
+        self.db.execute("DELETE FROM started WHERE started_at < ?", (cutoff,))
+
     def count(self) -> int:
         """Finished items the ledger holds."""
         return int(self.db.execute("SELECT COUNT(*) FROM items").fetchone()[0])
@@ -312,7 +338,7 @@ class Ledger:
         self.db.execute("DELETE FROM items")
         self.db.execute("DELETE FROM started")
         self.db.execute("DELETE FROM positions")
-        for key in ("last_advance", "last_advance_ordinal", "last_advance_at"):
+        for key in ("last_advance", "last_advance_ordinal", "last_advance_at", "pruned_at"):
             self._set_meta(key, None)
         return forgotten
 

@@ -56,6 +56,11 @@ Failed Items Are Retried Then Dead-Lettered With Their Reasons
     SQLite
     Redis
 
+Finished Items Are Purged, Pending And Claimed Ones Never
+    [Template]    Purge On
+    SQLite
+    Redis
+
 A Second Complete Of A Lost Lease Fails Clearly
     [Template]    Lost Lease On
     SQLite
@@ -197,6 +202,34 @@ Retry And Dead Letter On
     Should Be Equal    ${outcome}    failed
     ${stats}=    Get Work Queue Stats    ${queue}
     Should Be Equal    ${{ (int($stats.dead), int($stats.failed), int($stats.pending)) }}    ${{ (1, 1, 0) }}
+
+Purge On
+    [Documentation]    ``Purge Work Queue`` deletes finished items of the states asked for; a purged reference is new again.
+    [Arguments]    ${engine}
+    ${queue}=    New Queue    ${engine}
+    FOR    ${reference}    IN    done    failed    claimed    waiting
+        Add Work Item    ${queue}    ${reference}    reference=${reference}
+    END
+    ${work}=    Get Work Item    ${queue}
+    Complete Work Item    ${work}
+    ${work}=    Get Work Item    ${queue}
+    Fail Work Item    ${work}    Order does not exist    retry=False
+    ${claimed}=    Get Work Item    ${queue}    lease=1 min
+    ${purged}=    Purge Work Queue    ${queue}    older_than=1 hour
+    Should Be Equal As Integers    ${purged}    0
+    ${purged}=    Purge Work Queue    ${queue}    older_than=0 s    states=done, failed, dead
+    Should Be Equal As Integers    ${purged}    2
+    ${stats}=    Get Work Queue Stats    ${queue}
+    Should Be Equal    ${{ dict($stats) }}
+    ...    ${{ {"pending": 1, "in_progress": 1, "done": 0, "failed": 0, "dead": 0, "retried": 0} }}
+    Complete Work Item    ${claimed}
+    ${again}=    Add Work Item    ${queue}    again    reference=done
+    ${work}=    Get Work Item    ${queue}
+    Should Be Equal    ${work.reference}    waiting
+    ${work}=    Get Work Item    ${queue}
+    Should Be Equal    ${work.id}    ${again}
+    Run Keyword And Expect Error    Cannot purge work items in state 'pending'*
+    ...    Purge Work Queue    ${queue}    older_than=0 s    states=pending
 
 Lost Lease On
     [Documentation]    Lease 0.5 s: another performer takes the item over; the old claim can neither complete nor fail.

@@ -247,6 +247,109 @@ def test_a_lease_that_runs_out_on_the_last_attempt_dead_letters_the_item(opened:
     assert queue.stats("q").dead == 1
 
 
+def finish_one(queue: WorkQueueBackend, name: str, how: str) -> WorkItem:
+    """Claim the next item of ``name`` and finish it: ``done``, ``failed``, ``dead`` or ``claimed``."""
+    item = queue.try_claim(name, 60)
+    assert item is not None
+    if how == "done":
+        queue.complete(item)
+    elif how == "failed":
+        assert queue.fail(item, "no such order", retry=False) == "failed"
+    elif how == "dead":
+        assert queue.fail(item, "ERP down", retry=True) == "dead"
+    return item
+
+
+def test_purge_deletes_old_finished_items_only(opened: Opener) -> None:
+    queue = opened(max_attempts=1)
+    for reference in ("old-done", "old-failed", "old-dead", "new-done", "claimed", "waiting"):
+        queue.add("q", {"ref": reference}, reference=reference)
+    queue.add("other", 1, reference="old-done")
+    for how in ("done", "failed", "dead"):
+        finish_one(queue, "q", how)
+    finish_one(queue, "other", "done")
+    time.sleep(0.3)
+    finish_one(queue, "q", "done")
+    claimed = finish_one(queue, "q", "claimed")
+
+    assert queue.purge("q", 0.2) == 1  # done only, by default
+    assert dict(queue.stats("q")) == {
+        "pending": 1, "in_progress": 1, "done": 1, "failed": 1, "dead": 1, "retried": 0,
+    }  # fmt: skip
+    assert queue.add("q", 2, reference="old-done").created  # its reference is free again
+    assert not queue.add("q", 2, reference="new-done").created  # still kept
+    assert queue.stats("other").done == 1  # another queue's items are its own
+
+    assert queue.purge("q", 0.2, ("failed", "dead")) == 2
+    assert queue.dead_items("q") == []
+    assert queue.purge("q", 0, ("done", "failed", "dead")) == 1  # new-done: any age
+    assert dict(queue.stats("q")) == {
+        "pending": 2, "in_progress": 1, "done": 0, "failed": 0, "dead": 0, "retried": 0,
+    }  # fmt: skip
+    queue.complete(claimed)  # a claim survives every purge
+    assert [queue.try_claim("q", 60).reference for _ in range(2)] == ["waiting", "old-done"]  # type: ignore[union-attr]
+
+
+def test_purge_keeps_the_retried_count_true(opened: Opener) -> None:
+    queue = opened(max_attempts=2)
+    queue.add("q", 1, reference="flaky")
+    item = queue.try_claim("q", 60)
+    assert item is not None and queue.fail(item, "ERP down", retry=True) == "retry"
+    finish_one(queue, "q", "done")
+    assert queue.stats("q").retried == 1
+    assert queue.purge("q", 0) == 1
+    assert queue.stats("q").retried == 0  # it counts items the queue holds
+
+
+def test_purge_works_in_chunks(opened: Opener, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ReinferLibrary.queues import base
+
+    monkeypatch.setattr(base, "PURGE_CHUNK", 2)
+    queue = opened()
+    for n in range(5):
+        queue.add("q", n, reference=f"r{n}")
+        finish_one(queue, "q", "done")
+    assert queue.purge("q", 0) == 5
+    assert queue.stats("q").done == 0
+
+
+def test_claims_purge_done_items_older_than_the_retention(opened: Opener) -> None:
+    keeping = opened(retention=None)
+    purging = opened(retention=timedelta(seconds=0.2))
+    for name in ("kept", "purged"):
+        keeping.add(name, 1, reference="a")
+        finish_one(keeping, name, "done")
+        keeping.add(name, 2, reference="b")
+    assert purging.claim("purged", 60, 0) is not None  # a claim now purges nothing young
+    assert purging.stats("purged").done == 1
+    time.sleep(0.3)
+    assert keeping.claim("kept", 60, 0) is not None
+    assert purging.claim("purged", 60, 0) is None  # the queue is empty, but the purge ran
+    assert keeping.stats("kept").done == 1
+    assert dict(purging.stats("purged")) == {
+        "pending": 0, "in_progress": 1, "done": 0, "failed": 0, "dead": 0, "retried": 0,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda q: q.purge("q", 1, ("pending",)), "Cannot purge work items in state 'pending'"),
+        (lambda q: q.purge("q", 1, ("in_progress",)), "in-progress items are never purged"),
+        (lambda q: q.purge("q", 1, ()), "states is empty"),
+        (lambda q: q.purge("q", -1), "older_than must be 0 seconds or more"),
+    ],
+)
+def test_purge_refuses_what_it_must_not_touch(
+    opened: Opener, call: Callable[[WorkQueueBackend], int], message: str
+) -> None:
+    queue = opened()
+    queue.add("q", 1, reference="r")
+    with pytest.raises(WorkQueueConfigurationError, match=message):
+        call(queue)
+    assert queue.stats("q").pending == 1
+
+
 def test_unknown_item_fails_clearly(opened: Opener) -> None:
     queue = opened()
     stranger = WorkItem(queue="q", id="999", reference="x", payload=None, attempt=1, token="t")
@@ -503,6 +606,26 @@ def test_library_keywords_on_both_engines(url: str) -> None:
         library.complete_work_item({"id": work.id})
 
 
+def test_purge_work_queue_keyword_on_both_engines(url: str) -> None:
+    from ReinferLibrary.WorkQueues import WorkQueues
+
+    library = WorkQueues(url=url, max_attempts=1, retention=None)
+    queue = f"q-{uuid.uuid4().hex[:8]}"
+    for reference in ("a", "b", "c"):
+        library.add_work_item(queue, 1, reference=reference)
+    library.complete_work_item(library.get_work_item(queue))
+    library.fail_work_item(library.get_work_item(queue), "ERP down")
+    with pytest.raises(WorkQueueConfigurationError, match=r"needs older_than= .* retention=NONE"):
+        library.purge_work_queue(queue)
+    assert library.purge_work_queue(queue, timedelta(hours=1), "done, dead") == 0  # too young
+    assert library.purge_work_queue(queue, timedelta(0), "DEAD") == 1
+    assert library.purge_work_queue(queue, timedelta(0), ["done", "failed"]) == 1
+    stats = library.get_work_queue_stats(queue)
+    assert (stats.pending, stats.done, stats.dead) == (1, 0, 0)
+    defaulted = WorkQueues(url=url, retention=timedelta(days=1))
+    assert defaulted.purge_work_queue(queue) == 0  # older than the library's retention
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [
@@ -511,6 +634,7 @@ def test_library_keywords_on_both_engines(url: str) -> None:
         ({"lease": timedelta(0)}, "lease must be more than 0 seconds"),
         ({"max_attempts": 0}, "max_attempts must be 1 or more"),
         ({"timeout": timedelta(seconds=-1)}, "timeout must be more than 0 seconds"),
+        ({"retention": timedelta(0)}, "retention must be more than 0 seconds"),
     ],
 )
 def test_library_arguments_are_checked_at_import(options: dict[str, object], message: str) -> None:

@@ -150,3 +150,66 @@ def test_work_started_and_never_finished_is_interrupted_until_marked(ledger: Led
     ledger.start("c3")
     assert ledger.forget() == 1
     assert ledger.interrupted(["c3"]) == []
+
+
+def test_unplaced_marks_and_interrupted_starts_go_once_old_and_advanced_past(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ReinferLibrary.state import ledger as module
+
+    monkeypatch.setattr(module, "KEEP_UNPLACED", 0.2)
+    monkeypatch.setattr(module, "PRUNE_EVERY", 0.0)
+    batch(ledger, 1)
+    ledger.mark("bare")  # Mark Item Done given a comment uid: no position
+    ledger.mark("unseen", "done", "X9")  # a sequence id the ledger never saw: no position either
+    ledger.mark("placed", "done", "S1")
+    ledger.start("stuck", "S2")  # interrupted by a crash, never finished
+    time.sleep(0.3)
+    ledger.record_advance("S4B")  # the first advance: nothing before it to measure by
+    assert set(ledger.finished(["bare", "unseen", "placed"])) == {"bare", "unseen", "placed"}
+    ledger.mark("fresh")  # after the first advance
+    batch(ledger, 5)
+    ledger.record_advance("S8B")
+    assert ledger.finished(["bare", "unseen", "placed", "fresh"]) == {"placed": "done", "fresh": "done"}
+    assert ledger.interrupted(["stuck"]) == []
+
+
+def test_unplaced_marks_younger_than_a_month_stay(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ReinferLibrary.state import ledger as module
+
+    monkeypatch.setattr(module, "PRUNE_EVERY", 0.0)
+    ledger.mark("bare")
+    ledger.start("stuck")
+    for start in (1, 5, 9):
+        batch(ledger, start)
+        ledger.record_advance(f"S{start + 3}B")
+    assert ledger.finished(["bare"]) == {"bare": "done"}
+    assert ledger.interrupted(["stuck"]) == ["stuck"]
+
+
+def test_pruning_runs_at_most_once_per_prune_every(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ReinferLibrary.state import ledger as module
+
+    monkeypatch.setattr(module, "KEEP_UNPLACED", 0.0)
+    ledger.mark("first")
+    time.sleep(0.05)
+    ledger.record_advance("A1")
+    ledger.record_advance("A2")  # the first pruning of this ledger
+    assert ledger.finished(["first"]) == {}
+    ledger.mark("second")
+    time.sleep(0.05)
+    ledger.record_advance("A3")
+    ledger.record_advance("A4")
+    assert ledger.finished(["second"]) == {"second": "done"}  # the next pruning is an hour away
+
+
+def test_pruning_by_position_uses_an_index(ledger: Ledger) -> None:
+    plans = [
+        " ".join(str(part) for part in row)
+        for query in (
+            "DELETE FROM items WHERE ordinal IS NOT NULL AND ordinal < 5",
+            "DELETE FROM items WHERE ordinal IS NULL AND finished_at < 5",
+        )
+        for row in ledger.db.execute(f"EXPLAIN QUERY PLAN {query}")
+    ]
+    assert len(plans) == 2 and all("USING INDEX items_ordinal" in plan for plan in plans), plans
