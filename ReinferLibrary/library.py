@@ -23,6 +23,7 @@ from .keywords import (
     ModelKeywords,
     PredictionKeywords,
     ProcessingKeywords,
+    SentimentKeywords,
     ThresholdKeywords,
     TriggerKeywords,
 )
@@ -190,7 +191,8 @@ class ReinferLibrary(DynamicCore):
     Parents such as ``Order`` are labels of their own. ``level=leaves`` keeps the most
     specific labels that cleared (no child of theirs cleared), ``level=parents`` the
     ones with a child that cleared. See `Has Label`, `Label Should Be Present`,
-    `Get Label Confidence` and `Get Label Property` (``tone``, ``quality_of_service``).
+    `Get Label Confidence`, `Get Label Property` (``tone``, ``quality_of_service``) and
+    `Get Label Sentiment` (datasets with sentiment enabled).
     When a connection with a default dataset is open, a label name that is not in that
     dataset's taxonomy (a typo such as ``Order > Mising``) is warned about once, with
     "did you mean" suggestions, instead of quietly never matching; a misspelled stream
@@ -521,6 +523,7 @@ class ReinferLibrary(DynamicCore):
             LedgerKeywords(self.context),
             ProcessingKeywords(self.context),
             LabelKeywords(self.context),
+            SentimentKeywords(self.context),
             BatchKeywords(self.context),
             EntityKeywords(self.context),
             ThresholdKeywords(self.context),

@@ -15,6 +15,7 @@ from .ledger import LedgerKeywords
 from .model_versions import ModelKeywords
 from .predictions import PredictionKeywords
 from .processing import ProcessingKeywords
+from .sentiment import SentimentKeywords
 from .thresholds import ThresholdKeywords
 from .triggers import TriggerKeywords
 
@@ -32,6 +33,7 @@ __all__ = [
     "PredictionKeywords",
     "ProcessingKeywords",
     "ReinferConnection",
+    "SentimentKeywords",
     "ThresholdKeywords",
     "TriggerKeywords",
     "log_call",
