@@ -24,6 +24,7 @@ import binascii
 import hashlib
 import hmac
 import json
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.utils import parseaddr
@@ -33,7 +34,14 @@ from . import timeutil
 from .envelope import bad_request, dumps, not_found
 from .nlp.classifier import comment_text
 from .nlp.sentiment import add_label_sentiment
-from .predictor import STREAM_THRESHOLD, LoadedModel, Predictor, fetch_labels, stream_labels
+from .predictor import (
+    STREAM_THRESHOLD,
+    LoadedModel,
+    Predictor,
+    fetch_labels,
+    fetch_labels_json,
+    stream_labels,
+)
 from .schemas import LABEL_SEPARATOR
 from .store import CommentRow, Store
 
@@ -294,7 +302,7 @@ class StreamView:
     def token(self, seq: int) -> str:
         return self.codec.encode(self.stream["id"], seq)
 
-    def _predictions(self, examined: Examined) -> dict[int, list[float]]:
+    def _predictions(self, examined: Examined) -> dict[int, array[float]]:
         if self.model is None or not examined.results:
             return {}
         return self.predictor.probabilities(
@@ -308,11 +316,15 @@ class StreamView:
         for row in examined.results:
             item = f'{{"comment":{row.json},"sequence_id":"{self.token(row.seq)}"'
             if self.model is not None:
-                labels = fetch_labels(stream_labels(self.model, probs[row.seq], self.thresholds))
+                chosen = stream_labels(self.model, probs[row.seq], self.thresholds)
                 if self.has_sentiment:  # per-label sentiment, only on sentiment datasets
+                    labels = fetch_labels(chosen)
                     add_label_sentiment(labels, comment_text(json.loads(row.json)))
+                    labels_json = dumps(labels)
+                else:
+                    labels_json = fetch_labels_json(self.model, chosen)
                 item += (
-                    f',"labels":{dumps(labels)},"entities":{row.entities_json},'
+                    f',"labels":{labels_json},"entities":{row.entities_json},'
                     f'"label_properties":{row.properties_json}'
                 )
             items.append(item + "}")

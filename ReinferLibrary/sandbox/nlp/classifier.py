@@ -31,7 +31,6 @@ scipy, scikit-learn and this package so a stray file cannot run arbitrary code.
 from __future__ import annotations
 
 import io
-import itertools
 import math
 import pickle
 import re
@@ -40,9 +39,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from scipy import sparse
 from sklearn.pipeline import FeatureUnion
 from threadpoolctl import threadpool_limits
 
@@ -117,6 +116,10 @@ class TrainedModel:
     @property
     def labels(self) -> list[str]:
         return list(self._scorer.labels)
+
+    def scores(self, texts: Sequence[str]) -> np.ndarray:
+        """A ``len(texts) x len(labels)`` array of probabilities, columns in ``labels`` order."""
+        return self._scorer.scores(texts)
 
     def predict(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """For each text, every label -> probability (taxonomy order)."""
@@ -271,7 +274,7 @@ class BatchFeatures:
         self._preprocess = word.build_preprocessor()
         # scikit-learn's default token pattern finds the same tokens as this one, twice as fast
         # (a run of two or more word characters is matched whole either way).
-        default = word.token_pattern == r"(?u)\b\w\w+\b"
+        default = word.token_pattern == r"(?u)\b\w\w+\b"  # noqa: S105 - a regex, not a secret
         self._tokenize = _TOKENS.findall if default else word.build_tokenizer()
         self._unigrams_only = word.ngram_range == (1, 1)
         vocabulary: dict[str, int] = word.vocabulary_
