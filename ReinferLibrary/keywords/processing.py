@@ -9,6 +9,7 @@ stops the run, the exception type, the backoff) are pure functions in
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -47,6 +48,10 @@ FOREVER = "forever"
 
 class ProcessingStoppedError(ReinferError):
     """`Process Trigger` stopped on a technical error: the message says what was done."""
+
+
+class StoppedBySignalError(ReinferError):
+    """`Process Trigger` stopped cleanly on SIGTERM or SIGINT, and ``fail_on_signal`` asks it to fail."""
 
 
 class FatalItemError(ReinferError):
@@ -98,6 +103,7 @@ class ProcessingKeywords(LibraryComponent):
         api: Literal["fetch", "results"] = "fetch",
         takeover: bool = False,
         lease_wait: timedelta | None = None,
+        fail_on_signal: bool = False,
     ) -> DotDict:
         """Run ``keyword_name`` once per comment; tag failures, advance per batch, wait, stop cleanly.
 
@@ -127,8 +133,14 @@ class ProcessingKeywords(LibraryComponent):
         run early (checked between items; the batch is advanced up to what was done).
 
         On SIGTERM or SIGINT (Ctrl-C) the item in hand finishes, the trigger is advanced
-        past what is done, the summary is returned, and Robot Framework then stops the
-        rest of the run gracefully (teardowns run) as it does for any signal.
+        past what is done, the summary is returned (``stopped_because`` is ``signal``), and
+        Robot Framework then stops the rest of the run gracefully (teardowns run) as it does
+        for any signal. A task whose last keyword is `Process Trigger` therefore passes
+        (exit code 0: a stop that was asked for and done cleanly, which is what ``systemctl
+        stop`` expects); a keyword after it fails with ``Execution terminated by signal``.
+        With ``fail_on_signal=True`` the keyword itself fails after the clean stop, so a
+        scheduler that reads the exit code (a Kubernetes Job, CI, cron with alerts) sees a
+        run that did not get to its end and can run it again.
 
         The stream's lease is taken before the first fetch, as `Fetch Trigger Batch` does
         (one consumer per stream), and every item's outcome is recorded in this machine's
@@ -164,6 +176,9 @@ class ProcessingKeywords(LibraryComponent):
             api: ``fetch`` or ``results`` (see `Fetch Trigger Batch`).
             takeover: Take the stream's lease from another robot (see `Fetch Trigger Batch`).
             lease_wait: Wait this long for another robot's lease to end.
+            fail_on_signal: Fail (after the clean stop) when SIGTERM or SIGINT ended the
+                run, instead of returning the summary: for schedulers that read a zero
+                exit code as "ran to the end".
 
         Returns:
             A dictionary: ``processed``, ``exceptions``, ``skipped`` (already finished by
@@ -178,6 +193,8 @@ class ProcessingKeywords(LibraryComponent):
         | Log | ${summary.processed} done, ${summary.exceptions} exception(s) |
         | # a bot that runs until it is stopped: |
         | Process Trigger | routing | Handle Comment | ${config} | wait=forever | max_poll_interval=2 min |
+        | # a scheduled drain that a preempting SIGTERM must not report as complete: |
+        | Process Trigger | routing | Handle Comment | ${config} | fail_on_signal=True |
         """
         if not 1 <= size <= MAX_BATCH:
             raise ReinferConfigurationError(f"size must be from 1 to {MAX_BATCH}, got {size}.")
@@ -200,7 +217,16 @@ class ProcessingKeywords(LibraryComponent):
         run = _Run(
             self, guard, dataset, stream, keyword_name, args, on_batch, item_log, log_items, thresholds, api
         )
-        return run.go(size, waiting, backoff, max_items, duration)
+        summary = run.go(size, waiting, backoff, max_items, duration)
+        if fail_on_signal and run.signal_name:
+            raise StoppedBySignalError(
+                f"Process Trigger {stream!r} stopped by {run.signal_name} (fail_on_signal=True): "
+                f"{summary.processed} processed, {summary.exceptions} exception(s) in {summary.batches} "
+                f"batch(es), the comment in hand finished; trigger at "
+                f"{summary.sequence_id or '(not moved by this run)'}. Nothing is lost: the next run goes on "
+                "from there."
+            )
+        return summary
 
 
 @dataclass
@@ -244,6 +270,8 @@ class _Run:
         self.result = current_result()
         self.builtin = BuiltIn()
         self.started = time.monotonic()
+        self.signal_name: str | None = None
+        """``SIGTERM`` or ``SIGINT`` when a signal ended the run."""
 
     # --- the loop ------------------------------------------------------------------
 
@@ -278,6 +306,8 @@ class _Run:
                 if reason:
                     break
         summary.stopped_because = (reason or StopReason.SIGNAL).value
+        if summary.stopped_because == StopReason.SIGNAL.value and self.stop.requested is not None:
+            self.signal_name = signal.Signals(self.stop.requested).name
         summary.seconds = round(time.monotonic() - self.started, 3)
         self.owner.info(summary.line())
         return self.owner.to_robot(summary.as_dict())

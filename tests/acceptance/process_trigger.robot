@@ -30,12 +30,13 @@ ${LIMITED}         pt-limited-${SUFFIX}
 ${WAITING}         pt-waiting-${SUFFIX}
 ${FATAL}           pt-fatal-${SUFFIX}
 ${SIGNALLED}       pt-signal-${SUFFIX}
+${SIGNAL_FAILS}    pt-signal-fails-${SUFFIX}
 ${LOOP_FAILING}    pt-loop-failing-${SUFFIX}
 ${LOOP_PASSING}    pt-loop-passing-${SUFFIX}
 ${ORDER}           pt-order-${SUFFIX}
 @{TRIGGERS}
 ...                ${ALL_TRIGGER}    ${FAILING}    ${TECHNICAL}    ${LIMITED}    ${WAITING}
-...                ${FATAL}    ${SIGNALLED}    ${LOOP_FAILING}    ${LOOP_PASSING}    ${ORDER}
+...                ${FATAL}    ${SIGNALLED}    ${SIGNAL_FAILS}    ${LOOP_FAILING}    ${LOOP_PASSING}    ${ORDER}
 ${ROOT}            ${{ os.path.normpath(r'${CURDIR}/../..') }}
 ${BOT}             ${ROOT}/tests/bots/process_trigger_bot.robot
 ${WORK}            %{ACCEPTANCE_WORK_DIR=${OUTPUT_DIR}}/process_trigger_${SUFFIX}
@@ -168,6 +169,7 @@ SIGTERM In The Middle Of A Batch Loses Nothing
     Send Signal To Process    SIGTERM    ${process}
     ${result}=    Wait For Process    ${process}    timeout=1 min    on_timeout=kill
     Log    ${result.stdout}
+    Should Be Equal As Integers    ${result.rc}    0    Process Trigger as the last keyword: a clean stop passes.
     ${handled}=    Handled Uids    signal
     ${count}=    Get Length    ${handled}
     Should Be True    5 <= ${count} < 32    The signal should arrive in the first batch (${count} done).
@@ -177,6 +179,27 @@ SIGTERM In The Middle Of A Batch Loses Nothing
     Should Contain Match    ${messages}
     ...    Process Trigger '${SIGNALLED}': processed ${count}, 0 exception(s) in 1 batch(es)*stopped because: signal.
     ${next}=    Fetch Trigger Batch    ${SIGNALLED}    size=1
+    Should Be Equal    ${next.results[0].uid}    ${order}[${count}]
+
+With fail_on_signal A SIGTERM Fails The Task After The Clean Stop
+    [Documentation]    For schedulers that read exit code 0 as "ran to its end": the comment in hand is
+    ...    finished and the trigger advanced past what was done, then the task fails saying so.
+    ${process}=    Start Bot    ${SIGNAL_FAILS}    signal-fails    process    --variable    SLEEP:0.2 s
+    ...    --variable    SIZE:32    --variable    FAIL_ON_SIGNAL:True
+    Wait Until Keyword Succeeds    2 min    0.1 s    Handled Count Should Be At Least    signal-fails    3
+    Send Signal To Process    SIGTERM    ${process}
+    ${result}=    Wait For Process    ${process}    timeout=1 min    on_timeout=kill
+    Log    ${result.stdout}
+    Should Be Equal As Integers    ${result.rc}    1
+    ${handled}=    Handled Uids    signal-fails
+    ${count}=    Get Length    ${handled}
+    ${messages}=    Get Log Messages    ${WORK}/signal-fails/output.xml
+    Should Contain Match
+    ...    ${messages}
+    ...    Process Trigger '${SIGNAL_FAILS}' stopped by SIGTERM (fail_on_signal=True): ${count} processed, 0 exception(s) in 1 batch(es), the comment in hand finished; trigger at *. Nothing is lost*
+    ${order}=    Demo Comment Uids
+    Lists Should Be Equal    ${handled}    ${order}[:${count}]
+    ${next}=    Fetch Trigger Batch    ${SIGNAL_FAILS}    size=1
     Should Be Equal    ${next.results[0].uid}    ${order}[${count}]
 
 The Outcome Listener Tags The Failing Comment And Advances Up To It

@@ -12,22 +12,24 @@ Library          ReinferLibrary    advance_on_outcome=${OUTCOME}
 
 
 *** Variables ***
-${TRIGGER}     process-trigger-bot
-${RECORD}      ${OUTPUT_DIR}/handled.txt
-${SIZE}        ${8}
-${FATAL_ID}    none
-${FAIL_ID}     none
-${SLEEP}       0 s
-${OUTCOME}     False
+${TRIGGER}           process-trigger-bot
+${RECORD}            ${OUTPUT_DIR}/handled.txt
+${SIZE}              ${8}
+${FATAL_ID}          none
+${FAIL_ID}           none
+${SLEEP}             0 s
+${OUTCOME}           False
+${FAIL_ON_SIGNAL}    False
 
 
 *** Tasks ***
 Process The Trigger
-    [Documentation]    The bot written with Process Trigger.
+    [Documentation]    The bot written with Process Trigger, its last keyword (as in a bot a supervisor stops).
     [Tags]    process
+    VAR    ${summary}=    ${None}    # robocop: off=VAR03
     Connect To Reinfer    dataset=acme/retail-inbox
-    ${summary}=    Process Trigger    ${TRIGGER}    Handle Comment    size=${SIZE}
-    Log To Console    \nSUMMARY ${summary}
+    ${summary}=    Process Trigger    ${TRIGGER}    Handle Comment    size=${SIZE}    fail_on_signal=${FAIL_ON_SIGNAL}
+    [Teardown]    Log To Console    \nSUMMARY ${summary}
 
 Loop Over The Trigger
     [Documentation]    The bot written as the README's loop, without Advance Trigger: the outcome listener advances.
