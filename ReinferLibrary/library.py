@@ -176,9 +176,13 @@ class ReinferLibrary(DynamicCore):
       thresholds for that label, useful where nobody picked numbers); either is enough;
     - otherwise it is dropped.
 
-    Auto-threshold names come only with ``api=results`` items of `Fetch Trigger Batch`
-    and with predictions made with ``threshold=auto``; relying on ``auto`` alone for
-    other items fails with a one-line error rather than silently keeping nothing.
+    Auto-threshold names come with ``api=results`` items of `Fetch Trigger Batch` and with
+    predictions made with ``threshold=auto``. For ``api=fetch`` items the label keywords
+    compute them the first time an ``auto`` rule needs them, from the validation of the
+    model version the stream is pinned to (read once per connection and version; a robot
+    that never uses ``auto`` never reads it). Where they cannot be had (Elasticsearch
+    items, predictions with a number, a validation the token may not read), relying on
+    ``auto`` alone fails with a one-line error rather than silently keeping nothing.
     With no thresholds at all (not even an empty dictionary), every label the item
     carries counts; an empty dictionary with no ``default`` or ``auto`` keeps nothing.
     Pass the same dictionary or config for every comment: it is validated once and

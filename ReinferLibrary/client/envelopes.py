@@ -16,7 +16,7 @@ from ..models.datasets import Dataset, SyncResult
 from ..models.items import Batch, Item, ResultsResponse, StreamResult
 from ..models.predict_api import PredictCommentsResponse, PredictRawEmailsResponse, PredictResponse
 from ..models.streams import Stream
-from ..models.validation import LabelValidation, ModelTag, ValidationSummary
+from ..models.validation import FullValidation, LabelValidation, ModelTag, ValidationSummary
 
 
 class Envelope(ApiModel):
@@ -79,6 +79,10 @@ class ModelTagsEnvelope(Envelope):
 
 class ValidationEnvelope(Envelope):
     validation: ValidationSummary
+
+
+class FullValidationEnvelope(Envelope):
+    validation: FullValidation
 
 
 class LabelValidationEnvelope(Envelope):

@@ -41,12 +41,13 @@ from ..models.streams import (
     TagExceptionsRequest,
     UntagExceptionsQuery,
 )
-from ..models.validation import LabelValidation, ModelTag, ValidationSummary
+from ..models.validation import FullValidation, LabelValidation, ModelTag, ValidationSummary
 from .envelopes import (
     CommentEnvelope,
     DatasetEnvelope,
     Envelope,
     FetchEnvelope,
+    FullValidationEnvelope,
     LabelValidationEnvelope,
     ModelTagsEnvelope,
     PredictCommentsEnvelope,
@@ -493,6 +494,13 @@ class ReinferClient:
         path = self.routes.validation(dataset, version)
         return self.transport.request(
             "GET", path, ValidationEnvelope, retry=RETRY_POLICY["get_validation"]
+        ).validation
+
+    def get_full_validation(self, dataset: str, version: int | str) -> FullValidation:
+        """Every label's validation figures, ``optimal_thresholds`` among them, in one private call."""
+        path = self.routes.full_validation(dataset, version)
+        return self.transport.request(
+            "GET", path, FullValidationEnvelope, retry=RETRY_POLICY["get_full_validation"]
         ).validation
 
     def get_label_validation(self, dataset: str, version: int | str, label: str) -> LabelValidation:

@@ -124,5 +124,8 @@ class Routes:
     def validation(self, dataset: str, version: int | str) -> str:
         return self.labeller(dataset, version, "validation")
 
+    def full_validation(self, dataset: str, version: int | str) -> str:
+        return self.labeller(dataset, version, "validation", prefix=PRIVATE_API)
+
     def label_validation(self, dataset: str, version: int | str) -> str:
         return self.labeller(dataset, version, "label-validation", prefix=PRIVATE_API)

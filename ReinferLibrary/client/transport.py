@@ -44,6 +44,7 @@ the same way until the CA bundle or the URL is fixed):
 | `predict_raw_emails`   | POST   | `/labellers/{v}/predict-raw-emails`   | unsent only | billable (3)    |
 | `get_model_tags`       | GET    | `/model-tags`                         | yes     | read                   |
 | `get_validation`       | GET    | `/labellers/{v}/validation`           | yes     | read                   |
+| `get_full_validation`  | GET    | `/labellers/{v}/validation` (2)       | yes     | read                   |
 | `get_label_validation` | POST   | `/labellers/{v}/label-validation` (2) | yes     | read-only POST         |
 
 (1) A 404 on a *retried* DELETE means the first attempt went through: treated as success.
@@ -146,6 +147,7 @@ RETRY_POLICY: dict[str, Repeat] = {
     "predict_raw_emails": Repeat.UNSENT,
     "get_model_tags": Repeat.SAFE,
     "get_validation": Repeat.SAFE,
+    "get_full_validation": Repeat.SAFE,
     "get_label_validation": Repeat.SAFE,
 }
 """Operation name -> whether and when a failed attempt may be repeated (the table above)."""

@@ -20,6 +20,7 @@ from robot.utils import DotDict
 from ..client import CallRecord, ConnectionSettings, ReinferClient, safe_url
 from ..client.elasticsearch import ElasticsearchClient
 from ..errors import NotFoundError, ReinferConfigurationError, ReinferError
+from ..logic.auto_names import AutoTable
 from ..logic.names import canonical_name, did_you_mean
 from .options import ConnectionOptions
 from .registry import ConnectionRegistry
@@ -124,6 +125,10 @@ class ReinferConnection:
     """Label names already warned about as unknown on this connection (each is warned once)."""
     version_checks: set[tuple[str, str, str, str]] = field(default_factory=set)
     """(dataset, stream, config's model version, config's source) pairs whose versions were compared once."""
+    stream_versions: dict[tuple[str, str], int | None] = field(default_factory=dict)
+    """(dataset, stream) -> its pinned model version, read once when auto-threshold names are computed."""
+    auto_tables: dict[tuple[str, int], AutoTable] = field(default_factory=dict)
+    """(dataset, model version) -> each label's auto-thresholds from that version's validation, read once."""
     closed: bool = False
 
     def close(self) -> None:

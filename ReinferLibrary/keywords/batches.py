@@ -10,7 +10,9 @@ from robot.utils import DotDict
 
 from ..errors import ReinferConfigurationError
 from ..logic.batches import route_batch
+from ..logic.thresholds import threshold_rule
 from ..models import AutoThreshold, Batch, ThresholdConfig
+from .auto_names import add_auto_names
 from .base import LibraryComponent, to_robot
 
 NO_LABEL = "(no label)"
@@ -88,7 +90,11 @@ class BatchKeywords(LibraryComponent):
         | Advance Trigger | routing | ${batch} |
         """
         items = _results(batch)
-        routing = route_batch(items, thresholds, default, auto, level, rows)
+        rule = threshold_rule(thresholds, default, auto)
+        if rule.auto is not None:  # api=fetch items get their auto-threshold names first
+            for entry in items:
+                add_auto_names(self, entry, rule)
+        routing = route_batch(items, rule, level=level, rows=rows)
         for routed in routing.routed:
             if isinstance(routed.item, MutableMapping):
                 routed.item["selected_labels"] = routed.labels

@@ -10,6 +10,7 @@ from .. import logic
 from ..logic.items import check_item, item_uid
 from ..logic.report import kept_text
 from ..models import AutoThreshold, Item, ThresholdConfig
+from .auto_names import add_auto_names
 from .base import LibraryComponent
 
 
@@ -40,12 +41,15 @@ class LabelKeywords(LibraryComponent):
         already applied its own thresholds). An empty dictionary names no label, so on
         its own it keeps nothing.
 
-        Auto-threshold names come only with ``api=results`` items of `Fetch Trigger Batch`
-        and with predictions made with ``threshold=auto``. Items of the default fetch
-        route and of `Infer With Trained Model` do not carry them, so when ``auto`` alone
-        (no ``default``) would decide a label of such an item, the keyword fails with a
-        configuration error instead of silently keeping nothing: use numbers or
-        ``default`` for those items.
+        Auto-threshold names come with ``api=results`` items of `Fetch Trigger Batch`
+        and with predictions made with ``threshold=auto``. For items of the default
+        ``api=fetch`` route they are computed, when ``auto`` may decide a label, from the
+        validation of the model version the stream is pinned to (read once per connection
+        and version: one request the first time; never without ``auto``); a validation
+        the token may not read fails with a configuration error naming what to do. Items
+        of `Infer With Trained Model` and predictions made with a number carry none, so
+        when ``auto`` alone (no ``default``) would decide a label of such an item, the
+        keyword fails with a configuration error instead of silently keeping nothing.
 
         Label names may be written ``Order > Missing`` or as a list ``[Order, Missing]``,
         also as dictionary keys; results are always ``Order > Missing``. A dictionary
@@ -78,7 +82,10 @@ class LabelKeywords(LibraryComponent):
         | IF | 'Order > Missing' in ${labels} | Route To Warehouse | ${item} |
         """
         checked = check_item(item)
-        selection = logic.select_labels(checked, thresholds, default, auto, level)
+        rule = logic.threshold_rule(thresholds, default, auto)
+        if rule.auto is not None:
+            add_auto_names(self, checked, rule)
+        selection = logic.select_labels(checked, rule, level=level)
         self.info(kept_text(selection, item_uid(checked), level))
         return selection.names
 
@@ -115,7 +122,14 @@ class LabelKeywords(LibraryComponent):
         | ${missing} = | Has Label | ${item} | Order > Missing | threshold=0.6 |
         | IF | ${missing} | Open Claim | ${item} |
         """
-        present = logic.has_label(check_item(item), label, threshold, thresholds, default, auto)
+        checked = check_item(item)
+        if threshold is None:
+            rule = logic.threshold_rule(thresholds, default, auto)
+            if rule.auto is not None:
+                add_auto_names(self, checked, rule)
+            present = logic.has_label(checked, label, thresholds=rule)
+        else:
+            present = logic.has_label(checked, label, threshold, thresholds, default, auto)
         self.warn_unknown_label(label)  # after the arguments were checked: a bad call sends nothing
         return present
 

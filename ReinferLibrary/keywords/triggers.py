@@ -292,6 +292,7 @@ class TriggerKeywords(LibraryComponent):
             "update", dataset, stream, model_version, thresholds, comment_filter, title, description, default
         )
         updated = self.client.update_stream(dataset, body, remove_model=remove_model)
+        self.connection.stream_versions.pop((dataset, stream), None)  # auto names: read its model again
         changed = [
             what
             for what, value in (
@@ -365,6 +366,7 @@ class TriggerKeywords(LibraryComponent):
         dataset, stream = self.stream(name, dataset)
         try:
             self.client.delete_stream(dataset, stream)
+            self.connection.stream_versions.pop((dataset, stream), None)
         except NotFoundError:
             if not missing_ok:
                 raise
@@ -401,8 +403,11 @@ class TriggerKeywords(LibraryComponent):
             max_filtered: Most comments the stream's ``comment_filter`` may skip in this
                 call (1..1024); default: the server's.
             dataset: ``owner/name``; default: the connection's dataset.
-            api: ``fetch`` (the classic route) or ``results`` (the newer route, whose
-                labels carry auto-threshold names). Both return the same shape.
+            api: ``fetch`` (the classic route) or ``results`` (the newer route, which
+                also carries generative extraction). Both return the same shape; the
+                auto-threshold names ``results`` sends are computed for ``fetch`` items
+                from the model's validation when an ``auto`` rule first needs them (see
+                `Thresholds`).
             log_items: Log an HTML table per comment (labels, entities). Default: only
                 when the log level is DEBUG or TRACE; otherwise the tables cost nothing
                 (they are not even formatted). ``True`` always, ``False`` never.
@@ -429,8 +434,8 @@ class TriggerKeywords(LibraryComponent):
             Each item has ``uid``, ``comment``,
             ``labels`` (``name`` as ``"A > B"``, ``probability``, ``auto_thresholds``),
             ``entities`` (``name``, ``formatted_value``, ``capture_ids``, ``spans``),
-            ``label_properties`` and its own ``sequence_id``. JSON-serialisable for
-            hand-off.
+            ``label_properties``, its own ``sequence_id``, ``stream`` and ``dataset``
+            (where it came from). JSON-serialisable for hand-off.
 
         Older tenants' ``/triggers`` answers may lack ``is_end_sequence``. It is then
         inferred: ``True`` when the batch holds fewer results than ``size`` and
@@ -464,6 +469,9 @@ class TriggerKeywords(LibraryComponent):
         except NotFoundError as error:
             raise self.stream_hint(error, dataset, stream) from None
         result: DotDict = self.to_robot(batch)
+        for entry in result.results:  # where it came from, as the batch says it; the label keywords
+            entry["stream"] = stream  # find the model of api=fetch items with it (issue 12 point 5)
+            entry["dataset"] = dataset
         end = "reached the end for now" if batch.is_end_sequence else "more to read"
         self.info(
             f"Fetched {len(batch.results)} comment(s) from trigger {stream!r} of {dataset} "

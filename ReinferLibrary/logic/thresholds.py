@@ -14,9 +14,11 @@ Only when thresholds are not given at all (``None``) and neither ``default`` nor
 own thresholds before sending the item). An empty thresholds dictionary names no label,
 so without a default or auto it keeps nothing.
 
-Auto-threshold names come only with ``api=results`` items of Fetch Trigger Batch and with
-predictions made with ``threshold=auto``; when ``auto`` alone would decide labels of an
-item that carries no such names, that is a configuration error (:func:`check_auto_names`).
+Auto-threshold names come with ``api=results`` items of Fetch Trigger Batch and with
+predictions made with ``threshold=auto``; for ``api=fetch`` items the label keywords compute
+them from the model version's validation first (:mod:`.auto_names`). When ``auto`` alone
+would decide labels of an item that carries no such names, that is a configuration error
+(:func:`check_auto_names`).
 
 ``labels_above_threshold`` runs on every comment a robot handles and on taxonomies of
 thousands of labels, so it makes a single pass over the labels and never re-normalises a
@@ -32,6 +34,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from ..errors import ReinferConfigurationError
 from ..models import AUTO_THRESHOLDS, SEPARATOR, Item, ThresholdConfig, parse_model_version
+from .auto_names import AUTO_FROM
 from .items import field as item_field
 from .items import item_labels, label_fields
 from .names import did_you_mean, parse_name, spelling
@@ -47,7 +50,8 @@ _DROP = 2.0
 """Compared against unnamed labels when nothing else decides them: above any confidence."""
 
 NO_AUTO_NAMES_ORIGINS = {
-    "fetch": "items of Fetch Trigger Batch with api=fetch never do",
+    "fetch": "this item of the fetch route does not say which stream it came from, so they cannot be "
+    "computed from its model's validation",
     "elasticsearch": "Elasticsearch items never do",
     "predict": "this prediction was not made with threshold=auto",
 }
@@ -440,15 +444,16 @@ def check_auto_names(item: Any, has_auto_names: bool, rule: ThresholdRule) -> No
     if has_auto_names:
         return
     origin = item.origin if isinstance(item, Item) else item_field(item, "origin")
-    if origin == "results":
-        return
+    if origin == "results" or item_field(item, AUTO_FROM) is not None:
+        return  # names were given (or computed) and this label cleared none of them
     why = NO_AUTO_NAMES_ORIGINS.get(str(origin))
     uid = item_field(item, "uid") or "(no uid)"
     raise ReinferConfigurationError(
         f"auto={rule.auto} cannot decide the labels of comment {uid}: they carry no auto-threshold names"
-        f"{f' ({why})' if why else ''}. Auto-threshold names come with api=results of Fetch Trigger Batch "
-        "and with predictions made with threshold=auto; for other items give numbers (thresholds=) or "
-        "default= instead."
+        f"{f' ({why})' if why else ''}. Items of Fetch Trigger Batch have them (api=results sends them, "
+        "for api=fetch the label keywords compute them from the model's validation), and so do "
+        "predictions made with threshold=auto; for other items give numbers (thresholds=) or default= "
+        "instead."
     )
 
 

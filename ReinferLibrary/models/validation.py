@@ -104,3 +104,33 @@ class LabelValidation(ApiModel):
             if point <= threshold and index < len(self.precisions) and index < len(self.recalls):
                 return self.precisions[index], self.recalls[index]
         return None
+
+
+class LabelValidationSummary(ApiModel):
+    """One label's entry in the full validation's ``labels`` (no curve, only the figures)."""
+
+    train_size: int | None = None
+    test_size: int | None = None
+    reviewed_size: int | None = None
+    average_precision: float | None = None
+    optimal_thresholds: OptimalThresholds | None = None
+    health: Any = None
+
+
+class FullValidation(ApiModel):
+    """The private ``GET .../labellers/{version}/validation``: every label's figures in one answer.
+
+    ``labels`` maps a label name (``"A > B"``) to its figures, among them the
+    ``optimal_thresholds`` the platform's auto-threshold names stand for. The library reads
+    it to give items of the ``fetch`` route the names ``/results`` items carry.
+    """
+
+    version: int | None = None
+    labels: dict[str, LabelValidationSummary] = Field(default_factory=dict)
+
+    @field_validator("labels", mode="before")
+    @classmethod
+    def _canonical_names(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {label_name(name): figures for name, figures in value.items()}
+        return value

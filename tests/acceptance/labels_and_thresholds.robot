@@ -1,8 +1,8 @@
 *** Settings ***
 Documentation     How Labels Above Threshold, Has Label and Load Thresholds read thresholds, end to
 ...               end against the sandbox: dictionaries changed in place, the ``[A, B]`` name form
-...               written in a robot file, ``default`` and ``auto`` together, auto-threshold names
-...               only where items carry them, empty dictionaries, and one-line errors.
+...               written in a robot file, ``default`` and ``auto`` together, the same auto-threshold
+...               names on both stream routes, empty dictionaries, and one-line errors.
 ...
 ...               The trigger is created by this suite with a unique name and deleted afterwards.
 
@@ -59,22 +59,42 @@ The List Form Of A Label Name Works In A Robot File
     ${labels}=    Labels Above Threshold    ${item}    thresholds=${thresholds}
     Should Be Equal    ${labels}    ${{ [$LATE] }}
 
-Auto Alone On Fetched Items Fails And Says Where Auto Names Come From
-    ${item}=    Find Item By Comment Id    ${EVERYTHING}    a0001
+Auto Rules Give The Same Labels Over Api Fetch And Api Results
+    [Documentation]    Issue 12 point 5: ``/results`` items carry auto-threshold names, and
+    ...    ``/fetch`` items get them computed from the validation the sandbox reports for the
+    ...    trigger's model version. Every comment of the trigger gets the same labels either way:
+    ...    under each auto name alone, next to a default in a thresholds file, and in Has Label.
+    Create File    ${OUTPUT_DIR}/labels-routes-default-and-auto.yaml    ${DEFAULT_AND_AUTO}
+    ${config}=    Load Thresholds    ${OUTPUT_DIR}/labels-routes-default-and-auto.yaml
+    ${fetched}=    Fetch Trigger Batch    ${TRIGGER}    size=${ALL}    log_items=False
+    ${results}=    Fetch Trigger Batch    ${TRIGGER}    size=${ALL}    api=results    log_items=False
+    Should Be Equal    ${{ [i.uid for i in $fetched.results] }}    ${{ [i.uid for i in $results.results] }}
+    VAR    ${kept}=    ${0}
+    FOR    ${from_fetch}    ${from_results}    IN ZIP    ${fetched.results}    ${results.results}
+        ${count}=    Both Routes Should Keep The Same Labels    ${from_fetch}    ${from_results}    ${config}
+        VAR    ${kept}=    ${{ $kept + $count }}
+    END
+    Should Be True    ${kept} > 0    No label cleared an auto-threshold: the comparison proved nothing.
+    Should Be Equal    ${fetched.results}[0][auto_thresholds_from]    validation of model version 1
+
+Auto On A Fetched Item That Does Not Say Where It Came From Fails And Says Why
+    ${batch}=    Fetch Trigger Batch    ${TRIGGER}    size=1    log_items=False
+    ${handed_off}=    Evaluate    json.loads(json.dumps($batch.results[0]))
+    ${labels}=    Labels Above Threshold    ${handed_off}    auto=balanced
+    ${direct}=    Labels Above Threshold    ${batch.results}[0]    auto=balanced
+    Should Be Equal    ${labels}    ${direct}
+    ${anonymous}=    Evaluate    json.loads(json.dumps($batch.results[0]))
+    Remove From Dictionary    ${anonymous}    dataset    auto_thresholds_from
+    FOR    ${label}    IN    @{anonymous}[labels]
+        Set To Dictionary    ${label}    auto_thresholds=${{ [] }}
+    END
     VAR    ${problem}=
-    ...    auto=balanced cannot decide the labels of comment ${item.uid}: they carry no auto-threshold
-    ...    names (items of Fetch Trigger Batch with api=fetch never do). Auto-threshold names come with
-    ...    api=results of Fetch Trigger Batch and with predictions made with threshold=auto; for other
-    ...    items give numbers (thresholds=) or default= instead.
+    ...    auto=balanced cannot decide the labels of comment ${anonymous}[uid]: they carry no
+    ...    auto-threshold names (this item of the fetch route does not say which stream it came from,
+    ...    so they cannot be computed from its model's validation).
     ...    separator=${SPACE}
-    Run Keyword And Expect Error    EQUALS:${problem}
-    ...    Labels Above Threshold    ${item}    auto=balanced
-    Run Keyword And Expect Error    EQUALS:${problem}
-    ...    Has Label    ${item}    ${LATE}    auto=balanced
-    # With a default next to auto, the default decides fetched items on its own.
-    ${both}=    Labels Above Threshold    ${item}    default=0.35    auto=balanced
-    ${default}=    Labels Above Threshold    ${item}    default=0.35
-    Should Be Equal    ${both}    ${default}
+    Run Keyword And Expect Error    STARTS:${problem}
+    ...    Labels Above Threshold    ${anonymous}    auto=balanced
 
 Auto Works On Results Items And On Predictions Made With Threshold Auto
     ${batch}=    Fetch Trigger Batch    ${TRIGGER}    size=8    api=results    log_items=False
@@ -167,6 +187,27 @@ Default Or Auto Should Keep Either Ones Labels
     END
     ${only_auto}=    Evaluate    len(set($by_auto) - set($by_default))
     RETURN    ${only_auto}
+
+Both Routes Should Keep The Same Labels
+    [Documentation]    The same comment read over ``api=fetch`` and ``api=results`` keeps the same
+    ...    labels under each auto rule; returns how many labels the auto names alone kept.
+    [Arguments]    ${from_fetch}    ${from_results}    ${config}
+    VAR    ${kept}=    ${0}
+    FOR    ${auto}    IN    high_recall    balanced    high_precision
+        ${by_fetch}=    Labels Above Threshold    ${from_fetch}    auto=${auto}
+        ${by_results}=    Labels Above Threshold    ${from_results}    auto=${auto}
+        Should Be Equal    ${by_fetch}    ${by_results}    ${from_fetch.uid} with auto=${auto}
+        VAR    ${kept}=    ${{ $kept + len($by_fetch) }}
+    END
+    ${by_fetch}=    Labels Above Threshold    ${from_fetch}    thresholds=${config}    level=leaves
+    ${by_results}=    Labels Above Threshold    ${from_results}    thresholds=${config}    level=leaves
+    Should Be Equal    ${by_fetch}    ${by_results}    ${from_fetch.uid} with the thresholds file
+    FOR    ${label}    IN    @{from_fetch.labels}
+        ${on_fetch}=    Has Label    ${from_fetch}    ${label.name}    auto=high_precision
+        ${on_results}=    Has Label    ${from_results}    ${label.name}    auto=high_precision
+        Should Be Equal    ${on_fetch}    ${on_results}    ${from_fetch.uid}: ${label.name}
+    END
+    RETURN    ${kept}
 
 Tear Down Labels Suite
     [Documentation]    Delete this run's trigger and close every connection.

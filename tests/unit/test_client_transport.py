@@ -776,6 +776,7 @@ def _operations(client: ReinferClient) -> dict[str, Any]:
         "predict_raw_emails": lambda: client.predict_raw_emails(DATASET, 3, [{"raw_email": {"body": {}}}]),
         "get_model_tags": lambda: client.get_model_tags(DATASET),
         "get_validation": lambda: client.get_validation(DATASET, 3),
+        "get_full_validation": lambda: client.get_full_validation(DATASET, 3),
         "get_label_validation": lambda: client.get_label_validation(DATASET, 3, "Order > Missing"),
     }
 

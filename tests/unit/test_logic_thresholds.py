@@ -303,10 +303,10 @@ AUTO_ERROR = r"^auto=balanced cannot decide the labels of comment src\.c1: they 
 @pytest.mark.parametrize(
     ("origin", "why"),
     [
-        ("fetch", "names (items of Fetch Trigger Batch with api=fetch never do). Auto-threshold"),
-        ("elasticsearch", "names (Elasticsearch items never do). Auto-threshold"),
-        ("predict", "names (this prediction was not made with threshold=auto). Auto-threshold"),
-        (None, "names. Auto-threshold"),
+        ("fetch", "names (this item of the fetch route does not say which stream it came from, so they"),
+        ("elasticsearch", "names (Elasticsearch items never do). Items of"),
+        ("predict", "names (this prediction was not made with threshold=auto). Items of"),
+        (None, "names. Items of"),
     ],
 )
 def test_auto_alone_on_items_without_auto_names_is_a_configuration_error(
@@ -320,7 +320,7 @@ def test_auto_alone_on_items_without_auto_names_is_a_configuration_error(
             labels_above_threshold(shape, auto="balanced")
         message = str(caught.value)
         assert why in message
-        assert "api=results of Fetch Trigger Batch" in message
+        assert "api=results sends them" in message
         assert "threshold=auto" in message
         assert "\n" not in message
     config = ThresholdConfig(thresholds={"Order": 0.5}, auto="balanced")  # Praise is left to auto
