@@ -142,6 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument(
         "--thresholds-out", type=Path, default=None, help="write a thresholds file (balanced thresholds) here"
     )
+    importer.add_argument(
+        "--sentiment",
+        action="store_true",
+        help="create the dataset with sentiment enabled (labels carry a sentiment from -1 to 1)",
+    )
     return parser
 
 
@@ -247,6 +252,7 @@ def import_file(args: argparse.Namespace) -> int:
             tags=args.tag if args.tag is not None else ["live"],
             seed=args.seed,
             thresholds_out=args.thresholds_out,
+            sentiment=args.sentiment,
         )
     except (LabelledFileError, OSError) as error:
         print(f"reinfer-sandbox import: {error}", file=sys.stderr, flush=True)

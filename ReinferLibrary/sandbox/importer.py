@@ -9,7 +9,12 @@ Two input formats, chosen by the file name:
 * anything else: JSON lines as the official ``re`` CLI writes them (``re get comments``):
   ``{"comment": {...}, "labelling": [{"group": "default", "assigned": [{"name": "A > B"}]}]}``
   (the older ``"labelling": {"assigned": [...]}`` too). A line without ``labelling`` is an
-  unreviewed comment; ``entities`` are not needed, the sandbox extracts its own.
+  unreviewed comment; ``entities`` are not needed, the sandbox extracts its own. An assigned
+  label's ``sentiment`` (``positive`` / ``negative``) is checked and otherwise ignored.
+
+``sentiment=True`` (``--sentiment``) creates the dataset with sentiment enabled: its labels
+then carry a sentiment on fetch and predict answers (from the tone lexicon, see
+``nlp.sentiment``).
 
 The whole file is read and checked before anything is written, and every problem is one line
 naming the file, the line and what to do: a comment without text, a label outside the
@@ -119,6 +124,22 @@ def _comment(path: Path, where: str, data: Any) -> CommentNew:
     return comment
 
 
+SENTIMENTS = ("positive", "negative")
+
+
+def _check_sentiment(path: Path, where: str, label: dict[str, Any]) -> None:
+    """An assigned label's ``sentiment`` is ``positive`` or ``negative`` (the API's annotations);
+    it is accepted, not learned: the sandbox's sentiment comes from its tone lexicon."""
+    value = label.get("sentiment")
+    if value is not None and value not in SENTIMENTS:
+        raise _fail(
+            path,
+            where,
+            f"label {label.get('name')!r} has the sentiment {value!r}; annotations use 'positive' or"
+            " 'negative'",
+        )
+
+
 def _labels(path: Path, where: str, names: Sequence[Any]) -> list[str]:
     found = []
     for name in names:
@@ -146,22 +167,25 @@ def _jsonl_rows(path: Path, text: str) -> list[Row]:
                 path, where, 'no \'comment\' object; each line is {"comment": {...}, "labelling": ...}'
             )
         labelling = data.get("labelling")
-        labels: list[str] | None = None
-        if labelling is not None:
-            groups = labelling if isinstance(labelling, list) else [labelling]
-            names: list[Any] = []
-            for group in groups:
-                if not isinstance(group, dict):
-                    raise _fail(path, where, "'labelling' must be an object or a list of label groups")
-                if group.get("group", "default") != "default":
-                    continue
-                names += [
-                    label.get("name") if isinstance(label, dict) else label
-                    for label in group.get("assigned") or []
-                ]
-            labels = _labels(path, where, names)
+        labels = None if labelling is None else _labels(path, where, _assigned(path, where, labelling))
         rows.append(Row(where, _comment(path, where, data["comment"]), labels))
     return rows
+
+
+def _assigned(path: Path, where: str, labelling: Any) -> list[Any]:
+    """The names assigned in the ``default`` group of one line's ``labelling``."""
+    groups = labelling if isinstance(labelling, list) else [labelling]
+    names: list[Any] = []
+    for group in groups:
+        if not isinstance(group, dict):
+            raise _fail(path, where, "'labelling' must be an object or a list of label groups")
+        if group.get("group", "default") != "default":
+            continue
+        for label in group.get("assigned") or []:
+            if isinstance(label, dict):
+                _check_sentiment(path, where, label)
+            names.append(label.get("name") if isinstance(label, dict) else label)
+    return names
 
 
 def _column(header: Sequence[str], wanted: Sequence[str]) -> int | None:
@@ -289,7 +313,7 @@ def read_taxonomy(path: Path) -> list[str]:
 
 
 def _ensure(
-    sandbox: Sandbox, owner: str, name: str, labels: list[str]
+    sandbox: Sandbox, owner: str, name: str, labels: list[str], sentiment: bool = False
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     store = sandbox.store
     if store.get_project(owner) is None:
@@ -300,9 +324,19 @@ def _ensure(
     dataset = store.get_dataset(owner, name)
     if dataset is None:
         fields = DatasetNew.model_validate(
-            {"title": name, "source_ids": [source["id"]], "label_defs": [{"name": label} for label in labels]}
+            {
+                "title": name,
+                "source_ids": [source["id"]],
+                "label_defs": [{"name": label} for label in labels],
+                "has_sentiment": sentiment,
+            }
         )
         dataset = create_dataset(sandbox, owner, name, fields)
+    elif sentiment and not dataset.get("has_sentiment"):
+        raise LabelledFileError(
+            f"--sentiment: dataset '{owner}/{name}' exists without sentiment, which is chosen when a dataset"
+            " is created; import into a new dataset name"
+        )
     return source, dataset
 
 
@@ -315,6 +349,7 @@ def import_labelled(
     tags: Sequence[str] = ("live",),
     seed: int = 0,
     thresholds_out: Path | None = None,
+    sentiment: bool = False,
 ) -> ImportReport:
     """Check ``path``, then load and train it into ``sandbox`` (see the module docstring)."""
     started = time.perf_counter()
@@ -328,7 +363,7 @@ def import_labelled(
     elif existing is not None:
         taxonomy = [label["name"] for label in existing["label_defs"]]
     rows, labels = read_labelled(path, taxonomy)
-    source, dataset = _ensure(sandbox, owner, name, sorted({*labels, *(taxonomy or [])}))
+    source, dataset = _ensure(sandbox, owner, name, sorted({*labels, *(taxonomy or [])}), sentiment)
     comments.sync(sandbox.store, source, [row.comment for row in rows])
     seqs = sandbox.store.existing_comments(source["id"], (row.comment.id for row in rows))
     reviewed = {seqs[row.comment.id][0]: row.labels for row in rows if row.labels is not None}

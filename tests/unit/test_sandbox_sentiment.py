@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sandbox_http import Api
 
+from ReinferLibrary.sandbox.context import Sandbox
+from ReinferLibrary.sandbox.importer import LabelledFileError, import_labelled
 from ReinferLibrary.sandbox.inprocess import InProcessSandbox
 from ReinferLibrary.sandbox.nlp.properties import tone
 from ReinferLibrary.sandbox.nlp.sentiment import SentimentReader, add_label_sentiment, comment_sentiment
@@ -213,3 +216,50 @@ def test_an_update_keeps_sentiment_as_created(api: Api) -> None:
     )
     assert "cannot be changed" in refused
     assert api.ok("GET", "/api/v1/datasets/acme/retail-inbox")["dataset"]["has_sentiment"] is False
+
+
+# --- import -----------------------------------------------------------------------------------
+
+
+def _annotated(count: int, sentiment: str = "positive") -> str:
+    lines = []
+    for index in range(count):
+        label, text = (
+            ("Praise", "Thank you, brilliant and quick service")
+            if index % 2
+            else ("Complaint", "My parcel is late again and I am furious")
+        )
+        lines.append(
+            json.dumps(
+                {
+                    "comment": {"id": f"c{index}", "messages": [{"body": {"text": f"{text} ({index})"}}]},
+                    "labelling": [
+                        {"group": "default", "assigned": [{"name": label, "sentiment": sentiment}]}
+                    ],
+                }
+            )
+        )
+    return "\n".join(lines) + "\n"
+
+
+def test_import_creates_a_sentiment_dataset_and_checks_annotation_sentiment(tmp_path: Path) -> None:
+    labelled = tmp_path / "moods.jsonl"
+    labelled.write_text(_annotated(40), encoding="utf-8")
+    sandbox = Sandbox.open(tmp_path / "data")
+    try:
+        import_labelled(sandbox, labelled, "shop/moods", sentiment=True)
+        import_labelled(sandbox, labelled, "shop/plain")
+        assert sandbox.store.get_dataset("shop", "moods")["has_sentiment"] is True  # type: ignore[index]
+        assert sandbox.store.get_dataset("shop", "plain")["has_sentiment"] is False  # type: ignore[index]
+        with pytest.raises(LabelledFileError, match="exists without sentiment"):
+            import_labelled(sandbox, labelled, "shop/plain", sentiment=True)
+        bad = tmp_path / "bad.jsonl"
+        bad.write_text(_annotated(4, sentiment="happy"), encoding="utf-8")
+        with pytest.raises(LabelledFileError) as failure:
+            import_labelled(sandbox, bad, "shop/bad")
+        assert str(failure.value) == (
+            f"Import file '{bad}' line 1: label 'Complaint' has the sentiment 'happy'; annotations use "
+            "'positive' or 'negative'"
+        )
+    finally:
+        sandbox.store.close()
