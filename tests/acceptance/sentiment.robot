@@ -23,6 +23,13 @@ ${SUFFIX}           ${{ uuid.uuid4().hex[:8] }}
 ${TRIGGER}          sentiment-${SUFFIX}
 ${MIXED}            Thanks for the quick refund, brilliant. But order ACM-104233 arrived damaged, awful.
 ${NO_SENTIMENT}     No sentiment for label 'Order' on comment
+${RAW_EMAIL}        SEPARATOR=\n
+...                 From: Dev Patel <dev.patel@example.net>
+...                 To: customerservice@acme-retail.example
+...                 Subject: Charged twice, again
+...                 Date: Tue, 02 Sep 2025 09:15:00 +0000
+...                 ${EMPTY}
+...                 I was charged twice for order ACM-104250. This is unacceptable and I am furious.
 
 
 *** Test Cases ***
@@ -50,6 +57,12 @@ Labels Of One Prediction Can Differ And The Comment Has A Total
     ${damaged}=    Get Label Sentiment    ${item}    [Order, Damaged]
     Should Be True    ${refund} > 0 > ${damaged}    Refund ${refund}, Order > Damaged ${damaged}.
     Should Be True    -1 <= ${item.sentiment} <= 1
+
+A Predicted Raw Email Carries Sentiment Too
+    ${emails}=    Predict Emails    ${RAW_EMAIL}    threshold=0
+    ${complaint}=    Get Label Sentiment    ${emails}[0]    Complaint
+    Should Be True    ${complaint} < 0    An angry email's Complaint sentiment is ${complaint}.
+    Should Be True    -1 <= ${emails}[0][sentiment] <= 1
 
 Predicted Stored Comments Carry The Same Sentiment As Fetched Ones
     ${items}=    Predict Comments    ${BATCH}    model_version=1    threshold=0.3

@@ -46,44 +46,57 @@ def label_parts(name: str | Sequence[str]) -> list[str]:
     return [str(part) for part in name]
 
 
-def _stems(part: str) -> set[str]:
-    return {word.lower()[:STEM] for word in _WORD.findall(part) if len(word) >= _MIN_WORD}
+def _stems(part: str) -> frozenset[str]:
+    return frozenset(word.lower()[:STEM] for word in _WORD.findall(part) if len(word) >= _MIN_WORD)
+
+
+def _prefixes(sentence: str) -> frozenset[str]:
+    """Every stem a word of the sentence starts with (stems are 3 to :data:`STEM` letters)."""
+    words = {word.lower() for word in _WORD.findall(sentence)}
+    return frozenset(word[:size] for word in words for size in range(_MIN_WORD, STEM + 1))
 
 
 class SentimentReader:
-    """One comment's sentences, read once; :meth:`label` scores one label of it."""
+    """One comment's sentences, read once; :meth:`label` scores one label of it.
+
+    Labels of one comment share parents and sentences, so the sentiment of each distinct
+    selection of sentences is computed once per comment."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._sentences = [
-            (sentence, {word.lower() for word in _WORD.findall(sentence)})
+            (sentence, _prefixes(sentence))
             for sentence in (piece.strip() for piece in _SENTENCE_END.split(text))
             if sentence
         ]
-        self._cache: dict[tuple[str, ...], float] = {}
+        self._by_parts: dict[tuple[str, ...], float] = {}
+        self._by_text: dict[str, float] = {}
 
-    def _naming(self, stems: set[str]) -> list[str]:
-        return [
-            sentence
-            for sentence, words in self._sentences
-            if any(word.startswith(stem) for word in words for stem in stems)
-        ]
+    def _sentiment(self, text: str) -> float:
+        value = self._by_text.get(text)
+        if value is None:
+            value = self._by_text[text] = comment_sentiment(text)
+        return value
+
+    def _naming(self, part: str) -> str:
+        stems = _stems(part)
+        return "\n".join(sentence for sentence, prefixes in self._sentences if not stems.isdisjoint(prefixes))
 
     def label(self, name: str | Sequence[str]) -> float:
         """The label's sentiment, -1..1 (see the module docstring)."""
         parts = tuple(label_parts(name))
-        cached = self._cache.get(parts)
-        if cached is not None:
-            return cached
+        value = self._by_parts.get(parts)
+        if value is not None:
+            return value
         value = 0.0
         for part in reversed(parts):  # the label's own part first, then its parents
-            chosen = self._naming(_stems(part))
-            value = comment_sentiment("\n".join(chosen)) if chosen else 0.0
+            chosen = self._naming(part)
+            value = self._sentiment(chosen) if chosen else 0.0
             if value:
                 break
         if not value:
-            value = comment_sentiment(self.text)
-        self._cache[parts] = value
+            value = self._sentiment(self.text)
+        self._by_parts[parts] = value
         return value
 
 
