@@ -59,25 +59,28 @@ def _said(error: AuthenticationError | NotFoundError) -> str:
     return f"{error.method} {error.path} returned {error.status}" + (f": {said}" if said else "")
 
 
+def _no_stream_model(
+    rule: ThresholdRule, dataset: str, stream: str, problem: str
+) -> ReinferConfigurationError:
+    return ReinferConfigurationError(
+        f"auto={rule.auto} needs the auto-threshold names of items from stream {stream!r} of {dataset}, "
+        f"computed from the validation of the model version it is pinned to, but {problem}; {ALTERNATIVES}."
+    )
+
+
 def _stream_version(connection: ReinferConnection, dataset: str, stream: str, rule: ThresholdRule) -> int:
     key = (dataset, stream)
     if key not in connection.stream_versions:
         try:
             found = connection.client.get_stream(dataset, stream)
         except (AuthenticationError, NotFoundError) as error:
-            raise ReinferConfigurationError(
-                f"auto={rule.auto} needs the auto-threshold names of items from stream {stream!r} of "
-                f"{dataset}, computed from the validation of the model version it is pinned to, but the "
-                f"stream could not be read ({_said(error)}); {ALTERNATIVES}."
+            raise _no_stream_model(
+                rule, dataset, stream, f"the stream could not be read ({_said(error)})"
             ) from None
         connection.stream_versions[key] = found.model.version if found.model is not None else None
     version = connection.stream_versions[key]
     if version is None:
-        raise ReinferConfigurationError(
-            f"auto={rule.auto} needs the auto-threshold names of items from stream {stream!r} of {dataset}, "
-            f"computed from the validation of the model version it is pinned to, but it has no model now; "
-            f"{ALTERNATIVES}."
-        )
+        raise _no_stream_model(rule, dataset, stream, "it has no model now")
     return version
 
 

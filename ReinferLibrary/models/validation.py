@@ -82,18 +82,23 @@ class OptimalThresholds(ApiModel):
     high_precision: float | None = None
 
 
-class LabelValidation(ApiModel):
-    """Precision/recall curve of one label; ``thresholds`` descending, arrays parallel."""
+class LabelValidationSummary(ApiModel):
+    """One label's entry in the full validation's ``labels`` (no curve, only the figures)."""
+
+    train_size: int | None = None
+    test_size: int | None = None
+    reviewed_size: int | None = None
+    average_precision: float | None = None
+    optimal_thresholds: OptimalThresholds | None = None
+    health: Any = None
+
+
+class LabelValidation(LabelValidationSummary):
+    """Precision/recall curve of one label, with its figures; ``thresholds`` descending, arrays parallel."""
 
     thresholds: list[float] = Field(default_factory=list)
     precisions: list[float] = Field(default_factory=list)
     recalls: list[float] = Field(default_factory=list)
-    average_precision: float | None = None
-    optimal_thresholds: OptimalThresholds | None = None
-    train_size: int | None = None
-    test_size: int | None = None
-    reviewed_size: int | None = None
-    health: Any = None
 
     def at_threshold(self, threshold: float) -> tuple[float, float] | None:
         """(precision, recall) at ``threshold``: the first curve point at or below it.
@@ -104,17 +109,6 @@ class LabelValidation(ApiModel):
             if point <= threshold and index < len(self.precisions) and index < len(self.recalls):
                 return self.precisions[index], self.recalls[index]
         return None
-
-
-class LabelValidationSummary(ApiModel):
-    """One label's entry in the full validation's ``labels`` (no curve, only the figures)."""
-
-    train_size: int | None = None
-    test_size: int | None = None
-    reviewed_size: int | None = None
-    average_precision: float | None = None
-    optimal_thresholds: OptimalThresholds | None = None
-    health: Any = None
 
 
 class FullValidation(ApiModel):
