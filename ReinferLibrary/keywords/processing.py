@@ -22,6 +22,7 @@ from robot.libraries.BuiltIn import BuiltIn
 from robot.utils import DotDict
 
 from ..errors import ReinferApiError, ReinferConfigurationError, ReinferError
+from ..logic.auto_names import note_origin
 from ..logic.processing import (
     Backoff,
     FailureKind,
@@ -358,6 +359,7 @@ class _Run:
     def _handle_batch(self, batch: Any, max_items: int | None, duration: float | None) -> bool:
         """Run every item; advance. False when a limit or a signal stopped it part-way."""
         robot_batch = self.owner.to_robot(batch)
+        note_origin(robot_batch.results, self.dataset, self.stream)  # for auto names of api=fetch items
         # The ledger leaves out comments finished before a crash (listed in "skipped").
         self.guard.after_fetch(robot_batch, self.stream_id, self.owner.info, self.owner.warn)
         self.summary.skipped += len(robot_batch.get("skipped") or ())

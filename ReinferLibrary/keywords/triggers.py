@@ -11,6 +11,7 @@ from robot.api.deco import keyword
 from robot.utils import DotDict
 
 from ..errors import NotFoundError, ReinferConfigurationError
+from ..logic.auto_names import note_origin
 from ..logic.items import check_item, item_uid
 from ..logic.model_versions import answer_version_warning, tag_version
 from ..logic.report import item_html
@@ -469,9 +470,7 @@ class TriggerKeywords(LibraryComponent):
         except NotFoundError as error:
             raise self.stream_hint(error, dataset, stream) from None
         result: DotDict = self.to_robot(batch)
-        for entry in result.results:  # where it came from, as the batch says it; the label keywords
-            entry["stream"] = stream  # find the model of api=fetch items with it (issue 12 point 5)
-            entry["dataset"] = dataset
+        note_origin(result.results, dataset, stream)  # for auto-threshold names of api=fetch items
         end = "reached the end for now" if batch.is_end_sequence else "more to read"
         self.info(
             f"Fetched {len(batch.results)} comment(s) from trigger {stream!r} of {dataset} "

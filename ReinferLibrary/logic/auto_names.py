@@ -85,6 +85,18 @@ def auto_may_decide(item: Any, rule: Any) -> bool:
     return False
 
 
+def note_origin(items: Sequence[MutableMapping[str, Any]], dataset: str, stream: str) -> None:
+    """Note on each item of a batch the stream and dataset it came from, in place.
+
+    What the label keywords need to find the model of an ``api=fetch`` item (and what
+    `Advance Trigger` checks an item against); it survives a JSON hand-off. Every keyword
+    that hands a robot a stream's items calls it.
+    """
+    for item in items:
+        item[STREAM_KEY] = stream
+        item[DATASET_KEY] = dataset
+
+
 def item_stream(item: Mapping[str, Any]) -> tuple[str, str] | None:
     """``(dataset "owner/name", stream)`` an item says it came from, or ``None``."""
     dataset, stream = item.get(DATASET_KEY), item.get(STREAM_KEY)

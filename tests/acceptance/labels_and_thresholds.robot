@@ -96,6 +96,22 @@ Auto On A Fetched Item That Does Not Say Where It Came From Fails And Says Why
     Run Keyword And Expect Error    STARTS:${problem}
     ...    Labels Above Threshold    ${anonymous}    auto=balanced
 
+Items Process Trigger Hands Over Get The Same Auto Labels As Results Items
+    [Documentation]    Process Trigger reads ``api=fetch`` by default; its items say where they
+    ...    came from, so an ``auto`` rule in the per-item keyword works as on `Fetch Trigger Batch`.
+    VAR    ${processed}=    labels-processed-${SUFFIX}
+    Create Trigger    ${processed}    model_version=1    default=0.3    title=Auto names in Process Trigger
+    ${results}=    Fetch Trigger Batch    ${processed}    size=${ALL}    api=results    log_items=False
+    VAR    &{expected}=    &{EMPTY}
+    FOR    ${item}    IN    @{results.results}
+        ${labels}=    Labels Above Threshold    ${item}    auto=balanced
+        Set To Dictionary    ${expected}    ${item.uid}=${labels}
+    END
+    ${summary}=    Process Trigger    ${processed}    Auto Labels Should Be    ${expected}    size=64
+    Should Be Equal As Integers    ${summary.exceptions}    0
+    Should Be Equal As Integers    ${summary.processed}    ${{ len($results.results) }}
+    [Teardown]    Delete Triggers    ${processed}
+
 Auto Works On Results Items And On Predictions Made With Threshold Auto
     ${batch}=    Fetch Trigger Batch    ${TRIGGER}    size=8    api=results    log_items=False
     FOR    ${item}    IN    @{batch.results}
@@ -208,6 +224,12 @@ Both Routes Should Keep The Same Labels
         Should Be Equal    ${on_fetch}    ${on_results}    ${from_fetch.uid}: ${label.name}
     END
     RETURN    ${kept}
+
+Auto Labels Should Be
+    [Documentation]    Process Trigger's per-item keyword: ``auto=balanced`` keeps the expected labels.
+    [Arguments]    ${item}    ${expected}
+    ${labels}=    Labels Above Threshold    ${item}    auto=balanced
+    Should Be Equal    ${labels}    ${expected}[${item.uid}]
 
 Tear Down Labels Suite
     [Documentation]    Delete this run's trigger and close every connection.
