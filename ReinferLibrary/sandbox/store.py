@@ -142,6 +142,7 @@ class Store:
         row = self._db.execute("SELECT MAX(created_at) FROM comments").fetchone()
         self._last_created = timeutil.parse(row[0]) if row and row[0] else None
         self._listeners: list[Callable[[list[int]], None]] = []
+        self._written: list[Callable[[str, list[int]], None]] = []
 
     def close(self) -> None:
         with self.lock:
@@ -182,6 +183,10 @@ class Store:
     def on_text_changed(self, listener: Callable[[list[int]], None]) -> None:
         """Call ``listener(seqs)`` when comments' text changes or they go (caches drop them)."""
         self._listeners.append(listener)
+
+    def on_comments_written(self, listener: Callable[[str, list[int]], None]) -> None:
+        """Call ``listener(source_id, seqs)`` after comments were inserted or replaced."""
+        self._written.append(listener)
 
     def _notify(self, seqs: list[int]) -> None:
         if seqs:
@@ -324,6 +329,15 @@ class Store:
                     found[comment_id] = (seq, text_json, text)
         return found
 
+    def _seqs_of(self, source_id: str, comment_ids: list[str]) -> list[int]:
+        found: list[int] = []
+        with self.lock:
+            for chunk in _chunks(comment_ids, 500):
+                marks = ",".join("?" * len(chunk))
+                sql = f"SELECT seq FROM comments WHERE source_id = ? AND comment_id IN ({marks})"
+                found.extend(int(row[0]) for row in self._db.execute(sql, (source_id, *chunk)))
+        return sorted(found)
+
     def next_created_at(self) -> str:
         """Now, but never before the newest comment: upload order and created_at order agree."""
         with self.lock:
@@ -369,6 +383,10 @@ class Store:
                     marks = ",".join("?" * len(chunk))
                     db.execute(f"DELETE FROM predictions WHERE comment_seq IN ({marks})", chunk)
         self._notify(stale)
+        if self._written and writes:
+            seqs = self._seqs_of(source_id, [write.comment_id for write in writes])
+            for listener in self._written:
+                listener(source_id, seqs)
 
     def get_comment(self, source_id: str, comment_id: str) -> dict[str, Any] | None:
         row = self._one(

@@ -1,4 +1,4 @@
-"""Batch scoring gives the demo tenant exactly the predictions one-comment-at-a-time scoring gave.
+"""Batch scoring and scoring ahead at sync give the demo tenant the predictions it had before.
 
 The sandbox scores a page of comments in one call with :class:`BatchFeatures` (per-word
 caches) instead of scikit-learn's analysers. These tests pin that nothing a client sees
@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from ReinferLibrary.sandbox import comments
 from ReinferLibrary.sandbox.context import Sandbox
 from ReinferLibrary.sandbox.nlp import classifier
 from ReinferLibrary.sandbox.nlp.classifier import BatchFeatures, TrainedModel
@@ -29,6 +30,7 @@ from ReinferLibrary.sandbox.predictor import (
     parts,
     stream_labels,
 )
+from ReinferLibrary.sandbox.schemas import CommentNew
 from ReinferLibrary.sandbox.seed import seed_demo
 from ReinferLibrary.sandbox.store import CommentRow
 from ReinferLibrary.sandbox.streams import StreamView
@@ -230,3 +232,58 @@ def test_predictions_stored_as_json_by_earlier_versions_are_still_read(
     sandbox.store.cache_predictions("old-dataset", 7, {rows[1].seq: values})
     found = sandbox.store.cached_predictions("old-dataset", 7, [rows[0].seq, rows[1].seq])
     assert {seq: list(value) for seq, value in found.items()} == {rows[0].seq: values, rows[1].seq: values}
+
+
+def _sync(sandbox: Sandbox, prefix: str, texts: Sequence[str]) -> list[int]:
+    source = sandbox.source("acme", "retail-inbox")
+    new = [
+        CommentNew.model_validate(
+            {
+                "id": f"{prefix}-{index}",
+                "timestamp": "2024-05-01T10:00:00Z",
+                "messages": [{"body": {"text": text}}],
+            }
+        )
+        for index, text in enumerate(texts)
+    ]
+    comments.sync(sandbox.store, source, new)
+    found = sandbox.store.existing_comments(source["id"], (comment.id for comment in new))
+    return sorted(seq for seq, _, _ in found.values())
+
+
+def test_synced_comments_are_scored_at_sync_for_the_versions_the_streams_use(
+    sandbox: Sandbox, dataset: dict[str, Any]
+) -> None:
+    texts = [*TRICKY, "my parcel never arrived, order ACM-104233", "you charged me twice"]
+    seqs = _sync(sandbox, "ahead", texts)
+    assert len(seqs) == len(texts)
+    stored = sandbox.store.texts(seqs)
+    reference = _reference(sandbox, dataset, 1)
+    expected = {seq: reference.scores([stored[seq]])[0].tolist() for seq in seqs}
+    copy = sandbox.dataset("acme", "retail-sentiment")  # same source, its own routing stream on version 1
+    for scored in (dataset, copy):
+        found = sandbox.store.cached_predictions(scored["id"], 1, seqs)
+        assert {seq: list(value) for seq, value in found.items()} == expected
+    # No stream reads version 2: it is scored when something asks for it.
+    assert sandbox.store.cached_predictions(dataset["id"], 2, seqs) == {}
+
+
+def test_a_failure_scoring_ahead_does_not_fail_the_sync_and_surfaces_at_fetch(
+    sandbox: Sandbox,
+    dataset: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken(self: LoadedModel, texts: Sequence[str]) -> list[array[float]]:
+        raise RuntimeError("scorer broke")
+
+    monkeypatch.setattr(LoadedModel, "score_packed", broken)
+    with caplog.at_level("WARNING", logger="ReinferLibrary.sandbox"):
+        seqs = _sync(sandbox, "broken", ["where is my refund"])
+    assert len(seqs) == 1
+    assert "scoring synced comments ahead failed" in caplog.text
+    assert sandbox.store.cached_predictions(dataset["id"], 1, seqs) == {}
+    model = sandbox.predictor.load(dataset["id"], 1)
+    assert model is not None
+    with pytest.raises(RuntimeError, match="scorer broke"):
+        sandbox.predictor.probabilities(model, dataset["source_ids"], seqs)
