@@ -47,11 +47,11 @@ def label_sentiment(item: Any, label: str | Sequence[str], default: float | None
         value = field(candidate, "sentiment")
         if name == wanted:
             if value is None:
-                raise _no_sentiment(wanted, uid)
+                raise _no_sentiment(wanted, uid, field(item, "dataset"))
             return float(value)
         any_sentiment = any_sentiment or value is not None
     if labels and not any_sentiment:
-        raise _no_sentiment(wanted, uid)
+        raise _no_sentiment(wanted, uid, field(item, "dataset"))
     if default is not None:
         return float(default)
     raise ItemDataError(
@@ -62,9 +62,10 @@ def label_sentiment(item: Any, label: str | Sequence[str], default: float | None
     )
 
 
-def _no_sentiment(label: str, uid: str) -> ReinferConfigurationError:
+def _no_sentiment(label: str, uid: str, dataset: Any) -> ReinferConfigurationError:
+    which = f"dataset {dataset}" if dataset else "the dataset"
     return ReinferConfigurationError(
-        f"No sentiment for label '{label}' on comment {uid}: its labels carry none, so the dataset was "
+        f"No sentiment for label '{label}' on comment {uid}: its labels carry none, so {which} was "
         "not created with sentiment enabled (has_sentiment); use a dataset with sentiment, or leave "
         "Get Label Sentiment out."
     )

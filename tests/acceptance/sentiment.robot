@@ -4,8 +4,8 @@ Documentation     Sentiment against the sandbox: the demo's ``acme/retail-sentim
 ...               read with Get Label Sentiment; a dataset without sentiment, the ``/results`` route
 ...               and a label the comment does not carry each fail with a line to act on.
 ...
-...               Comments come from a trigger this suite creates on ``acme/retail-sentiment`` and
-...               deletes; no shared trigger is read or moved.
+...               Comments come from triggers this suite creates (on ``acme/retail-sentiment``, and
+...               one on ``acme/retail-inbox``) and deletes; no shared trigger is read or moved.
 
 Library           Collections
 Library           ReinferLibrary
@@ -21,6 +21,7 @@ ${TOKEN: Secret}    %{REINFER_TOKEN}
 ${DATASET}          acme/retail-sentiment
 ${SUFFIX}           ${{ uuid.uuid4().hex[:8] }}
 ${TRIGGER}          sentiment-${SUFFIX}
+${PLAIN_TRIGGER}    acme/retail-inbox/sentiment-plain-${SUFFIX}
 ${MIXED}            Thanks for the quick refund, brilliant. But order ACM-104233 arrived damaged, awful.
 ${NO_SENTIMENT}     No sentiment for label 'Order' on comment
 ${RAW_EMAIL}        SEPARATOR=\n
@@ -97,6 +98,20 @@ A Dataset Without Sentiment Is A Configuration Error Even With A Default
     ...    Order
     ...    default=0
 
+A Fetched Item Of A Dataset Without Sentiment Names Its Dataset
+    ${batch}=    Fetch Trigger Batch    ${PLAIN_TRIGGER}    size=4    log_items=False
+    FOR    ${item}    IN    @{batch.results}
+        FOR    ${label}    IN    @{item.labels}
+            Should Be Equal    ${label.sentiment}    ${None}    A dataset without sentiment sent one.
+        END
+    END
+    Run Keyword And Expect Error
+    ...    GLOB:No sentiment for label 'Complaint' on comment *: its labels carry none, so dataset acme/retail-inbox was not created with sentiment enabled*
+    ...    Get Label Sentiment
+    ...    ${batch.results}[0]
+    ...    Complaint
+    ...    default=0
+
 The Results Route Has No Sentiment
     ${batch}=    Fetch Trigger Batch    ${TRIGGER}    size=2    api=results    log_items=False
     Run Keyword And Expect Error
@@ -110,6 +125,7 @@ Set Up Sentiment Suite
     ...    trigger of this suite (never advanced: reading moves nothing).
     Connect To Reinfer    url=%{REINFER_URL}    token=${TOKEN}    dataset=${DATASET}
     Create Trigger    ${TRIGGER}    model_version=1    default=0.3    title=Sentiment acceptance
+    Create Trigger    ${PLAIN_TRIGGER}    model_version=1    default=0.3    title=Sentiment acceptance
     ${batch}=    Fetch Trigger Batch    ${TRIGGER}    size=12    log_items=False
     Length Should Be    ${batch.results}    12
     VAR    ${BATCH}=    ${batch}    scope=SUITE    # robocop: off=VAR05
@@ -117,6 +133,7 @@ Set Up Sentiment Suite
 Tear Down Sentiment Suite
     [Documentation]    Delete this suite's trigger and close the connection.
     Delete Trigger    ${TRIGGER}    missing_ok=True
+    Delete Trigger    ${PLAIN_TRIGGER}    missing_ok=True
     Close All Reinfer Connections
 
 Item Of Comment

@@ -85,6 +85,12 @@ def test_a_dataset_without_sentiment_is_a_configuration_error_even_with_a_defaul
         assert str(failure.value) == expected.format(label)
 
 
+def test_a_fetched_item_names_its_dataset_in_the_error(lib: ReinferLibrary) -> None:
+    fetched = {**to_robot(Item.model_validate(PLAIN)), "dataset": "acme/retail-inbox", "stream": "routing"}
+    with pytest.raises(ReinferConfigurationError, match=r"so dataset acme/retail-inbox was not created with"):
+        lib.get_label_sentiment(fetched, "Order")
+
+
 def test_an_item_without_labels_cannot_tell_and_uses_the_default(lib: ReinferLibrary) -> None:
     empty = {"uid": "src.c2", "labels": []}
     assert lib.get_label_sentiment(empty, "Complaint", default=0.25) == 0.25
