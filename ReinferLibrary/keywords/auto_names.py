@@ -22,7 +22,7 @@ from ..logic.auto_names import (
     missing_labels_text,
     needs_auto_names,
 )
-from ..logic.thresholds import ThresholdRule
+from ..logic.thresholds import ThresholdRule, check_auto_names
 from .base import LibraryComponent, ReinferConnection
 
 ALTERNATIVES = (
@@ -42,8 +42,9 @@ def add_auto_names(component: LibraryComponent, item: Any, rule: ThresholdRule) 
     if rule.auto is None or not needs_auto_names(item) or not auto_may_decide(item, rule):
         return
     where = item_stream(item)
-    if where is None:
-        return  # the threshold check refuses auto alone on it, and says why
+    if where is None:  # refused, saying why, also next to a default (auto would be ignored quietly)
+        check_auto_names(item, has_auto_names=False, rule=rule)
+        return
     dataset, stream = where
     connection = component.connection
     version = item_model_version(item)

@@ -186,6 +186,11 @@ def test_an_item_handed_off_as_json_keeps_working_and_one_without_a_stream_fails
     with pytest.raises(ReinferConfigurationError) as caught:
         lib.labels_above_threshold(anonymous, auto="balanced")
     assert "(this item of the fetch route does not say which stream it came from" in str(caught.value)
+    # Next to a default too: auto would otherwise be ignored without a word.
+    with pytest.raises(
+        ReinferConfigurationError, match=r"^auto=balanced cannot decide the labels of comment"
+    ):
+        lib.labels_above_threshold(anonymous, default=0.9, auto="balanced")
 
 
 def test_auto_table_and_names_follow_the_platforms_rule() -> None:
