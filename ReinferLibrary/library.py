@@ -27,7 +27,7 @@ from .keywords import (
     ThresholdKeywords,
     TriggerKeywords,
 )
-from .keywords.arguments import ConvertersOutsideRuns
+from .keywords.arguments import ConvertersOutsideRuns, types_in_runs
 from .keywords.listener import ReinferListener
 from .keywords.options import ConnectionOptions
 from .keywords.recording import RecordingKeywords
@@ -439,6 +439,10 @@ class ReinferLibrary(DynamicCore):
     """
 
     ROBOT_LIBRARY_CONVERTERS = ConvertersOutsideRuns()
+
+    def get_keyword_types(self, name: str) -> Any:
+        # Item and ThresholdConfig are passed on unchanged; see keywords.arguments.types_in_runs.
+        return types_in_runs(super().get_keyword_types(name))
 
     def __init__(
         self,

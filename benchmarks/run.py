@@ -439,6 +439,11 @@ def main() -> int:
     parser.add_argument("--skip-sandbox", action="store_true")
     parser.add_argument("--memory-counts", nargs="+", default=["10000", "100000"], help="for memory_*.py")
     parser.add_argument("--only", default=",".join(CONTENDERS), help="contenders to run, comma-separated")
+    parser.add_argument(
+        "--skip-extras",
+        action="store_true",
+        help="only the contenders: no Labels Above Threshold micro-benchmark, memory or work-queue runs",
+    )
     args = parser.parse_args()
     started = time.monotonic()
     out: Path = args.out
@@ -483,9 +488,12 @@ def main() -> int:
         if sandbox is not None:
             sandbox.stop()
 
-    print("Labels Above Threshold on 4,096 labels vs a dict comprehension ...", flush=True)
-    micro = labels_micro(args.reps)
-    optional = optional_benchmarks(out, args.memory_counts)
+    micro: dict[str, float] = {}
+    optional: dict[str, Any] = {}
+    if not args.skip_extras:
+        print("Labels Above Threshold on 4,096 labels vs a dict comprehension ...", flush=True)
+        micro = labels_micro(args.reps)
+        optional = optional_benchmarks(out, args.memory_counts)
 
     from benchmarks.report import write_report
 

@@ -13,7 +13,7 @@ from pydantic import AliasChoices, Field
 from ..models.base import ApiModel
 from ..models.comments import Comment
 from ..models.datasets import Dataset, SyncResult
-from ..models.items import Batch, Item, ResultsResponse, StreamResult
+from ..models.items import Batch, BatchData, Item, ItemData, ResultsResponse, StreamResult
 from ..models.predict_api import PredictCommentsResponse, PredictRawEmailsResponse, PredictResponse
 from ..models.streams import Stream
 from ..models.validation import FullValidation, LabelValidation, ModelTag, ValidationSummary
@@ -43,6 +43,10 @@ class FetchEnvelope(Batch, Envelope):
     # Required here though the model defaults it: an answer without ``results`` (a proxy's
     # ``{"status": "ok"}``) is a protocol error, never an empty batch at the end of the stream.
     results: list[Item]
+
+
+class FetchDataEnvelope(BatchData, Envelope):
+    results: list[ItemData]  # required, as in FetchEnvelope
 
 
 class ResultsEnvelope(ResultsResponse, Envelope):

@@ -19,7 +19,7 @@ from ..errors import NotFoundError, ReinferConfigurationError
 from ..models.base import RequestModel, validation_problems
 from ..models.comments import Comment
 from ..models.datasets import Dataset, SyncResult
-from ..models.items import Batch, Item, batch_from_results
+from ..models.items import Batch, BatchData, Item, batch_from_results, sort_labels
 from ..models.moments import iso_utc, parse_moment
 from ..models.names import label_name
 from ..models.predict_api import (
@@ -46,6 +46,7 @@ from .envelopes import (
     CommentEnvelope,
     DatasetEnvelope,
     Envelope,
+    FetchDataEnvelope,
     FetchEnvelope,
     FullValidationEnvelope,
     LabelValidationEnvelope,
@@ -68,6 +69,7 @@ Threshold = float | Literal["auto"] | None
 LabelSpec = Sequence[tuple[str, float | None]] | None
 P = TypeVar("P", bound=Envelope)
 R = TypeVar("R", bound=RequestModel)
+B = TypeVar("B", Batch, BatchData)
 
 
 def _dumps(payload: Any) -> str:
@@ -118,7 +120,7 @@ def _mappings(values: Sequence[Mapping[str, Any]], what: str) -> list[dict[str, 
     return result
 
 
-def _end_of_stream(batch: Batch, size: int) -> bool:
+def _end_of_stream(batch: Batch | BatchData, size: int) -> bool:
     """``is_end_sequence`` for an answer that lacks it (older ``/triggers`` tenants).
 
     Fewer results than asked for with nothing filtered means the stream had no more to
@@ -226,15 +228,32 @@ class ReinferClient:
         An answer without ``is_end_sequence`` (older tenants) gets it inferred: ``True``
         when it holds fewer results than ``size`` and nothing was filtered.
         """
-        path = self.routes.stream(dataset, stream, "fetch")
-        body = _request_json(FetchRequest, "fetch request", size=size, max_filtered=max_filtered)
-        batch = self.transport.request("POST", path, FetchEnvelope, retry=RETRY_POLICY["fetch"], body=body)
-        batch.stream = stream
-        if "is_end_sequence" not in batch.model_fields_set:
-            batch.is_end_sequence = _end_of_stream(batch, size)
+        batch = self._fetch(FetchEnvelope, dataset, stream, size, max_filtered)
         for item in batch.results:
             # Same order as /results and predict items: the most likely label first.
             item.labels.sort(key=lambda label: label.probability, reverse=True)
+        return batch
+
+    def fetch_data(
+        self, dataset: str, stream: str, size: int = 16, max_filtered: int | None = None
+    ) -> BatchData:
+        """:meth:`fetch` with each item a plain JSON-ready dictionary (``ItemData``), not a model.
+
+        Validated by the same rules; what ``fetch(...).model_dump(mode="json")`` gives, about
+        four times cheaper (no model instances to build and dump again).
+        """
+        batch = self._fetch(FetchDataEnvelope, dataset, stream, size, max_filtered)
+        for item in batch.results:
+            sort_labels(item)
+        return batch
+
+    def _fetch(self, envelope: type[B], dataset: str, stream: str, size: int, max_filtered: int | None) -> B:
+        path = self.routes.stream(dataset, stream, "fetch")
+        body = _request_json(FetchRequest, "fetch request", size=size, max_filtered=max_filtered)
+        batch = self.transport.request("POST", path, envelope, retry=RETRY_POLICY["fetch"], body=body)
+        batch.stream = stream
+        if "is_end_sequence" not in batch.model_fields_set:
+            batch.is_end_sequence = _end_of_stream(batch, size)
         return batch
 
     def results(

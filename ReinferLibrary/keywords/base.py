@@ -8,9 +8,10 @@ Keyword components written later (predictions, Elasticsearch) subclass
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from robot.api import logger
@@ -22,6 +23,7 @@ from ..client.elasticsearch import ElasticsearchClient
 from ..errors import NotFoundError, ReinferConfigurationError, ReinferError
 from ..logic.auto_names import AutoTable
 from ..logic.names import canonical_name, did_you_mean
+from ..models import Batch, Item
 from .options import ConnectionOptions
 from .registry import ConnectionRegistry
 from .stream_safety import StreamSafety
@@ -29,35 +31,147 @@ from .stream_safety import StreamSafety
 DEBUG_PRIORITY = 1
 """Robot Framework's priority of the DEBUG level (TRACE is 0)."""
 
+R = TypeVar("R", bound="RobotDict")
+
 
 def to_robot(value: Any) -> Any:
-    """Plain robot data: models dumped once as JSON-ready data, dicts made DotDicts.
+    """Plain robot data: models dumped once as JSON-ready data, dicts made :class:`RobotDict`.
 
     ``${item.comment.uid}`` and ``${item}[comment][uid]`` both work, and the result is
-    JSON-serialisable for hand-off to another robot.
+    JSON-serialisable for hand-off to another robot. Nested dictionaries become DotDicts
+    when first read (see :class:`RobotDict`), so data a robot never reads costs nothing.
+    Items and batches (models, or their JSON mappings) become :class:`RobotItem` and
+    :class:`RobotBatch`, which log as one short line.
     """
     if isinstance(value, BaseModel):
+        if isinstance(value, Item):
+            return robot_item(value.model_dump(mode="json"))
+        if isinstance(value, Batch):
+            return robot_batch(value.model_dump(mode="json"))
         value = value.model_dump(mode="json")
     elif isinstance(value, list):
         return [to_robot(entry) for entry in value]
-    return _convert(value)
+    if isinstance(value, RobotDict):
+        return value
+    if isinstance(value, dict):
+        return _wrap(RobotDict, value)
+    return value
 
 
-def _convert(value: Any) -> Any:
-    # Builds DotDicts directly rather than through DotDict(...), whose constructor copies
-    # every level twice; a batch of 64 items holds a few thousand dictionaries.
+def _wrap(kind: type[R], data: Mapping[str, Any]) -> R:
+    # OrderedDict's own initialiser, not DotDict's: that one converts every level at once
+    # and copies each twice.
+    wrapped = kind.__new__(kind)
+    OrderedDict.__init__(wrapped, data)
+    return wrapped
+
+
+def _robot_value(value: Any) -> Any:
+    """``value`` as robot data, one level deep: a dict becomes a RobotDict, a list's entries too."""
     kind = type(value)
-    if kind is dict or kind is DotDict:
-        result = DotDict()
-        for key, entry in value.items():
+    if kind is dict:
+        return _wrap(RobotDict, value)
+    if kind is list:
+        for index, entry in enumerate(value):
             entry_kind = type(entry)
             if entry_kind is dict or entry_kind is list:
-                entry = _convert(entry)
-            result[key] = entry
-        return result
-    if kind is list:
-        return [_convert(entry) if type(entry) in (dict, list) else entry for entry in value]
+                value[index] = _robot_value(entry)
     return value
+
+
+class RobotDict(DotDict):
+    """A DotDict whose nested dictionaries become DotDicts when first read, not when built.
+
+    A fetched batch holds thousands of dictionaries; a robot reads a few of them. Reading
+    a key (``${d.key}``, ``${d}[key]``, ``.get``, ``.items()``, ``.values()``, ``.pop``)
+    converts that value once, in place: a dictionary becomes a RobotDict, a list's
+    dictionaries (at any depth of lists) become RobotDicts. Everything else about it is a
+    DotDict: equal to the same plain dictionary, JSON-serialisable, picklable.
+    """
+
+    def __getitem__(self, key: Any) -> Any:
+        value: Any = OrderedDict.__getitem__(self, key)
+        kind = type(value)
+        if kind is dict or kind is list:
+            value = _robot_value(value)
+            OrderedDict.__setitem__(self, key, value)
+        return value
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        try:
+            return self[key]  # converts, unlike OrderedDict.get
+        except KeyError:
+            return default
+
+    def pop(self, key: Any, *default: Any) -> Any:
+        if key in self:
+            value = self[key]
+            OrderedDict.__delitem__(self, key)
+            return value
+        return OrderedDict.pop(self, key, *default)
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def values(self) -> Any:
+        self._convert_all()
+        return OrderedDict.values(self)
+
+    def items(self) -> Any:
+        self._convert_all()
+        return OrderedDict.items(self)
+
+    def _convert_all(self) -> None:
+        for key in self:
+            self[key]  # reading converts
+
+
+class RobotItem(RobotDict):
+    """An item: logs as ``Item <uid> (3 labels, 4 entities)`` rather than its 3-5 KB of text.
+
+    Robot Framework formats every value it assigns (``${item}``, each ``FOR`` round) with
+    ``str()`` before cutting it short; a one-line ``str`` makes that free. ``repr()`` is the
+    whole item (``Log    ${item}    formatter=repr``), and so is its JSON.
+    """
+
+    def __str__(self) -> str:
+        comment = OrderedDict.get(self, "comment")
+        uid = OrderedDict.get(self, "uid") or (comment.get("uid") if isinstance(comment, dict) else None)
+        uid = uid or "(no uid)"
+        labels = OrderedDict.get(self, "labels") or ()
+        entities = OrderedDict.get(self, "entities") or ()
+        return f"Item {uid} ({len(labels)} label(s), {len(entities)} entity(ies))"
+
+
+class RobotBatch(RobotDict):
+    """A batch: logs as ``Batch of 64 item(s) from routing (sequence id ...)``; ``repr()`` is all of it."""
+
+    def __str__(self) -> str:
+        results = OrderedDict.get(self, "results") or ()
+        stream = OrderedDict.get(self, "stream")
+        origin = f" from {stream}" if stream else ""
+        filtered = OrderedDict.get(self, "filtered") or 0
+        end = ", end of stream for now" if OrderedDict.get(self, "is_end_sequence") else ""
+        return (
+            f"Batch of {len(results)} item(s){origin} ({filtered} filtered{end}, "
+            f"sequence id {OrderedDict.get(self, 'sequence_id')})"
+        )
+
+
+def robot_item(data: Mapping[str, Any]) -> RobotItem:
+    """An item's JSON mapping as a :class:`RobotItem` (nothing below its top level is copied)."""
+    return data if isinstance(data, RobotItem) else _wrap(RobotItem, data)
+
+
+def robot_batch(data: Mapping[str, Any]) -> RobotBatch:
+    """A batch's JSON mapping as a :class:`RobotBatch` whose results are :class:`RobotItem`."""
+    batch = _wrap(RobotBatch, data)
+    results = OrderedDict.get(batch, "results")
+    if isinstance(results, list):
+        OrderedDict.__setitem__(batch, "results", [robot_item(entry) for entry in results])
+    return batch
 
 
 def debug_enabled() -> bool:

@@ -18,9 +18,10 @@ from ..logic.report import item_html
 from ..logic.thresholds import ThresholdRule, as_config, canonical_thresholds, check_threshold, threshold_rule
 from ..models import Batch, Item, ThresholdConfig, parse_model_version
 from ..models.base import validation_problems
+from ..models.items import BatchData
 from ..models.moments import STREAM_START, iso_utc, parse_moment
 from ..models.streams import MAX_BATCH, LabelThresholdNew, StreamModelNew, StreamNew
-from .base import LibraryComponent, debug_enabled
+from .base import LibraryComponent, RobotBatch, debug_enabled, robot_batch
 from .ledger import stream_guard, stream_id
 from .stream_safety import check_reset, reset_distance
 
@@ -436,7 +437,11 @@ class TriggerKeywords(LibraryComponent):
             ``labels`` (``name`` as ``"A > B"``, ``probability``, ``auto_thresholds``),
             ``entities`` (``name``, ``formatted_value``, ``capture_ids``, ``spans``),
             ``label_properties``, its own ``sequence_id``, ``stream`` and ``dataset``
-            (where it came from). JSON-serialisable for hand-off.
+            (where it came from). JSON-serialisable for hand-off. The batch and each item
+            log as one line (``${batch} = Batch of 64 item(s) from routing (0 filtered,
+            sequence id ...)``, ``Item <uid> (13 label(s), 4 entity(ies))``), not as kilobytes
+            of text; to see a whole item use ``Log    ${item}    formatter=repr`` (or
+            ``log_items=True`` for the table).
 
         Older tenants' ``/triggers`` answers may lack ``is_end_sequence``. It is then
         inferred: ``True`` when the batch holds fewer results than ``size`` and
@@ -463,13 +468,15 @@ class TriggerKeywords(LibraryComponent):
         dataset, stream = self.stream(trigger, dataset)
         guard = stream_guard(self, dataset, stream, takeover, lease_wait or 0.0)
         try:
+            batch: Batch | BatchData
             if api == "results":
                 batch = self.client.results(dataset, stream, max_results=size, max_filtered=max_filtered)
+                result: RobotBatch = self.to_robot(batch)
             else:
-                batch = self.client.fetch(dataset, stream, size=size, max_filtered=max_filtered)
+                batch = self.client.fetch_data(dataset, stream, size=size, max_filtered=max_filtered)
+                result = robot_batch(batch.robot_data())
         except NotFoundError as error:
             raise self.stream_hint(error, dataset, stream) from None
-        result: DotDict = self.to_robot(batch)
         note_origin(result.results, dataset, stream)  # for auto-threshold names of api=fetch items
         end = "reached the end for now" if batch.is_end_sequence else "more to read"
         self.info(

@@ -10,7 +10,13 @@ from ..models import Item, label_name
 
 
 def field(obj: Any, name: str, default: Any = None) -> Any:
-    """``obj[name]`` for mappings, ``obj.name`` for models; ``default`` when missing."""
+    """``obj[name]`` for mappings, ``obj.name`` for models; ``default`` when missing.
+
+    A dictionary is read as stored (``dict.get``): the keywords' dictionaries convert nested
+    values to DotDicts when a *robot* reads them, and the logic needs no such conversion.
+    """
+    if isinstance(obj, dict):
+        return dict.get(obj, name, default)
     if isinstance(obj, Mapping):
         return obj.get(name, default)
     return getattr(obj, name, default)
@@ -29,7 +35,7 @@ def item_labels(item: Any) -> Sequence[Any]:
     """The item's predicted labels (models or mappings), in the item's own order."""
     if isinstance(item, Item):
         return item.labels
-    return check_item(item).get("labels") or ()
+    return field(check_item(item), "labels") or ()
 
 
 def label_fields(item: Any, index: int, label: Any) -> tuple[str, float, Sequence[str]]:
@@ -81,7 +87,7 @@ def item_entities(item: Any) -> Sequence[Any]:
     """The item's entities (models or mappings), in the item's own order."""
     if isinstance(item, Item):
         return item.entities
-    return check_item(item).get("entities") or ()
+    return field(check_item(item), "entities") or ()
 
 
 def item_uid(item: Any) -> str:
