@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from array import array
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +139,19 @@ def test_the_word_cache_stays_bounded_and_gives_the_same_matrix_when_it_starts_a
         words = {word for text in page for word in classifier.normalise_text(text).split()}
         assert held <= max(300, len(words) + 1)
     assert cleared >= 2
+
+
+def test_threads_scoring_at_once_get_the_same_matrices(
+    sandbox: Sandbox, dataset: dict[str, Any], texts: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(classifier._WordNgrams, "LIMIT", 1500)  # the cache starts afresh now and then
+    features = _reference(sandbox, dataset, 2)._scorer.features
+    batch = BatchFeatures(features)
+    pages = [texts[start : start + 16] for start in range(0, len(texts), 16)] * 3
+    expected = [features.transform(page) for page in pages]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        found = list(pool.map(batch.transform, pages))
+    assert all(_same_matrix(want, got) for want, got in zip(expected, found, strict=True))
 
 
 class ReferencePredictor(Predictor):

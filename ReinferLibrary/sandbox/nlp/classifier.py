@@ -34,6 +34,7 @@ import io
 import math
 import pickle
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
@@ -394,14 +395,17 @@ class _WordNgrams:
 
     Rows are appended to numpy buffers (grown by doubling), so a batch's matrix is a view,
     not a copy. When :attr:`LIMIT` words are held the cache starts afresh, which keeps memory
-    bounded (about 200 bytes a word) on any amount of text.
+    bounded (about 300 bytes a word, 15 MB a model version) on any amount of text.
     """
 
-    LIMIT = 200_000
+    LIMIT = 50_000
 
     def __init__(self, vocabulary: dict[str, int], ngram_range: tuple[int, int]) -> None:
         self._vocabulary = vocabulary
         self._range = ngram_range
+        # Predict routes score without the predictor's lock. Rows are only ever appended and a
+        # batch's matrix is a snapshot of them, so only adding words and taking it need the lock.
+        self._lock = threading.Lock()
         self._clear()
 
     def _clear(self) -> None:
@@ -428,6 +432,10 @@ class _WordNgrams:
 
     def rows(self, words: list[str]) -> tuple[np.ndarray, sparse.csr_matrix]:
         """Each word's row, and the (rows x n-grams) count matrix they index."""
+        with self._lock:
+            return self._rows(words)
+
+    def _rows(self, words: list[str]) -> tuple[np.ndarray, sparse.csr_matrix]:
         index = self._index
         new = [word for word in dict.fromkeys(words) if word not in index]
         if len(index) + len(new) > self.LIMIT:
