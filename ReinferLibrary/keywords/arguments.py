@@ -85,16 +85,17 @@ UNCONVERTED: frozenset[Any] = frozenset(
 
 
 def types_in_runs(types: Any) -> Any:
-    """A keyword's argument types as Robot Framework should see them: without ``UNCONVERTED`` during a run.
+    """A keyword's argument types as Robot Framework should see them: ``UNCONVERTED`` as ``Any`` during a run.
 
     Robot Framework 7.5 looks up a converter for every typed argument on every call, and for
     a class it has no converter for (``Item``, ``ThresholdConfig``) it asks each of its ~25
     converters whether it handles it (measured ~20 us per argument) before passing the
-    value on unchanged. Without the type it passes the value on at once. Outside runs
-    (libdoc) the types stay, so the documentation still names them.
+    value on unchanged. ``Any`` is found at once and passes the value on (no type at all
+    would make it try a conversion by the default value's type). Outside runs (libdoc) the
+    types stay, so the documentation still names them.
     """
     from robot.running.context import EXECUTION_CONTEXTS
 
     if EXECUTION_CONTEXTS.current is None or not isinstance(types, dict):
         return types
-    return {name: hint for name, hint in types.items() if hint not in UNCONVERTED}
+    return {name: Any if hint in UNCONVERTED else hint for name, hint in types.items()}

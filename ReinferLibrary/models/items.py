@@ -254,8 +254,30 @@ def _entity_spans(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-_AFTER_TWINS: dict[tuple[type, str], Any] = {(Entity, "_spans_from_span"): _entity_spans}
-"""Dictionary twins of the models' ``mode="after"`` validators (which see a model instance)."""
+def _falsy_as_empty(value: Any) -> Any:
+    return value or ""
+
+
+def _uid_from_comment(data: dict[str, Any]) -> dict[str, Any]:
+    """:meth:`Item._uid_from_comment` on the validated dictionary (a falsy ``uid`` was made ``""``)."""
+    if not data.get("uid"):
+        comment = data.get("comment")
+        if comment and comment.get("uid"):
+            data["uid"] = comment["uid"]
+    return data
+
+
+_TWINS: dict[tuple[type, str], tuple[dict[str, Any], Any]] = {
+    (Entity, "_spans_from_span"): ({}, _entity_spans),
+    # As a "before" validator it would make pydantic build the whole item as Python objects
+    # first (validate_json then costs ~40% more); after validation only the uid is looked at.
+    (Item, "_uid_from_comment"): ({"uid": BeforeValidator(_falsy_as_empty)}, _uid_from_comment),
+}
+"""Dictionary twins of model validators: (field checks to add, a check of the validated dictionary).
+
+Needed for ``mode="after"`` validators (they see a model instance) and used where a ``before``
+validator of a whole model would be slow.
+"""
 
 _DATA_TYPES: dict[type, Any] = {}
 
@@ -295,9 +317,14 @@ def data_type(model: type[BaseModel]) -> Any:
     return found
 
 
-def _data_fields(model: type[BaseModel]) -> dict[str, Any]:
+def _field_checks(model: type[BaseModel]) -> dict[str, list[Any]]:
+    """Field name -> its validators: the model's own, and those its validators' twins add."""
     decorators = model.__pydantic_decorators__
     field_checks: dict[str, list[Any]] = {}
+    for (owner, name), (extra_checks, _) in _TWINS.items():
+        if owner is model and name in decorators.model_validators:
+            for field_name, check in extra_checks.items():
+                field_checks.setdefault(field_name, []).append(check)
     for name, decorator in decorators.field_validators.items():
         mode = decorator.info.mode
         if mode not in ("before", "after"):
@@ -305,6 +332,11 @@ def _data_fields(model: type[BaseModel]) -> dict[str, Any]:
         wrap = BeforeValidator if mode == "before" else AfterValidator
         for field_name in decorator.info.fields:
             field_checks.setdefault(field_name, []).append(wrap(getattr(model, name)))
+    return field_checks
+
+
+def _data_fields(model: type[BaseModel]) -> dict[str, Any]:
+    field_checks = _field_checks(model)
     fields: dict[str, Any] = {}
     for name, info in model.model_fields.items():
         if info.exclude:
@@ -331,10 +363,10 @@ def _model_checks(model: type[BaseModel]) -> list[Any]:
         raise TypeError(f"data_type({model.__name__}): no dictionary form for {unsupported}")
     checks: list[Any] = []
     for name, decorator in decorators.model_validators.items():
-        if decorator.info.mode == "before":
+        if (model, name) in _TWINS:
+            checks.append(AfterValidator(_TWINS[(model, name)][1]))
+        elif decorator.info.mode == "before":
             checks.append(BeforeValidator(getattr(model, name)))
-        elif (model, name) in _AFTER_TWINS:
-            checks.append(AfterValidator(_AFTER_TWINS[(model, name)]))
         else:
             raise TypeError(f"data_type({model.__name__}): validator {name} needs a dictionary twin")
     return checks

@@ -25,4 +25,11 @@ def label_name(name: str | Sequence[str]) -> str:
         stripped = name.strip()
         if stripped:
             return stripped  # fast path: a top-level label given as a plain string
+    elif type(name) is list:
+        try:
+            parts = [part.strip() for part in name]  # fast path: the API's list of levels
+        except (AttributeError, TypeError):
+            parts = []
+        if parts and all(parts):
+            return SEPARATOR.join(parts)
     return SEPARATOR.join(label_parts(name))

@@ -46,6 +46,11 @@ EDGE_ITEMS: list[dict[str, Any]] = [
         "something_new": {"nested": True},
     },
     {"uid": "src.c2", "sequence_id": "S2"},
+    {"uid": None, "comment": {"id": "c3", "uid": "src.c3"}},  # a null uid is taken from the comment
+    {"uid": "", "comment": {"id": "c4", "uid": "src.c4"}},
+    {"uid": "given", "comment": {"id": "c5", "uid": "src.c5"}},  # a given uid wins
+    {"comment": {"id": "c6", "uid": ""}},
+    {"comment": None, "labels": [], "entities": [{"name": "n", "formatted_value": "v", "spans": []}]},
 ]
 
 
@@ -163,4 +168,4 @@ def test_item_and_threshold_types_are_left_out_only_during_runs(monkeypatch: pyt
     types = {"item": Item, "thresholds": next(iter(t for t in UNCONVERTED if t is not Item)), "size": int}
     assert types_in_runs(types) is types  # libdoc and editors see every type
     monkeypatch.setattr(EXECUTION_CONTEXTS, "_contexts", [object()])
-    assert types_in_runs(types) == {"size": int}
+    assert types_in_runs(types) == {"item": Any, "thresholds": Any, "size": int}
