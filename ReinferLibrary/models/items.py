@@ -16,6 +16,7 @@ from typing_extensions import NotRequired, TypedDict
 
 from .base import ApiModel
 from .comments import Comment
+from .names import SEPARATOR, label_name
 from .predictions import Entity, LabelOccurrence, LabelProperty, ModelInfo, PredictedLabel, Span
 
 Origin = Literal["fetch", "results", "predict", "elasticsearch"]
@@ -258,12 +259,24 @@ def _falsy_as_empty(value: Any) -> Any:
     return value or ""
 
 
-def _uid_from_comment(data: dict[str, Any]) -> dict[str, Any]:
-    """:meth:`Item._uid_from_comment` on the validated dictionary (a falsy ``uid`` was made ``""``)."""
+def _item_checks(data: dict[str, Any]) -> dict[str, Any]:
+    """:meth:`Item._uid_from_comment` and each label's :meth:`PredictedLabel._normalise_name`.
+
+    On the validated dictionary (a falsy ``uid`` was made ``""``), in one call per item: from
+    pydantic, a Python validator per label cost more than the rest of the label's validation.
+    """
     if not data.get("uid"):
         comment = data.get("comment")
         if comment and comment.get("uid"):
             data["uid"] = comment["uid"]
+    for label in data["labels"]:
+        name = label["name"]
+        if type(name) is list:
+            parts = [part.strip() for part in name]
+            if parts and all(parts):
+                label["name"] = SEPARATOR.join(parts)
+                continue
+        label["name"] = label_name(name)  # raises ValueError for what the model refuses
     return data
 
 
@@ -271,12 +284,20 @@ _TWINS: dict[tuple[type, str], tuple[dict[str, Any], Any]] = {
     (Entity, "_spans_from_span"): ({}, _entity_spans),
     # As a "before" validator it would make pydantic build the whole item as Python objects
     # first (validate_json then costs ~40% more); after validation only the uid is looked at.
-    (Item, "_uid_from_comment"): ({"uid": BeforeValidator(_falsy_as_empty)}, _uid_from_comment),
+    (Item, "_uid_from_comment"): ({"uid": BeforeValidator(_falsy_as_empty)}, _item_checks),
 }
 """Dictionary twins of model validators: (field checks to add, a check of the validated dictionary).
 
 Needed for ``mode="after"`` validators (they see a model instance) and used where a ``before``
 validator of a whole model would be slow.
+"""
+
+_NAMES_BY_ITEM: dict[tuple[type, str], tuple[str, Any]] = {
+    (PredictedLabel, "_normalise_name"): ("name", str | list[str]),
+}
+"""Field validators :func:`_item_checks` applies instead, and the field's type until it has.
+
+Labels appear only in items, so an item's check normalises every label's name at once.
 """
 
 _DATA_TYPES: dict[type, Any] = {}
@@ -326,6 +347,8 @@ def _field_checks(model: type[BaseModel]) -> dict[str, list[Any]]:
             for field_name, check in extra_checks.items():
                 field_checks.setdefault(field_name, []).append(check)
     for name, decorator in decorators.field_validators.items():
+        if (model, name) in _NAMES_BY_ITEM:
+            continue
         mode = decorator.info.mode
         if mode not in ("before", "after"):
             raise TypeError(f"data_type({model.__name__}): no dictionary form of the {mode} validator {name}")
@@ -337,6 +360,11 @@ def _field_checks(model: type[BaseModel]) -> dict[str, list[Any]]:
 
 def _data_fields(model: type[BaseModel]) -> dict[str, Any]:
     field_checks = _field_checks(model)
+    overrides = {
+        field_name: hint
+        for (owner, name), (field_name, hint) in _NAMES_BY_ITEM.items()
+        if owner is model and name in model.__pydantic_decorators__.field_validators
+    }
     fields: dict[str, Any] = {}
     for name, info in model.model_fields.items():
         if info.exclude:
@@ -349,8 +377,9 @@ def _data_fields(model: type[BaseModel]) -> dict[str, Any]:
             options["default_factory"] = info.default_factory
         elif not info.is_required():
             options["default"] = info.default
+        annotation = overrides.get(name, info.annotation)
         hint = getitem(
-            Annotated, (_data_annotation(info.annotation), Field(**options), *field_checks.get(name, ()))
+            Annotated, (_data_annotation(annotation), Field(**options), *field_checks.get(name, ()))
         )
         fields[key] = hint if info.is_required() else NotRequired[hint]
     return fields
