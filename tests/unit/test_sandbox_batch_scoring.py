@@ -47,6 +47,7 @@ TRICKY = [
     "naïve café Straße İstanbul ΣΊΣΥΦΟΣ 東京 \U0001f4e6 parcel\u00a0never\u2003arrived",
     "under_score snake_case x_y 1_2 don't won’t e-mail e.mail",
     "refund refund refund please please, still still waiting",
+    "order a refund - money back: x y z; my-parcel/never,arrived. where is my order?",
 ]
 
 
@@ -125,15 +126,15 @@ def test_batch_probabilities_equal_one_comment_at_a_time_for_every_demo_comment(
 def test_the_word_cache_stays_bounded_and_gives_the_same_matrix_when_it_starts_afresh(
     sandbox: Sandbox, dataset: dict[str, Any], texts: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(classifier._WordNgrams, "LIMIT", 300)
+    monkeypatch.setattr(classifier._WordCache, "LIMIT", 300)
     features = _reference(sandbox, dataset, 1)._scorer.features
     batch = BatchFeatures(features)
     cleared = 0
     for start in range(0, len(texts), 8):
         page = texts[start : start + 8]
-        before = len(batch._ngrams._index)
+        before = len(batch._words._index)
         assert _same_matrix(features.transform(page), batch.transform(page))
-        held = len(batch._ngrams._index)
+        held = len(batch._words._index)
         cleared += held < before
         # At most the limit, or what one page needs (its words and the marker).
         words = {word for text in page for word in classifier.normalise_text(text).split()}
@@ -144,7 +145,7 @@ def test_the_word_cache_stays_bounded_and_gives_the_same_matrix_when_it_starts_a
 def test_threads_scoring_at_once_get_the_same_matrices(
     sandbox: Sandbox, dataset: dict[str, Any], texts: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(classifier._WordNgrams, "LIMIT", 1500)  # the cache starts afresh now and then
+    monkeypatch.setattr(classifier._WordCache, "LIMIT", 1500)  # the cache starts afresh now and then
     features = _reference(sandbox, dataset, 2)._scorer.features
     batch = BatchFeatures(features)
     pages = [texts[start : start + 16] for start in range(0, len(texts), 16)] * 3
