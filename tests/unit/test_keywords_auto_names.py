@@ -78,12 +78,17 @@ def calls(api: responses.RequestsMock, path: str) -> int:
     return sum(call.request.url.split("?")[0] == BASE + path for call in api.calls)
 
 
-def test_names_are_computed_once_from_the_pinned_versions_validation(
-    lib: ReinferLibrary, log: LogRecorder, api: responses.RequestsMock
-) -> None:
+def serve_fetch_stream_and_validation(api: responses.RequestsMock) -> None:
+    """One fetch of ITEM, the stream pinned as STREAM_ANSWER says, and its validation."""
     api.post(BASE + STREAM + "/fetch", json=fetch_answer(*ITEM))
     api.get(BASE + STREAM, json=STREAM_ANSWER)
     api.get(BASE + VALIDATION, json=VALIDATION_ANSWER)
+
+
+def test_names_are_computed_once_from_the_pinned_versions_validation(
+    lib: ReinferLibrary, log: LogRecorder, api: responses.RequestsMock
+) -> None:
+    serve_fetch_stream_and_validation(api)
     item = lib.fetch_trigger_batch("routing").results[0]
     assert (item.dataset, item.stream) == ("acme/retail-inbox", "routing")
     assert lib.labels_above_threshold(item, auto="balanced") == ["Order"]
@@ -175,9 +180,7 @@ def test_a_stream_without_a_model_is_a_configuration_error(
 def test_an_item_handed_off_as_json_keeps_working_and_one_without_a_stream_fails_clearly(
     lib: ReinferLibrary, api: responses.RequestsMock
 ) -> None:
-    api.post(BASE + STREAM + "/fetch", json=fetch_answer(*ITEM))
-    api.get(BASE + STREAM, json=STREAM_ANSWER)
-    api.get(BASE + VALIDATION, json=VALIDATION_ANSWER)
+    serve_fetch_stream_and_validation(api)
     item = lib.fetch_trigger_batch("routing").results[0]
     handed_off = json.loads(json.dumps(item))
     assert lib.labels_above_threshold(handed_off, auto="balanced") == ["Order"]
@@ -209,9 +212,7 @@ def test_auto_table_and_names_follow_the_platforms_rule() -> None:
 def test_group_batch_by_label_computes_the_names_too(
     lib: ReinferLibrary, api: responses.RequestsMock
 ) -> None:
-    api.post(BASE + STREAM + "/fetch", json=fetch_answer(*ITEM))
-    api.get(BASE + STREAM, json=STREAM_ANSWER)
-    api.get(BASE + VALIDATION, json=VALIDATION_ANSWER)
+    serve_fetch_stream_and_validation(api)
     batch = lib.fetch_trigger_batch("routing")
     groups = lib.group_batch_by_label(batch, auto="high_recall", rows=False)
     assert list(groups) == ["Order", "Order > Missing"]
