@@ -67,10 +67,14 @@ def _wrap(kind: type[R], data: Mapping[str, Any]) -> R:
 
 
 def _robot_value(value: Any) -> Any:
-    """``value`` as robot data, one level deep: a dict becomes a RobotDict, a list's entries too."""
+    """``value`` as robot data, one level deep: a dict becomes a DotDict, a list's entries too.
+
+    A dictionary with nothing to convert below it (a label, a span) becomes a plain DotDict,
+    whose reads cost what a dict's do; one with dictionaries below becomes a RobotDict.
+    """
     kind = type(value)
     if kind is dict:
-        return _wrap(RobotDict, value)
+        return _wrap(RobotDict if _has_nested(value) else DotDict, value)
     if kind is list:
         for index, entry in enumerate(value):
             entry_kind = type(entry)
@@ -79,14 +83,29 @@ def _robot_value(value: Any) -> Any:
     return value
 
 
+def _has_nested(data: dict[Any, Any]) -> bool:
+    """Whether a dictionary holds a dictionary, or a list with a dictionary or list in it."""
+    for entry in data.values():
+        kind = type(entry)
+        if kind is dict:
+            return True
+        if kind is list:
+            for inner in entry:
+                inner_kind = type(inner)
+                if inner_kind is dict or inner_kind is list:
+                    return True
+    return False
+
+
 class RobotDict(DotDict):
     """A DotDict whose nested dictionaries become DotDicts when first read, not when built.
 
     A fetched batch holds thousands of dictionaries; a robot reads a few of them. Reading
     a key (``${d.key}``, ``${d}[key]``, ``.get``, ``.items()``, ``.values()``, ``.pop``)
-    converts that value once, in place: a dictionary becomes a RobotDict, a list's
-    dictionaries (at any depth of lists) become RobotDicts. Everything else about it is a
-    DotDict: equal to the same plain dictionary, JSON-serialisable, picklable.
+    converts that value once, in place: a dictionary becomes a DotDict (a RobotDict when it
+    has dictionaries of its own), a list's dictionaries (at any depth of lists) likewise.
+    Everything else about it is a DotDict: equal to the same plain dictionary,
+    JSON-serialisable, picklable.
     """
 
     def __getitem__(self, key: Any) -> Any:

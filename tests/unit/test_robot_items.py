@@ -123,6 +123,16 @@ def test_nested_dictionaries_become_dotdicts_when_read() -> None:
     assert "comment" not in item
 
 
+def test_dictionaries_with_nothing_below_become_plain_dotdicts() -> None:
+    item = robot_item(data_dump({"results": EDGE_ITEMS[:1], "sequence_id": "S"})["results"][0])
+    label = item.labels[0]
+    assert type(label) is DotDict  # reads cost what a dict's do: nothing left to convert below
+    assert label.name == "Order > Missing"
+    assert type(item.entities[0]) is RobotDict  # its span is a dictionary
+    assert type(item.entities[0].span) is DotDict
+    assert type(item.labels[1].extra_key[1]) is DotDict  # a list with a dictionary in it
+
+
 def test_robot_items_are_json_pickle_and_equality_friendly() -> None:
     raw = {"results": EDGE_ITEMS[:1], "sequence_id": "S1", "stream": "routing", "filtered": 0}
     batch = robot_batch(json.loads(json.dumps(raw)))
