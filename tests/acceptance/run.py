@@ -53,16 +53,23 @@ def default_processes() -> int:
     return max(2, os.cpu_count() or 1)
 
 
-def robot_command(processes: int) -> list[str]:
-    """``robot``, or ``pabot`` running whole suites in parallel (users run pabot: the suites must be safe)."""
-    if processes <= 1:
+def robot_command(processes: int, sources: list[str]) -> list[str]:
+    """``robot``, or ``pabot`` running whole suites in parallel (users run pabot: the suites must be safe).
+
+    One suite file runs with plain ``robot``: there is nothing to run beside it, and pabot's
+    ordering file names suites by their place in this folder, which a single file does not have.
+    """
+    whole_folder = sources == [str(HERE)]
+    if processes <= 1 or (len(sources) == 1 and not whole_folder and Path(sources[0]).is_file()):
         return [sys.executable, "-m", "robot"]
+    # Suites that change the shared sandbox's fault spec run one after another (in one
+    # group); each scopes its rules to its own streams, so the suites beside them never
+    # meet a fault. See pabot-ordering.txt; its suite names exist only when the whole
+    # folder runs.
+    ordering = ("--ordering", str(HERE / "pabot-ordering.txt")) if whole_folder else ()
     return [
         *(sys.executable, "-m", "pabot.pabot", "--processes", str(processes), "--no-pabotlib"),
-        # Suites that change the shared sandbox's fault spec run one after another (in one
-        # group); each scopes its rules to its own streams, so the suites beside them never
-        # meet a fault. See pabot-ordering.txt.
-        *("--ordering", str(HERE / "pabot-ordering.txt")),
+        *ordering,
         *("--command", sys.executable, "-m", "robot", "--end-command"),  # this Python's robot, not PATH's
     ]
 
@@ -92,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Sandbox ready at {url} (data in {server.data_dir})", flush=True)
     try:
         command = [
-            *robot_command(own.processes),
+            *robot_command(own.processes, sources),
             "--outputdir",
             own.outputdir,
             "--loglevel",
