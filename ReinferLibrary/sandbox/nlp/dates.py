@@ -207,7 +207,9 @@ def _normalise(phrase: str, has_time: bool, base: datetime, zone: tzinfo, future
         # dateparser answers "now" with the send time; the documented value is the send day.
         parsed: datetime | None = base
     else:
-        parsed = _parser(base).get_date_data(cleaned).date_obj
+        parsed = _quick_parse(cleaned, base)
+        if parsed is _NOT_QUICK:
+            parsed = _parser(base).get_date_data(cleaned).date_obj
     if parsed is None:
         return None
     kind = _undirected(cleaned) if future else None
@@ -217,6 +219,46 @@ def _normalise(phrase: str, has_time: bool, base: datetime, zone: tzinfo, future
         aware = parsed.replace(tzinfo=zone)
         return aware.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return parsed.strftime("%Y-%m-%d 00:00 UTC")
+
+
+# The commonest phrases, answered as dateparser answers them (with our settings) without it:
+# about a millisecond each otherwise. tests/unit/test_sandbox_nlp_dates_quick.py checks every
+# shape against dateparser itself over many send times.
+_NOT_QUICK = datetime.min
+_SHIFT_DAYS = {"today": 0, "yesterday": -1, "tomorrow": 1, "this week": 0, "last week": -7, "next week": 7}
+_WEEKDAYS = {day: index for index, day in enumerate(_WEEKDAY[3:-1].split("|"))}
+_QUICK_DAY = re.compile(r"(\d{1,2})(?:st|nd|rd|th)")
+_QUICK_DMY = re.compile(r"(\d{1,2})([/.])(\d{1,2})\2(\d{4})")
+
+
+def _quick_parse(cleaned: str, base: datetime) -> datetime | None:
+    """dateparser's answer for a few common shapes, or ``_NOT_QUICK`` for any other phrase:
+    today / yesterday / tomorrow / this, last, next week (the send time moved by whole days),
+    a bare weekday (the latest such day up to the send day, at midnight), "5th" (that day of
+    the send month, when it has one) and a valid day-first numeric date
+    with a four-digit year ("21/08/2025", "1.2.2025")."""
+    key = cleaned.lower()
+    shift = _SHIFT_DAYS.get(key)
+    if shift is not None:
+        return base + timedelta(days=shift)
+    weekday = _WEEKDAYS.get(key)
+    if weekday is not None:
+        midnight = base.replace(hour=0, minute=0, second=0, microsecond=0)
+        return midnight - timedelta(days=(base.weekday() - weekday) % 7)
+    found = _QUICK_DAY.fullmatch(key)
+    if found and 1 <= int(found.group(1)) <= 31:
+        try:
+            return datetime(base.year, base.month, int(found.group(1)))
+        except ValueError:
+            return _NOT_QUICK  # no such day in the send month: dateparser may look elsewhere
+    found = _QUICK_DMY.fullmatch(key)
+    if found:
+        day, _, month, year = found.groups()
+        try:
+            return datetime(int(year), int(month), int(day))
+        except ValueError:
+            return _NOT_QUICK  # not a valid day-first date: dateparser may read it month-first
+    return _NOT_QUICK
 
 
 def _ordinal_to_number(found: re.Match[str]) -> str:
