@@ -1,10 +1,12 @@
-"""The entities extracted from every demo comment are pinned (a change in how dates, money or
-countries are found must show here, e.g. when the date parsing is made cheaper).
+"""The entities and label properties (tone, quality of service) the sandbox extracts from every
+demo comment at sync are pinned: a change in how dates, money, countries or tone are found
+must show here (e.g. when the date parsing is made cheaper).
 
 ``data/demo_entities.json`` holds, per demo comment and per timezone setting (the demo
 source's Europe/London, and none: the offset in the timestamp), every entity as
 ``[kind, formatted_value, content_part, message_index, char_start, char_end]`` plus the
-SHA-256 of the whole entity list as synced (ids, UTF-16 offsets, capture groups). Regenerate
+SHA-256 of the whole entity list as synced (ids, UTF-16 offsets, capture groups), and the
+label properties' values. Regenerate
 it only for an intended change: ``python tests/unit/test_sandbox_demo_entities.py``.
 """
 
@@ -19,7 +21,7 @@ from typing import Any
 
 from ReinferLibrary.sandbox.comments import analyse, content_of
 from ReinferLibrary.sandbox.envelope import dumps
-from ReinferLibrary.sandbox.nlp import countries
+from ReinferLibrary.sandbox.nlp import countries, dates
 from ReinferLibrary.sandbox.nlp.classifier import comment_text
 from ReinferLibrary.sandbox.schemas import CommentNew
 from ReinferLibrary.sandbox.seed import DEMO_DIR
@@ -37,7 +39,8 @@ def extracted() -> dict[str, dict[str, Any]]:
             comment = CommentNew.model_validate(json.loads(line)["comment"])
             content = content_of(comment)
             for setting, timezone in TIMEZONES.items():
-                entities = analyse(content, timezone, comment.written_timestamp).entities
+                analysis = analyse(content, timezone, comment.written_timestamp)
+                entities = analysis.entities
                 found[f"{comment.id} {setting}"] = {
                     "entities": [
                         [
@@ -51,8 +54,18 @@ def extracted() -> dict[str, dict[str, Any]]:
                         for e in entities
                     ],
                     "sha256": hashlib.sha256(dumps(entities).encode("utf-8")).hexdigest(),
+                    "properties": {item["property_name"]: item["value"] for item in analysis.properties},
                 }
     return found
+
+
+def demo_texts() -> list[str]:
+    return [
+        comment_text(json.loads(line)["comment"])
+        for path in sorted(DEMO_DIR.glob("comments_*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
 
 
 def test_every_demo_comment_gives_the_pinned_entities() -> None:
@@ -78,13 +91,7 @@ def test_country_trie_matches_what_the_plain_alternation_matches() -> None:
     pattern, names = countries._matcher()
     alternation = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
     plain = re.compile(rf"(?<![\w.])(?:{alternation})(?![\w]|\.\w)", re.IGNORECASE)
-    texts = [
-        text
-        for path in sorted(DEMO_DIR.glob("comments_*.jsonl"))
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line.strip()
-        for text in [comment_text(json.loads(line)["comment"])]
-    ]
+    texts = demo_texts()
     texts.append(
         "United States of America, the United States, UNITED KINGDOM. U.S.A. U.S. u.s.a.x Niger Nigeria"
         " South Sudan Sudanese Guinea-Bissau Papua New Guinea Korea, Republic of; Côte d'Ivoire; the States"
@@ -93,3 +100,17 @@ def test_country_trie_matches_what_the_plain_alternation_matches() -> None:
     spans = [[found.span() for found in pattern.finditer(text)] for text in texts]
     assert spans == [[found.span() for found in plain.finditer(text)] for text in texts]
     assert sum(map(len, spans)) > 90
+
+
+def test_date_candidates_are_what_the_whole_expression_finds() -> None:
+    """``dates.candidates`` (the expression tried only where a match can start) finds the same
+    spans as scanning every position, on every demo text and on awkward characters."""
+    texts = demo_texts()
+    texts += [
+        "ſunday ſaturday İn 3 days NOON on THE 5TH, at 4pm on 25/01/2020, 3-5 days, ٣/٤/2020 Jan 25",
+        "4.30pm tomorrow by the 1st of this month; the day after tomorrow; a couple of weeks ago",
+        "MAY 3 people; May 3; x25 Jan 2020; 25 Jan 2020x; last friday evening 14:30; 2020-01-25T10:00",
+    ]
+    spans = [[found.span() for found in dates.candidates(text)] for text in texts]
+    assert spans == [[found.span() for found in dates._CANDIDATE.finditer(text)] for text in texts]
+    assert sum(map(len, spans)) > 400

@@ -97,6 +97,9 @@ _CANDIDATE = re.compile(
     rf"(?P<post>\s*,?\s+(?:at\s+|by\s+)?{_TIME})?(?![\w/])",
     re.IGNORECASE,
 )
+# Every match of _CANDIDATE starts at a word start with one of these characters (a digit or
+# the first letter of a time, month, weekday, ordinal, count or preposition it knows).
+_CANDIDATE_START = re.compile(r"\b(?=[\dabdefijlmnostuwy])", re.IGNORECASE)
 _RELATIVE_CLOCK = re.compile(r"\b(?:minute|hour)s?\b", re.IGNORECASE)
 _LEADING_PREPOSITION = re.compile(r"^(?:on|by|from|until|till|before|after)\s+(?=the\b)", re.IGNORECASE)
 _ORDINAL_WORD_RE = re.compile(_ORDINAL_WORD, re.IGNORECASE)
@@ -140,7 +143,7 @@ def comment_clock(timestamp: str | None, timezone_name: str | None) -> tuple[dat
 def find_dates(text: str, base: datetime, zone: tzinfo) -> list[DateMatch]:
     """Every date in ``text`` that dateparser can resolve, anchored at ``base`` (local, naive)."""
     matches = []
-    for found in _CANDIDATE.finditer(text):
+    for found in candidates(text):
         start, end = found.span()
         phrase = found.group()
         leading = _LEADING_PREPOSITION.match(phrase)
@@ -157,6 +160,21 @@ def find_dates(text: str, base: datetime, zone: tzinfo) -> list[DateMatch]:
         if value is not None:
             matches.append(DateMatch(start, end, value))
     return matches
+
+
+def candidates(text: str) -> list[re.Match[str]]:
+    """``list(_CANDIDATE.finditer(text))``, trying the long expression only where a match can
+    start (about twice as fast on email text)."""
+    found: list[re.Match[str]] = []
+    position = 0
+    while (start := _CANDIDATE_START.search(text, position)) is not None:
+        match = _CANDIDATE.match(text, start.start())
+        if match is None:
+            position = start.start() + 1
+        else:
+            found.append(match)
+            position = match.end()  # never empty: every alternative reads a character
+    return found
 
 
 def _future_tense(text: str, start: int, end: int) -> bool:

@@ -146,11 +146,29 @@ def _score(clauses: list[list[str]], words: dict[str, float], phrases: dict[str,
     return sum(_score_clause(clause, words, phrases) for clause in clauses)
 
 
+_PHRASE_INDEXES: dict[int, tuple[dict[str, float], dict[str, list[tuple[int, str, float]]]]] = {}
+
+
+def _phrases_starting(phrases: dict[str, float], lowered: list[str]) -> list[tuple[str, float]]:
+    """The phrases whose first word is one of ``lowered`` (only those can occur in the clause),
+    in the lexicon's order, so the score adds the same weights in the same order."""
+    cached = _PHRASE_INDEXES.get(id(phrases))
+    if cached is None or cached[0] is not phrases:
+        index: dict[str, list[tuple[int, str, float]]] = {}
+        for order, (phrase, weight) in enumerate(phrases.items()):
+            index.setdefault(phrase.split(" ")[0], []).append((order, phrase, weight))
+        cached = _PHRASE_INDEXES[id(phrases)] = (phrases, index)
+    index = cached[1]
+    found = [entry for word in set(lowered) for entry in index.get(word, ())]
+    found.sort()
+    return [(phrase, weight) for _, phrase, weight in found]
+
+
 def _score_clause(lowered: list[str], words: dict[str, float], phrases: dict[str, float]) -> float:
     joined = " " + " ".join(lowered) + " "
     total = 0.0
     phrase_words: set[int] = set()
-    for phrase, weight in phrases.items():
+    for phrase, weight in _phrases_starting(phrases, lowered):
         needle = f" {phrase} "
         start = joined.find(needle)
         while start != -1:
