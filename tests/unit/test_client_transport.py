@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from ReinferLibrary.client import (
     redact,
 )
 from ReinferLibrary.client import transport as transport_module
+from ReinferLibrary.client.envelopes import FetchDataEnvelope
 from ReinferLibrary.client.transport import MAX_BACKOFF, clip, one_line
 from ReinferLibrary.errors import (
     AuthenticationError,
@@ -463,6 +465,42 @@ def test_json_of_the_wrong_shape_is_a_protocol_error(api: responses.RequestsMock
         ProtocolError, match=r"does not have the expected shape \(sequence_id: Field required\)"
     ):
         h.client.fetch(DATASET, "routing")
+
+
+def test_the_garbage_collector_is_held_off_while_an_answer_is_parsed_and_back_after(
+    api: responses.RequestsMock, h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[bool] = []
+    parse = FetchDataEnvelope.model_validate_json
+
+    def watched(data: Any) -> Any:
+        seen.append(gc.isenabled())
+        return parse(data)
+
+    monkeypatch.setattr(FetchDataEnvelope, "model_validate_json", watched)
+    item = {"comment": {"id": "c1", "uid": "s.c1", "messages": []}, "labels": [], "sequence_id": "s1"}
+    api.post(STREAM_URL + "/fetch", json={"status": "ok", "results": [item], "sequence_id": "s1"})
+    api.post(STREAM_URL + "/fetch", json={"status": "ok", "results": [{"labels": "no"}], "sequence_id": "s"})
+    assert gc.isenabled()
+    assert h.client.fetch_data(DATASET, "routing").results[0]["uid"] == "s.c1"
+    assert gc.isenabled()
+    with pytest.raises(ProtocolError, match="expected shape"):
+        h.client.fetch_data(DATASET, "routing")
+    assert seen == [False, False]
+    assert gc.isenabled()  # back on after a good answer and after a refused one
+
+
+def test_a_collector_the_caller_turned_off_stays_off() -> None:
+    gc.disable()
+    try:
+        with transport_module.gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(ValueError, match="boom"), transport_module.gc_paused():
+        raise ValueError("boom")
+    assert gc.isenabled()
 
 
 def test_empty_body_where_a_payload_is_expected(api: responses.RequestsMock, h: Harness) -> None:
