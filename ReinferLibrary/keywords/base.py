@@ -24,6 +24,7 @@ from ..errors import NotFoundError, ReinferConfigurationError, ReinferError
 from ..logic.auto_names import AutoTable
 from ..logic.names import canonical_name, did_you_mean
 from ..models import Batch, Item
+from ..models.items import BatchData
 from .options import ConnectionOptions
 from .registry import ConnectionRegistry
 from .stream_safety import StreamSafety
@@ -44,6 +45,8 @@ def to_robot(value: Any) -> Any:
     :class:`RobotBatch`, which log as one short line.
     """
     if isinstance(value, BaseModel):
+        if isinstance(value, BatchData):  # fetched items, already JSON-ready dictionaries
+            return robot_batch(value.robot_data())
         if isinstance(value, Item):
             return robot_item(value.model_dump(mode="json"))
         if isinstance(value, Batch):

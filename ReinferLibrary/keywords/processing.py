@@ -35,7 +35,8 @@ from ..logic.processing import (
 )
 from ..logic.report import item_html
 from ..logic.thresholds import threshold_rule
-from ..models import ThresholdConfig
+from ..models import Batch, ThresholdConfig
+from ..models.items import BatchData
 from ..models.streams import MAX_BATCH
 from .base import LibraryComponent, debug_enabled
 from .ledger import stream_guard, stream_id
@@ -345,11 +346,12 @@ class _Run:
 
     def _fetch(self, size: int) -> Any:
         client = self.owner.client
+        batch: Batch | BatchData
         try:
             if self.api == "results":
                 batch = client.results(self.dataset, self.stream, max_results=size)
             else:
-                batch = client.fetch(self.dataset, self.stream, size=size)
+                batch = client.fetch_data(self.dataset, self.stream, size=size)
         except ReinferApiError as error:
             raise self._stopped(error) from None
         self.summary.batches += 1

@@ -21,7 +21,7 @@ from ..models.base import validation_problems
 from ..models.items import BatchData
 from ..models.moments import STREAM_START, iso_utc, parse_moment
 from ..models.streams import MAX_BATCH, LabelThresholdNew, StreamModelNew, StreamNew
-from .base import LibraryComponent, RobotBatch, debug_enabled, robot_batch
+from .base import LibraryComponent, RobotBatch, debug_enabled
 from .ledger import stream_guard, stream_id
 from .stream_safety import check_reset, reset_distance
 
@@ -471,10 +471,9 @@ class TriggerKeywords(LibraryComponent):
             batch: Batch | BatchData
             if api == "results":
                 batch = self.client.results(dataset, stream, max_results=size, max_filtered=max_filtered)
-                result: RobotBatch = self.to_robot(batch)
             else:
                 batch = self.client.fetch_data(dataset, stream, size=size, max_filtered=max_filtered)
-                result = robot_batch(batch.robot_data())
+            result: RobotBatch = self.to_robot(batch)
         except NotFoundError as error:
             raise self.stream_hint(error, dataset, stream) from None
         note_origin(result.results, dataset, stream)  # for auto-threshold names of api=fetch items

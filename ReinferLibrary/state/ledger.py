@@ -161,6 +161,18 @@ class Ledger:
         ).fetchone()
         return None if row is None else int(row[0])
 
+    def _ordinals(self, sequence_ids: Sequence[str]) -> dict[str, int]:
+        """``{sequence id: ordinal}`` of those of ``sequence_ids`` the ledger has seen."""
+        found: dict[str, int] = {}
+        for start in range(0, len(sequence_ids), 500):
+            chunk = sequence_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT sequence_id, ordinal FROM positions WHERE sequence_id IN ({marks})", chunk
+            )
+            found.update((str(sequence_id), int(ordinal)) for sequence_id, ordinal in rows)
+        return found
+
     # --- identity ----------------------------------------------------------------------
 
     @property
@@ -195,16 +207,20 @@ class Ledger:
         by someone else: the marker is lowered so the robot can advance again).
 
         Not fsync'd: positions only sharpen the backwards check, and a killed process keeps them."""
+        positions = [(s, 1) for s in item_sequence_ids] + [(batch_sequence_id, 0)]
         with self._write(durable=False):
             top = self.db.execute("SELECT COALESCE(MAX(ordinal), 0) FROM positions").fetchone()[0]
+            known = self._ordinals([sequence_id for sequence_id, _ in positions])
+            new: list[tuple[str, int, int]] = []
             ordinals: list[int] = []
-            for sequence_id, is_item in [(s, 1) for s in item_sequence_ids] + [(batch_sequence_id, 0)]:
-                known = self._ordinal(sequence_id)
-                if known is None:
+            for sequence_id, is_item in positions:
+                ordinal = known.get(sequence_id)
+                if ordinal is None:
                     top += 1
-                    self.db.execute("INSERT INTO positions VALUES (?, ?, ?)", (sequence_id, top, is_item))
-                    known = top
-                ordinals.append(known)
+                    ordinal = known[sequence_id] = top
+                    new.append((sequence_id, top, is_item))
+                ordinals.append(ordinal)
+            self.db.executemany("INSERT INTO positions VALUES (?, ?, ?)", new)
             last = self._last_ordinal()
             if last is None:
                 return StreamNews()

@@ -65,6 +65,14 @@ def test_the_same_batch_fetched_again_keeps_its_positions(ledger: Ledger) -> Non
     assert ledger.check_advance("S2").backwards is True
 
 
+def test_ordinals_follow_the_stream_when_batches_overlap_and_share_the_last_items_id(ledger: Ledger) -> None:
+    ledger.note_batch(["S1", "S2"], "S2")  # the batch's id is its last item's (as some tenants answer)
+    ledger.note_batch(["S2", "S3", "S4"], "S4")  # re-read from S2: only S3 and S4 are new
+    query = "SELECT sequence_id, ordinal, is_item FROM positions ORDER BY ordinal"
+    rows = ledger.db.execute(query).fetchall()
+    assert rows == [("S1", 1, 1), ("S2", 2, 1), ("S3", 3, 1), ("S4", 4, 1)]
+
+
 def test_a_stream_moved_back_by_someone_else_is_noticed_and_the_marker_lowered(ledger: Ledger) -> None:
     batch(ledger, 1)
     ledger.record_advance("S4B")
