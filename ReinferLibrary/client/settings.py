@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
@@ -109,22 +109,92 @@ class ConnectionSettings:
         return self.url.rstrip("/")
 
 
-@dataclass(frozen=True)
+Body = str | None | Callable[[], str | None]
+"""A body as text, or a function giving it the first time it is read."""
+
+
 class CallRecord:
     """One HTTP attempt, as handed to the ``on_call`` hook (the keyword layer logs it).
 
     Bodies are already redacted (the token replaced by ``***``) and cut to 10,000 characters.
+    The client hands them over as functions made when they are first read, so a hook that
+    does not read them (the keywords' own below DEBUG) costs no decoding of a 250 KB answer.
     """
 
-    method: str
-    path: str
-    """URL path from ``/api`` on, with the query string if there was one (host omitted)."""
-    status: int | None
-    """HTTP status, or ``None`` when no response arrived (timeout, connection error)."""
-    elapsed_ms: float
-    attempt: int
-    """1 for the first attempt, 2 for the first retry, ..."""
-    request_body: str | None
-    response_body: str | None
-    retry_in: float | None
-    """Seconds until the next attempt, when one follows; ``None`` when this was the last."""
+    __slots__ = (
+        "_request_body",
+        "_response_body",
+        "attempt",
+        "elapsed_ms",
+        "method",
+        "path",
+        "retry_in",
+        "status",
+    )
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        status: int | None,
+        elapsed_ms: float,
+        attempt: int,
+        request_body: Body,
+        response_body: Body,
+        retry_in: float | None,
+    ) -> None:
+        self.method = method
+        self.path = path
+        """URL path from ``/api`` on, with the query string if there was one (host omitted)."""
+        self.status = status
+        """HTTP status, or ``None`` when no response arrived (timeout, connection error)."""
+        self.elapsed_ms = elapsed_ms
+        self.attempt = attempt
+        """1 for the first attempt, 2 for the first retry, ..."""
+        self._request_body = request_body
+        self._response_body = response_body
+        self.retry_in = retry_in
+        """Seconds until the next attempt, when one follows; ``None`` when this was the last."""
+
+    @property
+    def request_body(self) -> str | None:
+        if callable(self._request_body):
+            self._request_body = self._request_body()
+        return self._request_body
+
+    @property
+    def response_body(self) -> str | None:
+        if callable(self._response_body):
+            self._response_body = self._response_body()
+        return self._response_body
+
+    def _fields(self) -> tuple[object, ...]:
+        return (
+            self.method,
+            self.path,
+            self.status,
+            self.elapsed_ms,
+            self.attempt,
+            self.request_body,
+            self.response_body,
+            self.retry_in,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CallRecord) and self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]  # equal by value, as the dataclass it was
+
+    def __repr__(self) -> str:
+        names = (
+            "method",
+            "path",
+            "status",
+            "elapsed_ms",
+            "attempt",
+            "request_body",
+            "response_body",
+            "retry_in",
+        )
+        shown = ", ".join(f"{name}={value!r}" for name, value in zip(names, self._fields(), strict=True))
+        return f"CallRecord({shown})"

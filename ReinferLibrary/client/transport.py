@@ -620,8 +620,10 @@ class Transport:
                 status=status,
                 elapsed_ms=elapsed_ms,
                 attempt=attempt,
-                request_body=clip(self._redact(body)) if body is not None else None,
-                response_body=clip(self._redact(_body_text(response))) if response is not None else None,
+                request_body=(lambda: clip(self._redact(body))) if body is not None else None,
+                response_body=(lambda: clip(self._redact(_body_text(response))))
+                if response is not None
+                else None,
                 retry_in=retry_in,
             )
         )

@@ -731,6 +731,27 @@ def test_call_records_are_redacted(api: responses.RequestsMock, h: Harness) -> N
     assert sent.decode() == record.request_body.replace("***", TOKEN)
 
 
+def test_call_record_bodies_are_made_only_when_a_hook_reads_them(
+    api: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decoded: list[bytes] = []
+    decode = transport_module._body_text
+
+    def counted(response: requests.Response) -> str:
+        decoded.append(response.content)
+        return decode(response)
+
+    monkeypatch.setattr(transport_module, "_body_text", counted)
+    records: list[CallRecord] = []
+    client = ReinferClient(ConnectionSettings(url=BASE + "/", token=TOKEN), on_call=records.append)
+    api.get(STREAM_URL, json={"status": "ok", "stream": {**STREAM, "description": "the inbox"}})
+    client.get_stream(DATASET, "routing")
+    assert decoded == []  # nobody read the body: the 250 KB of a fetch answer are not decoded
+    body = records[0].response_body
+    assert body is not None and '"description": "the inbox"' in body
+    assert records[0].response_body is body and len(decoded) == 1  # made once, then kept
+
+
 def test_call_record_bodies_are_truncated(api: responses.RequestsMock, h: Harness) -> None:
     huge = {"status": "ok", "stream": {**STREAM, "description": "d" * 25_000}}
     api.get(STREAM_URL, json=huge)
