@@ -31,6 +31,8 @@ from .stream_safety import StreamSafety
 
 DEBUG_PRIORITY = 1
 """Robot Framework's priority of the DEBUG level (TRACE is 0)."""
+INFO_PRIORITY = 2
+"""Robot Framework's priority of the INFO level."""
 
 R = TypeVar("R", bound="RobotDict")
 
@@ -198,11 +200,23 @@ def robot_batch(data: Mapping[str, Any]) -> RobotBatch:
 
 def debug_enabled() -> bool:
     """True when DEBUG messages would reach the log (checked before formatting bodies)."""
+    return _logged(DEBUG_PRIORITY, outside_run=False)
+
+
+def info_enabled() -> bool:
+    """True when INFO messages would reach the log (a run with ``--loglevel WARN`` drops them).
+
+    Outside a run (Python calling a keyword) messages go to Robot's logger as usual: True.
+    """
+    return _logged(INFO_PRIORITY, outside_run=True)
+
+
+def _logged(priority: int, outside_run: bool) -> bool:
     context = EXECUTION_CONTEXTS.current
     if context is None:
-        return False
+        return outside_run
     try:
-        return bool(context.output.log_level.priority <= DEBUG_PRIORITY)
+        return bool(context.output.log_level.priority <= priority)
     except AttributeError:  # an older or different output object: let RF filter
         return True
 

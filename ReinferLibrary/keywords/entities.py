@@ -10,7 +10,7 @@ from robot.utils import DotDict
 from .. import logic
 from ..logic.items import check_item, item_uid
 from ..models import Item
-from .base import LibraryComponent, to_robot
+from .base import LibraryComponent, info_enabled, to_robot
 
 
 def _entity_dicts(entities: list[Any]) -> list[DotDict]:
@@ -61,7 +61,8 @@ class EntityKeywords(LibraryComponent):
         """
         checked = check_item(item)
         groups = logic.entities_by_capture_group(checked)
-        self.info(f"{len(groups)} capture group(s) on {item_uid(checked) or 'the item'}.")
+        if info_enabled():
+            self.info(f"{len(groups)} capture group(s) on {item_uid(checked) or 'the item'}.")
         ungrouped = logic.ungrouped_results_entities(checked)
         if ungrouped:
             # The /results route groups only label extractions: table rows are not in it.

@@ -11,7 +11,7 @@ from ..logic.items import check_item, item_uid
 from ..logic.report import kept_text
 from ..models import AutoThreshold, Item, ThresholdConfig
 from .auto_names import add_auto_names
-from .base import LibraryComponent
+from .base import LibraryComponent, info_enabled
 
 
 class LabelKeywords(LibraryComponent):
@@ -86,7 +86,8 @@ class LabelKeywords(LibraryComponent):
         if rule.auto is not None:
             add_auto_names(self, checked, rule)
         selection = logic.select_labels(checked, rule, level=level)
-        self.info(kept_text(selection, item_uid(checked), level))
+        if info_enabled():  # not even formatted when the run's log level drops it
+            self.info(kept_text(selection, item_uid(checked), level))
         return selection.names
 
     @keyword(tags=("Labels",))

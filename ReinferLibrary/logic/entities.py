@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import ItemDataError
@@ -15,20 +15,31 @@ _PART_ORDER = {"subject": 0, "body": 1, "signature": 2}
 _NO_SPAN = (1 << 30, 9, 1 << 30)
 
 
+def _reader(obj: Any) -> Callable[..., Any]:
+    """``get(obj, name, default=None)`` for an entity or a span: ``dict.get`` for a dictionary.
+
+    :func:`~.items.field` reads a dictionary the same way (as stored: a robot's DotDict is not
+    converted); calling ``dict.get`` itself saves a Python call per field on every comment.
+    """
+    return dict.get if isinstance(obj, dict) else field
+
+
 def _span_key(entity: Any) -> tuple[int, int, int]:
     """Text position of an entity: message, then subject/body/signature, then offset."""
-    span = field(entity, "span")
+    get = _reader(entity)
+    span = get(entity, "span")
     if span is None:
-        spans = field(entity, "spans") or ()
+        spans = get(entity, "spans") or ()
         span = spans[0] if spans else None
     if span is None:
         return _NO_SPAN
-    start = field(span, "char_start")
+    get = _reader(span)
+    start = get(span, "char_start")
     if start is None:
-        start = field(span, "utf16_byte_start")
+        start = get(span, "utf16_byte_start")
     return (
-        int(field(span, "message_index") or 0),
-        _PART_ORDER.get(str(field(span, "content_part") or "body"), 3),
+        int(get(span, "message_index") or 0),
+        _PART_ORDER.get(str(get(span, "content_part") or "body"), 3),
         int(start or 0),
     )
 
@@ -48,11 +59,12 @@ def entities_by_capture_group(item: Any) -> list[dict[str, Any]]:
     groups: dict[int, dict[str, Any]] = {}
     repeated: set[tuple[int, str]] = set()
     for entity in _in_text_order(item_entities(item)):
-        capture_ids = field(entity, "capture_ids") or ()
+        get = _reader(entity)
+        capture_ids = get(entity, "capture_ids")
         if not capture_ids:
             continue
-        name = str(field(entity, "name"))
-        value = field(entity, "formatted_value")
+        name = str(get(entity, "name"))
+        value = get(entity, "formatted_value")
         for capture_id in dict.fromkeys(capture_ids):  # an id listed twice still counts once
             group = groups.get(capture_id)
             if group is None:

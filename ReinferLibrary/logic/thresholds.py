@@ -74,6 +74,8 @@ class ThresholdRule:
     partial: bool = field(default=False, init=False, repr=False, compare=False)
     """Set once an item had a label this rule does not name: later items skip the attempt
     to read every label's threshold by subscript (see :func:`_kept_fast`)."""
+    _said: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """Label name -> `` >= 0.35``: what a named label cleared, formatted once per rule for the log."""
 
     def __post_init__(self) -> None:
         if self.auto is not None:
@@ -120,10 +122,18 @@ class ThresholdRule:
         return "any" if self.keeps_everything else "—"
 
     def cleared_text(self, name: str, probability: float) -> str:
-        """``Order 0.934 >= 0.35`` for a label that cleared, naming what it cleared."""
+        """``Order 0.934 >= 0.35`` for a label that cleared, naming what it cleared.
+
+        Runs for every label a robot keeps, on every comment: what a named label cleared
+        depends on the rule alone, so it is formatted once per rule and name.
+        """
+        said = self._said.get(name)
+        if said is not None:
+            return f"{name} {probability:.3f}{said}"
         value = self.thresholds.get(name)
         if value is not None:
-            return f"{name} {probability:.3f} >= {value:g}"
+            said = self._said[name] = f" >= {value:g}"
+            return f"{name} {probability:.3f}{said}"
         if self.default is not None and probability >= self.default:
             return f"{name} {probability:.3f} >= {self.default:g} (default)"
         if self.auto is not None:

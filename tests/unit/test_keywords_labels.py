@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -11,7 +12,7 @@ from robot.utils import DotDict
 
 from ReinferLibrary import ReinferLibrary
 from ReinferLibrary.errors import ItemDataError, ReinferConfigurationError, ThresholdFileError
-from ReinferLibrary.keywords import to_robot
+from ReinferLibrary.keywords import base, to_robot
 from ReinferLibrary.models import Item, ThresholdConfig
 
 if TYPE_CHECKING:
@@ -80,6 +81,45 @@ def test_labels_above_threshold_keyword(lib: ReinferLibrary, item: Any, log: Log
         "Complaint 0.300 >= 0.25 (default).",
     )
     assert log.messages[4] == ("INFO", "Kept 1 of 3 labels on src.c7: Order > Missing 0.660 (high_recall).")
+
+
+def test_the_log_line_follows_a_dictionary_changed_in_place(lib: ReinferLibrary, log: LogRecorder) -> None:
+    # What a label cleared is formatted once per rule; an edit in place makes a new rule.
+    thresholds = DotDict({"Order": 0.5})
+    lib.labels_above_threshold(RAW_ITEM, thresholds)
+    lib.labels_above_threshold(RAW_ITEM, thresholds)
+    thresholds["Order"] = 0.25
+    lib.labels_above_threshold(RAW_ITEM, thresholds)
+    assert log.texts() == [
+        "Kept 1 of 3 labels on src.c7: Order 0.660 >= 0.5.",
+        "Kept 1 of 3 labels on src.c7: Order 0.660 >= 0.5.",
+        "Kept 1 of 3 labels on src.c7: Order 0.660 >= 0.25.",
+    ]
+
+
+class _Level:
+    """Stands in for Robot's execution contexts during a run with ``--loglevel <priority>``."""
+
+    def __init__(self, priority: int) -> None:
+        self.current = SimpleNamespace(output=SimpleNamespace(log_level=SimpleNamespace(priority=priority)))
+
+
+def test_item_keywords_log_nothing_when_the_runs_level_drops_info(
+    lib: ReinferLibrary, log: LogRecorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert base.info_enabled()  # outside a run, messages go to Robot's logger as usual
+    assert not base.debug_enabled()
+    monkeypatch.setattr(base, "EXECUTION_CONTEXTS", _Level(2))  # --loglevel INFO
+    assert base.info_enabled() and not base.debug_enabled()
+    assert lib.labels_above_threshold(RAW_ITEM, default=0.5) == ["Order", "Order > Missing"]
+    assert len(log.texts()) == 1
+    monkeypatch.setattr(base, "EXECUTION_CONTEXTS", _Level(3))  # --loglevel WARN
+    assert not base.info_enabled()
+    assert lib.labels_above_threshold(RAW_ITEM, default=0.5) == ["Order", "Order > Missing"]
+    assert len(lib.get_entities_by_capture_group(RAW_ITEM)) == 2
+    assert len(log.texts()) == 1
+    monkeypatch.setattr(base, "EXECUTION_CONTEXTS", _Level(1))  # --loglevel DEBUG
+    assert base.info_enabled() and base.debug_enabled()
 
 
 def test_labels_above_threshold_refuses_a_path_and_a_non_item(lib: ReinferLibrary) -> None:
