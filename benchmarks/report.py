@@ -17,6 +17,8 @@ TITLES = {
     "readme": "(c) README-shaped ReinferLibrary robot",
     "floor": "(d) Robot Framework floor (no-op keywords, no HTTP)",
     "batch": "(e) batch idiom (Group Batch By Label)",
+    "readme_baseline": "(c') README-shaped robot, --baseline checkout's library",
+    "batch_baseline": "(e') batch idiom, --baseline checkout's library",
 }
 
 
@@ -69,6 +71,16 @@ def _target_checks(target: str, per: dict[str, dict[str, float]]) -> list[tuple[
         True,
     )
     check(f"{target}: by client CPU: batch idiom / plain Python loop", cpu("batch", "plain"), "(info)", True)
+    for robot, words in (("readme", "README robot"), ("batch", "batch idiom")):
+        if f"{robot}_baseline" in per:  # --baseline: this checkout against another, same run
+            base = f"{robot}_baseline"
+            check(
+                f"{target}: {words} / the same with the baseline library",
+                _ratio(get(robot), get(base)),
+                "(info)",
+                True,
+            )
+            check(f"{target}: by client CPU: {words} / baseline", cpu(robot, base), "(info)", True)
     return checks
 
 

@@ -28,6 +28,11 @@ benchmark (``benchmarks/queues_bench.py``).
 Writes ``results/bench/summary.md``, ``summary.json`` and ``summary.png``; prints the ratios last.
 
     python benchmarks/run.py [--reps 3] [--count 2000] [--skip-sandbox] [--only plain,readme]
+
+Before/after a change, in one run: ``--baseline DIR`` (another checkout, e.g. ``git worktree
+add /tmp/base main`` or ``git archive main | tar -x -C /tmp/base``) runs the library's
+contenders (``readme``, ``batch``) a second time with that checkout's ReinferLibrary, interleaved
+with the rest, as ``readme_baseline`` and ``batch_baseline`` (same robots, same server).
 """
 
 from __future__ import annotations
@@ -68,6 +73,9 @@ ROBOTS = {
     "floor": "floor.robot",
     "batch": "batch.robot",
 }
+LIBRARY_CONTENDERS = ("readme", "batch")
+"""Contenders that run ReinferLibrary: ``--baseline`` runs them with another checkout's too."""
+BASELINE = "_baseline"
 DEMO_DATASET = "acme/retail-inbox"
 DEMO_SOURCE = "acme/retail-inbox"
 
@@ -126,13 +134,20 @@ def run_plain(target: Target, stream: str, files: dict[str, Path]) -> dict[str, 
 
 
 def run_robot(
-    contender: str, target: Target | None, stream: str, files: dict[str, Path], out: Path, count: int
+    contender: str,
+    target: Target | None,
+    stream: str,
+    files: dict[str, Path],
+    out: Path,
+    count: int,
+    library: Path = ROOT,
 ) -> dict[str, Any]:
+    """One robot run; ``library`` is the checkout whose ReinferLibrary it imports."""
     out.mkdir(parents=True, exist_ok=True)
     timing = out / "timing.json"
     timing.unlink(missing_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("REINFER_", "BENCH_"))}
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(HERE / "contenders")])
+    env["PYTHONPATH"] = os.pathsep.join([str(library), str(HERE / "contenders")])
     if target is not None:
         env.update(
             BENCH_URL=target.url,
@@ -418,6 +433,7 @@ def run_contender(
     results: dict[str, dict[str, list[dict[str, Any]]]],
     files: dict[str, Path],
     out: Path,
+    baseline: Path | None = None,
 ) -> None:
     """One repetition of one contender against every server (the floor robot once: no HTTP)."""
     for target in targets:
@@ -427,6 +443,9 @@ def run_contender(
         run_out = out / "runs" / f"{target.name.replace(' ', '-')}-{contender}-{rep + 1}"
         if contender == "plain":
             record = run_plain(target, stream, files)
+        elif contender.endswith(BASELINE) and baseline is not None:
+            robot = contender.removesuffix(BASELINE)
+            record = run_robot(robot, target, stream, files, run_out, target.count, library=baseline)
         else:
             record = run_robot(contender, target, stream, files, run_out, target.count)
         results[target.name][contender].append(record)
@@ -437,6 +456,16 @@ def run_contender(
             f" {rate:8,.0f} comments/s  {cpu_ms:6.3f} ms CPU/comment {record.get('message') or ''}",
             flush=True,
         )
+
+
+def chosen_contenders(only: str, baseline: Path | None) -> list[str]:
+    """The contenders of ``--only``, and the library's again with ``--baseline``'s checkout."""
+    contenders = [c for c in only.split(",") if c in CONTENDERS]
+    if baseline is not None:
+        if not (baseline / "ReinferLibrary" / "__init__.py").is_file():
+            raise SystemExit(f"--baseline {baseline}: no ReinferLibrary package there")
+        contenders += [c + BASELINE for c in contenders if c in LIBRARY_CONTENDERS]
+    return contenders
 
 
 def main() -> int:
@@ -456,6 +485,11 @@ def main() -> int:
     parser.add_argument("--memory-counts", nargs="+", default=["10000", "100000"], help="for memory_*.py")
     parser.add_argument("--only", default=",".join(CONTENDERS), help="contenders to run, comma-separated")
     parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout: run readme and batch with its ReinferLibrary too (before/after, one run)",
+    )
+    parser.add_argument(
         "--skip-extras",
         action="store_true",
         help="only the contenders: no Labels Above Threshold micro-benchmark, memory or work-queue runs",
@@ -467,7 +501,7 @@ def main() -> int:
     files = {"json": out / "thresholds.json", "yaml": out / "thresholds.yaml"}
     files["json"].write_text(json.dumps(THRESHOLDS), encoding="utf-8")
     files["yaml"].write_text(thresholds_yaml(), encoding="utf-8")
-    contenders = [c for c in args.only.split(",") if c in CONTENDERS]
+    contenders = chosen_contenders(args.only, args.baseline)
     about = machine()
     print(f"make bench on {about}", flush=True)
 
@@ -494,7 +528,7 @@ def main() -> int:
         for rep in range(args.reps):
             order = contenders[rep % len(contenders) :] + contenders[: rep % len(contenders)]
             for contender in order:
-                run_contender(contender, rep, targets, results, files, out)
+                run_contender(contender, rep, targets, results, files, out, args.baseline)
         if "floor" in contenders:
             for target in targets[1:]:
                 results[target.name]["floor"] = results[targets[0].name]["floor"]
