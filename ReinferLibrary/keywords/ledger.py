@@ -50,7 +50,7 @@ def stream_guard(
 ) -> StreamGuard:
     """The lease and ledger of a stream of the current connection (the lease taken now if needed)."""
     return component.ctx.safety.guard(
-        component.connection.url, dataset, stream, robot_name(), component.info, takeover=takeover, wait=wait
+        component.connection.url, dataset, stream, robot_name, component.info, takeover=takeover, wait=wait
     )
 
 

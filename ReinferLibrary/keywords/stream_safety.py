@@ -54,14 +54,14 @@ class StreamGuard:
         """Note the batch's positions; leave out comments the ledger has as finished (in place)."""
         results = batch.get("results") or []
         news = self.ledger.note_batch(
-            [str(item.get("sequence_id")) for item in results], str(batch["sequence_id"])
+            [str(item_field(item, "sequence_id")) for item in results], str(batch["sequence_id"])
         )
         if news.behind_by:
             warn(
                 f"Stream {self.key} is {news.behind_by} comment(s) behind this machine's last advance: "
                 "someone reset it or another consumer moved it back. Finished comments are still skipped."
             )
-        uids = [str(item.get("uid") or "") for item in results]
+        uids = [str(item_field(item, "uid") or "") for item in results]
         batch["skipped"] = []
         batch["interrupted"] = []
         if not self.ledger.finished(uids) and not self.ledger.interrupted(uids):
@@ -144,19 +144,22 @@ class StreamSafety:
         url: str,
         dataset: str,
         stream: str,
-        robot: str,
+        robot: str | Callable[[], str],
         info: Log,
         takeover: bool = False,
         wait: timedelta | float = 0.0,
     ) -> StreamGuard:
-        """The guard of a stream; its lease is taken on first use (StreamLeaseError when held)."""
+        """The guard of a stream; its lease is taken on first use (StreamLeaseError when held).
+
+        ``robot`` names the lease's owner (a function is called only when the lease is taken)."""
         key = StreamKey.of(url, dataset, stream)
         guard = self.guards.get(key)
         if guard is not None and guard.lease.held:
             guard.lease.check()
             return guard
+        owner = robot() if callable(robot) else robot
         lease = hold(
-            self.store(), key, ttl=self.lease_ttl, robot=robot, takeover=takeover, wait=wait, log=info
+            self.store(), key, ttl=self.lease_ttl, robot=owner, takeover=takeover, wait=wait, log=info
         )
         if guard is None:
             guard = StreamGuard(key, lease, Ledger.open(key))
