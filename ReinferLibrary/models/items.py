@@ -16,7 +16,7 @@ from typing_extensions import NotRequired, TypedDict
 
 from .base import ApiModel
 from .comments import Comment
-from .names import SEPARATOR, label_name
+from .names import label_name
 from .predictions import Entity, LabelOccurrence, LabelProperty, ModelInfo, PredictedLabel, Span
 
 Origin = Literal["fetch", "results", "predict", "elasticsearch"]
@@ -269,15 +269,27 @@ def _item_checks(data: dict[str, Any]) -> dict[str, Any]:
         comment = data.get("comment")
         if comment and comment.get("uid"):
             data["uid"] = comment["uid"]
+    names = _LIST_NAMES
     for label in data["labels"]:
         name = label["name"]
-        if type(name) is list:
-            parts = [part.strip() for part in name]
-            if parts and all(parts):
-                label["name"] = SEPARATOR.join(parts)
-                continue
-        label["name"] = label_name(name)  # raises ValueError for what the model refuses
+        if type(name) is list:  # the API's list of levels: the same few hundred names again and again
+            levels = tuple(name)
+            found = names.get(levels)
+            if found is None:
+                found = label_name(name)  # raises ValueError for what the model refuses
+                if len(names) >= MAX_LIST_NAMES:
+                    names.clear()
+                names[levels] = found
+            label["name"] = found
+        else:
+            label["name"] = label_name(name)  # raises ValueError for what the model refuses
     return data
+
+
+MAX_LIST_NAMES = 20_000
+"""Label names kept by :func:`_item_checks` (a taxonomy has hundreds; a larger set starts over)."""
+_LIST_NAMES: dict[tuple[str, ...], str] = {}
+"""Levels (as validated: a list of strings) -> the ``"A > B"`` name :func:`label_name` made of them."""
 
 
 _TWINS: dict[tuple[type, str], tuple[dict[str, Any], Any]] = {

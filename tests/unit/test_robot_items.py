@@ -95,6 +95,16 @@ def test_item_data_refuses_what_the_models_refuse(bad: dict[str, Any]) -> None:
         BatchData.model_validate(batch)
 
 
+def test_label_names_from_levels_are_the_same_when_read_again_and_bad_ones_always_refused() -> None:
+    good = {"results": [{"uid": "u", "labels": [{"name": [" Order ", "Missing"], "probability": 0.5}]}]}
+    bad = {"results": [{"uid": "u", "labels": [{"name": ["Order", " "], "probability": 0.5}]}]}
+    for _ in range(2):  # the second time from the names already made
+        data = BatchData.model_validate({**good, "sequence_id": "S"})
+        assert data.results[0]["labels"][0]["name"] == "Order > Missing"
+        with pytest.raises(ValidationError, match="empty level"):
+            BatchData.model_validate({**bad, "sequence_id": "S"})
+
+
 def test_a_model_validator_without_a_dictionary_twin_is_refused() -> None:
     class Checked(BaseModel):
         a: int = 0
