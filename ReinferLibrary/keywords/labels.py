@@ -57,7 +57,8 @@ class LabelKeywords(LibraryComponent):
 
         Logs one line naming the labels kept, their confidences and what each cleared,
         e.g. ``Kept 2 of 5 labels on src.c1: Order > Late Delivery 0.934 >= 0.35;
-        Praise 0.620 >= 0.5 (default).`` (at most 25 are spelled out).
+        Praise 0.620 >= 0.5 (default).`` (at most 25 are spelled out), at INFO: a run with
+        ``--loglevel WARN`` does not even build it.
 
         Args:
             item: One item of ``${batch.results}`` (or of a prediction).
