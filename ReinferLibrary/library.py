@@ -27,7 +27,7 @@ from .keywords import (
     ThresholdKeywords,
     TriggerKeywords,
 )
-from .keywords.arguments import ConvertersOutsideRuns, types_in_runs
+from .keywords.arguments import ConvertersOutsideRuns, doc_in_runs, types_in_runs
 from .keywords.listener import ReinferListener
 from .keywords.options import ConnectionOptions
 from .keywords.recording import RecordingKeywords
@@ -443,6 +443,11 @@ class ReinferLibrary(DynamicCore):
     def get_keyword_types(self, name: str) -> Any:
         # Item and ThresholdConfig are passed on unchanged; see keywords.arguments.types_in_runs.
         return types_in_runs(super().get_keyword_types(name))
+
+    def get_keyword_documentation(self, name: str) -> str:
+        doc: str = super().get_keyword_documentation(name)
+        # A keyword's first paragraph during runs (read on every call); see keywords.arguments.doc_in_runs.
+        return doc if name.startswith("__") else doc_in_runs(doc)
 
     def __init__(
         self,

@@ -12,8 +12,11 @@ as Predict Text's ``threshold`` it would say nothing at all).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
+
+from robot.utils import getshortdoc
 
 from ..errors import ReinferConfigurationError
 from ..logic.thresholds import as_config
@@ -99,3 +102,26 @@ def types_in_runs(types: Any) -> Any:
     if EXECUTION_CONTEXTS.current is None or not isinstance(types, dict):
         return types
     return {name: Any if hint in UNCONVERTED else hint for name, hint in types.items()}
+
+
+_DOC_TAGS = re.compile(r"^Tags:|\nTags:", re.IGNORECASE).search
+"""How Robot Framework finds tags written in a keyword's documentation."""
+
+
+def doc_in_runs(doc: str) -> str:
+    """A keyword's documentation as Robot Framework should see it: its first paragraph during a run.
+
+    Robot Framework 7.5 reads a library keyword's documentation on every call, twice: it
+    searches all of it for a ``Tags:`` line (a case-insensitive regular expression) and
+    splits it into lines for the short doc that output.xml and the log show. On this
+    library's documentation (1-4 KB a keyword, with examples) that cost up to ~0.1 ms a
+    call, more than many keywords' own work. During a run the first paragraph is all
+    Robot Framework shows, so that is what it gets; a documentation with ``Tags:`` in it
+    stays whole (Robot Framework reads the tags from it). Outside runs (libdoc, editors)
+    every keyword keeps its whole documentation.
+    """
+    from robot.running.context import EXECUTION_CONTEXTS
+
+    if EXECUTION_CONTEXTS.current is None or not doc or _DOC_TAGS(doc):
+        return doc
+    return getshortdoc(doc)

@@ -117,3 +117,28 @@ def test_converters_are_documented_outside_runs_and_absent_during_them(
     assert EXECUTION_CONTEXTS.current is not None
     assert ReinferLibrary.ROBOT_LIBRARY_CONVERTERS is None
     assert ReinferLibrary().ROBOT_LIBRARY_CONVERTERS is None
+
+
+def test_keyword_documentation_is_its_first_paragraph_during_runs_and_whole_outside(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Robot Framework searches a keyword's whole documentation for tags and cuts its short doc
+    # on every call; during a run the short doc is all it shows, so that is all it gets.
+    from robot.running.context import EXECUTION_CONTEXTS
+    from robot.utils import getshortdoc
+
+    from ReinferLibrary.keywords.arguments import doc_in_runs
+
+    lib = ReinferLibrary()
+    whole = lib.get_keyword_documentation("fetch_trigger_batch")
+    intro = lib.get_keyword_documentation("__intro__")
+    assert "Example:" in whole and len(whole) > 1000
+    monkeypatch.setattr(EXECUTION_CONTEXTS, "_contexts", [object()])
+    during = lib.get_keyword_documentation("fetch_trigger_batch")
+    assert during == getshortdoc(whole)
+    assert during == "Read the next batch of comments from a trigger, without moving it."
+    assert lib.get_keyword_documentation("__intro__") == intro  # library docs stay whole
+    tagged = "Does a thing.\n\nMore words.\n\nTags: slow"
+    assert doc_in_runs(tagged) == tagged  # Robot Framework reads tags from the whole text
+    monkeypatch.setattr(EXECUTION_CONTEXTS, "_contexts", [])
+    assert lib.get_keyword_documentation("fetch_trigger_batch") == whole
