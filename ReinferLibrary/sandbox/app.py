@@ -1,10 +1,11 @@
-"""The ASGI application: FastAPI routes wrapped in five thin ASGI layers.
+"""The ASGI application: FastAPI routes wrapped in six thin ASGI layers.
 
 From the outside in: the error guard (an unexpected exception becomes the 500 envelope and
 never reaches uvicorn, which would drop the keep-alive connection), bearer auth of ``/api``
 (401 envelope), the request-size cap (413 envelope), fault injection (must reach uvicorn's
 transport to drop connections, so it sits outside Starlette's middleware), ``id:<hex>`` path
-aliases, then FastAPI. Every error leaves as an envelope whose ``status`` agrees with the HTTP
+aliases, the stream fast path (well-formed ``fetch`` / ``advance`` answered without FastAPI,
+see :mod:`.fastpath`), then FastAPI. Every error leaves as an envelope whose ``status`` agrees with the HTTP
 code: FastAPI's 422 validation errors become 400s naming the field, unknown routes 404s,
 unexpected exceptions 500s. ``/docs`` is an offline route list, ``/docs/swagger`` Swagger UI
 (see :mod:`.apidocs`).
@@ -38,6 +39,7 @@ from .context import Sandbox
 from .elastic import create_elastic_router
 from .elastic_backend import SandboxElasticBackend
 from .envelope import ApiError, api_error_response, error_response, status_line
+from .fastpath import StreamFastPath
 from .faults import FaultMiddleware
 from .guard import ErrorGuard
 from .schemas import describe_errors
@@ -127,7 +129,10 @@ class SandboxApp:
         self.api = build_api(sandbox, token)
         self._app = ErrorGuard(
             BearerAuthMiddleware(
-                BodyLimit(FaultMiddleware(IdPathAliases(self.api, sandbox), sandbox.faults)), token
+                BodyLimit(
+                    FaultMiddleware(IdPathAliases(StreamFastPath(self.api, sandbox), sandbox), sandbox.faults)
+                ),
+                token,
             )
         )
 

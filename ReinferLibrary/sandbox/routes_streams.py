@@ -123,6 +123,25 @@ def _update_stream(
     return ok(**{noun: stream})
 
 
+def fetch_answer(sb: Sandbox, owner: str, dataset: str, name: str, noun: str, body: FetchRequest) -> Response:
+    """The fetch route's answer (also served by :class:`.fastpath.StreamFastPath`)."""
+    found = sb.dataset(owner, dataset)
+    stream, position = sb.stream(found, name, noun)
+    view = sb.view(found, stream)
+    return raw_ok(view.fetch_body(view.read(position, body.size, body.max_filtered)))
+
+
+def advance_answer(
+    sb: Sandbox, owner: str, dataset: str, name: str, noun: str, body: AdvanceRequest
+) -> Response:
+    """The advance route's answer (also served by :class:`.fastpath.StreamFastPath`)."""
+    stream, _ = sb.stream(sb.dataset(owner, dataset), name, noun)
+    position = sb.codec.decode(body.token, stream["id"], name)
+    if not sb.store.set_position(stream["id"], position):
+        raise not_found(f"{noun} '{name}' was deleted")
+    return ok(sequence_id=body.token)
+
+
 def _add_routes(collection: str, noun: str, tag: str) -> None:
     """Routes shared by ``/streams`` and ``/triggers`` (everything except create/update bodies)."""
     base = f"{DATASET}/{collection}"
@@ -148,19 +167,12 @@ def _add_routes(collection: str, noun: str, tag: str) -> None:
     def fetch(owner: str, dataset: str, name: str, body: FetchRequest, sb: SandboxDep) -> Response:
         """Reads up to ``size`` matching comments after the position, skipping at most
         ``max_filtered`` (default 16) comments that fail the ``comment_filter``."""
-        found = sb.dataset(owner, dataset)
-        stream, position = sb.stream(found, name, noun)
-        view = sb.view(found, stream)
-        return raw_ok(view.fetch_body(view.read(position, body.size, body.max_filtered)))
+        return fetch_answer(sb, owner, dataset, name, noun, body)
 
     @router.post(item + "/advance", summary=f"Advance a {noun} to a sequence id", tags=[tag])
     def advance(owner: str, dataset: str, name: str, body: AdvanceRequest, sb: SandboxDep) -> Response:
         """Sets the position to exactly the one the sequence id (or continuation) names."""
-        stream, _ = sb.stream(sb.dataset(owner, dataset), name, noun)
-        position = sb.codec.decode(body.token, stream["id"], name)
-        if not sb.store.set_position(stream["id"], position):
-            raise not_found(f"{noun} '{name}' was deleted")
-        return ok(sequence_id=body.token)
+        return advance_answer(sb, owner, dataset, name, noun, body)
 
     @router.post(item + "/reset", summary=f"Reset a {noun} to a comment creation time", tags=[tag])
     def reset(owner: str, dataset: str, name: str, body: ResetRequest, sb: SandboxDep) -> Response:
