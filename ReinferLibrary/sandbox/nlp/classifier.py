@@ -502,16 +502,19 @@ class _WordCache:
     def rows(self, words: list[str]) -> _Rows:
         """Each word's row, and the matrices and token ends those rows index."""
         with self._lock:
-            new = [word for word in dict.fromkeys(words) if word not in self._index]
-            if len(self._index) + len(new) > self.LIMIT:
-                self._clear()
+            try:  # usually every word is known already
+                rows = np.fromiter(map(self._index.__getitem__, words), dtype=np.int64, count=len(words))
+            except KeyError:
                 new = [word for word in dict.fromkeys(words) if word not in self._index]
-            for word in new:
-                self._add(word)
-            index = self._index
-            height = len(index)
+                if len(self._index) + len(new) > self.LIMIT:
+                    self._clear()
+                    new = [word for word in dict.fromkeys(words) if word not in self._index]
+                for word in new:
+                    self._add(word)
+                rows = np.fromiter(map(self._index.__getitem__, words), dtype=np.int64, count=len(words))
+            height = len(self._index)
             return _Rows(
-                np.fromiter(map(index.__getitem__, words), dtype=np.int64, count=len(words)),
+                rows,
                 self.marker,
                 self._chars.matrix(height, self._widths[0]),
                 self._words.matrix(height, self._widths[1]),
