@@ -18,6 +18,7 @@ from .comments import analyse, comment_from_raw_email
 from .context import Sandbox, SandboxDep
 from .envelope import bad_request, not_found, ok
 from .nlp.classifier import comment_text
+from .nlp.properties import tone_value
 from .nlp.sentiment import add_label_sentiment, comment_sentiment
 from .predictor import LoadedModel, predict_labels
 from .schemas import PredictCommentsRequest, PredictOptions, PredictRawEmailsRequest, PredictRequest
@@ -60,9 +61,11 @@ def _predict_contents(
         "label_properties": [analysis.properties for analysis in analyses],
     }
     if found.get("has_sentiment"):
-        for labels, analysis in zip(payload["predictions"], analyses, strict=True):
-            add_label_sentiment(labels, analysis.text)
-        payload["sentiment"] = [{"total": comment_sentiment(analysis.text)} for analysis in analyses]
+        tones = [tone_value(analysis.properties) for analysis in analyses]
+        for labels, analysis, tone in zip(payload["predictions"], analyses, tones, strict=True):
+            add_label_sentiment(labels, analysis.text, tone)
+        pairs = zip(analyses, tones, strict=True)
+        payload["sentiment"] = [{"total": comment_sentiment(analysis.text, tone)} for analysis, tone in pairs]
     return payload
 
 
@@ -116,8 +119,9 @@ def predict_comments(
     if found.get("has_sentiment"):
         for prediction in predictions:
             text = comment_text(json.loads(rows[prediction["uid"]].json))
-            add_label_sentiment(prediction["labels"], text)
-            prediction["sentiment"] = {"total": comment_sentiment(text)}
+            tone = tone_value(prediction["label_properties"])  # stored at sync, from the same text
+            add_label_sentiment(prediction["labels"], text, tone)
+            prediction["sentiment"] = {"total": comment_sentiment(text, tone)}
     return ok(model=model.info, predictions=predictions)
 
 

@@ -33,6 +33,7 @@ from typing import Any
 from . import timeutil
 from .envelope import bad_request, dumps, not_found
 from .nlp.classifier import comment_text
+from .nlp.properties import tone_value
 from .nlp.sentiment import add_label_sentiment
 from .predictor import (
     STREAM_THRESHOLD,
@@ -319,7 +320,8 @@ class StreamView:
                 chosen = stream_labels(self.model, probs[row.seq], self.thresholds)
                 if self.has_sentiment:  # per-label sentiment, only on sentiment datasets
                     labels = fetch_labels(chosen)
-                    add_label_sentiment(labels, comment_text(json.loads(row.json)))
+                    stored = tone_value(json.loads(row.properties_json))  # computed at sync
+                    add_label_sentiment(labels, comment_text(json.loads(row.json)), stored)
                     labels_json = dumps(labels)
                 else:
                     labels_json = fetch_labels_json(self.model, chosen)

@@ -23,6 +23,8 @@ from ReinferLibrary.sandbox.comments import analyse, content_of
 from ReinferLibrary.sandbox.envelope import dumps
 from ReinferLibrary.sandbox.nlp import countries, dates
 from ReinferLibrary.sandbox.nlp.classifier import comment_text
+from ReinferLibrary.sandbox.nlp.properties import tone_value
+from ReinferLibrary.sandbox.nlp.sentiment import SentimentReader, comment_sentiment
 from ReinferLibrary.sandbox.schemas import CommentNew
 from ReinferLibrary.sandbox.seed import DEMO_DIR
 
@@ -114,3 +116,26 @@ def test_date_candidates_are_what_the_whole_expression_finds() -> None:
     spans = [[found.span() for found in dates.candidates(text)] for text in texts]
     assert spans == [[found.span() for found in dates._CANDIDATE.finditer(text)] for text in texts]
     assert sum(map(len, spans)) > 400
+
+
+def test_sentiment_from_the_tone_stored_at_sync_is_what_the_text_gives() -> None:
+    """Fetch and predict-comments take the comment's tone from its stored label properties
+    instead of computing it again: for every demo comment and every label of the demo
+    taxonomy, the sentiments are the same numbers."""
+    tenant = json.loads((DEMO_DIR / "tenant.json").read_text(encoding="utf-8"))
+    taxonomy = [label["name"] for label in tenant["dataset"]["label_defs"]]
+    assert len(taxonomy) > 10
+    checked = 0
+    for path in sorted(DEMO_DIR.glob("comments_*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            comment = CommentNew.model_validate(json.loads(line)["comment"])
+            analysis = analyse(content_of(comment), "Europe/London", comment.written_timestamp)
+            stored = tone_value(json.loads(dumps(analysis.properties)))
+            assert stored is not None
+            assert comment_sentiment(analysis.text, stored) == comment_sentiment(analysis.text)
+            fresh, reused = SentimentReader(analysis.text), SentimentReader(analysis.text, stored)
+            assert [reused.label(name) for name in taxonomy] == [fresh.label(name) for name in taxonomy]
+            checked += 1
+    assert checked == 320

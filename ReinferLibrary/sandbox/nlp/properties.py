@@ -127,6 +127,14 @@ def quality_of_service(text: str) -> float:
     return _squash(_score(_clauses(text), _SERVICE_WORDS, _SERVICE_PHRASES), _SERVICE_SCALE)
 
 
+def tone_value(properties: list[dict[str, Any]]) -> float | None:
+    """The ``tone`` among label properties as :func:`label_properties` gives them (None if absent)."""
+    for item in properties:
+        if item.get("property_id") == TONE_ID:
+            return float(item["value"])
+    return None
+
+
 def _plain(text: str) -> str:
     # Mail clients write "hasn’t" with a typographic apostrophe; the lexicon uses the plain one.
     return text.replace("\u2019", "'")

@@ -34,9 +34,13 @@ _WORD = re.compile(r"[A-Za-z]+")
 _SEPARATOR = ">"
 
 
-def comment_sentiment(text: str) -> float:
-    """The whole comment's sentiment, -1..1 (its tone / 10)."""
-    return round(tone(text) / 10.0, 4)
+def comment_sentiment(text: str, tone_of_text: float | None = None) -> float:
+    """The whole comment's sentiment, -1..1 (its tone / 10; ``tone_of_text`` if known already)."""
+    return _sentiment_of_tone(tone(text) if tone_of_text is None else tone_of_text)
+
+
+def _sentiment_of_tone(value: float) -> float:
+    return round(value / 10.0, 4)
 
 
 def label_parts(name: str | Sequence[str]) -> list[str]:
@@ -62,7 +66,9 @@ class SentimentReader:
     Labels of one comment share parents and sentences, so the sentiment of each distinct
     selection of sentences is computed once per comment."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, tone_of_text: float | None = None) -> None:
+        """``tone_of_text``: the whole text's tone if known already (stored at sync), so it is
+        not computed again."""
         self.text = text
         self._sentences = [
             (sentence, _prefixes(sentence))
@@ -71,6 +77,8 @@ class SentimentReader:
         ]
         self._by_parts: dict[tuple[str, ...], float] = {}
         self._by_text: dict[str, float] = {}
+        if tone_of_text is not None:
+            self._by_text[text] = comment_sentiment(text, tone_of_text)
 
     def _sentiment(self, text: str) -> float:
         value = self._by_text.get(text)
@@ -100,10 +108,14 @@ class SentimentReader:
         return value
 
 
-def add_label_sentiment(labels: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
-    """Set ``sentiment`` on each API-shaped label (``{"name": [...], "probability": ...}``), in place."""
+def add_label_sentiment(
+    labels: list[dict[str, Any]], text: str, tone_of_text: float | None = None
+) -> list[dict[str, Any]]:
+    """Set ``sentiment`` on each API-shaped label (``{"name": [...], "probability": ...}``), in
+    place. ``tone_of_text``: the text's tone when stored already (the comment's ``tone`` label
+    property, computed from the same text at sync)."""
     if labels:
-        reader = SentimentReader(text)
+        reader = SentimentReader(text, tone_of_text)
         for label in labels:
             label["sentiment"] = reader.label(label["name"])
     return labels
