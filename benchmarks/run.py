@@ -177,11 +177,16 @@ def run_robot(
         f"{HERE / 'timing.py'}:{timing}",
         str(HERE / "contenders" / ROBOTS[contender]),
     ]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False, timeout=900)
+    # Run from the output folder: `python -m robot` puts the working directory first on the
+    # path, which would import this checkout's ReinferLibrary instead of ``library``'s.
+    done = subprocess.run(command, env=env, cwd=out, capture_output=True, text=True, check=False, timeout=900)
     if not timing.exists():
         return {"status": "FAIL", "message": (done.stdout + done.stderr)[-500:]}
     record = json.loads(timing.read_text(encoding="utf-8"))
     record["count"] = count
+    ran = record.get("library")
+    if ran is not None and Path(ran) != library.resolve():
+        return {"status": "FAIL", "message": f"imported ReinferLibrary from {ran}, not {library}"}
     return record
 
 

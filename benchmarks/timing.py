@@ -9,6 +9,7 @@ CPU is the whole robot process's (``time.process_time``), which is what a robot 
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -28,4 +29,7 @@ class timing:  # noqa: N801 - Robot Framework imports a listener module by its c
         wall = time.perf_counter() - self.started[0]
         cpu = time.process_time() - self.started[1]
         record = {"wall": wall, "cpu": cpu, "status": result.status, "message": result.message[:500]}
+        library = sys.modules.get("ReinferLibrary")
+        if library is not None:  # which checkout ran (make bench --baseline compares two)
+            record["library"] = str(Path(str(library.__file__)).resolve().parent.parent)
         self.out.write_text(json.dumps(record), encoding="utf-8")
