@@ -18,6 +18,8 @@ from ReinferLibrary.keywords import base
 from ReinferLibrary.keywords.base import LibraryContext
 from ReinferLibrary.keywords.connection import ConnectionKeywords
 from ReinferLibrary.keywords.options import ConnectionOptions
+from ReinferLibrary.sandbox.context import Sandbox
+from ReinferLibrary.sandbox.seed import seed_demo
 
 FAKE_TENANT = "http://reinfer.test"
 FAKE_DATASET = "acme/retail-inbox"
@@ -97,3 +99,12 @@ def context() -> Iterator[LibraryContext]:
     )
     yield ctx
     ctx.connections.close_all()
+
+
+@pytest.fixture(scope="module")
+def demo_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """The sandbox state (store, models; no server) with the demo tenant, one per test module."""
+    opened = Sandbox.open(Path(tmp_path_factory.mktemp("demo-sandbox")))
+    seed_demo(opened)
+    yield opened
+    opened.store.close()

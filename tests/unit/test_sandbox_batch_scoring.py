@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import json
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,7 +31,6 @@ from ReinferLibrary.sandbox.predictor import (
     stream_labels,
 )
 from ReinferLibrary.sandbox.schemas import CommentNew
-from ReinferLibrary.sandbox.seed import seed_demo
 from ReinferLibrary.sandbox.store import CommentRow
 from ReinferLibrary.sandbox.streams import StreamView
 
@@ -61,11 +59,8 @@ def _same_matrix(expected: Any, found: Any) -> bool:
 
 
 @pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    opened = Sandbox.open(Path(tmp_path_factory.mktemp("batch-scoring")))
-    seed_demo(opened)
-    yield opened
-    opened.store.close()
+def sandbox(demo_sandbox: Sandbox) -> Sandbox:
+    return demo_sandbox
 
 
 @pytest.fixture(scope="module")

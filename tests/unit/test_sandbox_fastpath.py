@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +13,6 @@ from starlette.types import Receive, Scope, Send
 from ReinferLibrary.sandbox.app import create_app
 from ReinferLibrary.sandbox.context import Sandbox
 from ReinferLibrary.sandbox.fastpath import StreamFastPath
-from ReinferLibrary.sandbox.seed import seed_demo
 
 with warnings.catch_warnings():
     # Starlette's test client over httpx (the project has no httpx2); the requests are what count.
@@ -40,11 +38,8 @@ class Counting:
 
 
 @pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    sandbox = Sandbox.open(Path(tmp_path_factory.mktemp("fastpath")))
-    seed_demo(sandbox)
-    yield sandbox
-    sandbox.store.close()
+def sandbox(demo_sandbox: Sandbox) -> Sandbox:
+    return demo_sandbox
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +62,11 @@ def _same(clients: tuple[TestClient, TestClient, Counting], path: str, body: Any
     assert (first.status_code, first.content) == (second.status_code, second.content)
     assert first.headers["content-type"] == second.headers["content-type"]
     return first
+
+
+def _raw(clients: tuple[TestClient, TestClient, Counting], content: bytes, content_type: str) -> Any:
+    headers = {"Content-Type": content_type}
+    return _same(clients, f"{BASE}/streams/routing/fetch", None, content=content, headers=headers)
 
 
 @pytest.mark.parametrize("collection", ["streams", "triggers"])
@@ -118,23 +118,11 @@ def test_unknown_names_invalid_json_and_other_content_types(
     missing = _same(clients, f"{BASE}/streams/no-such-stream/fetch", {"size": 1})
     assert missing.status_code == 404 and "no-such-stream" in missing.json()["message"]
     assert _same(clients, "/api/v1/datasets/acme/nope/streams/routing/fetch", {"size": 1}).status_code == 404
-    broken = _same(
-        clients,
-        f"{BASE}/streams/routing/fetch",
-        None,
-        content=b'{"size": 1',
-        headers={"Content-Type": "application/json"},
-    )
+    broken = _raw(clients, b'{"size": 1', "application/json")
     assert broken.status_code == 400
     behind = clients[2]
     before = behind.calls
-    plain_text = _same(
-        clients,
-        f"{BASE}/streams/routing/fetch",
-        None,
-        content=b'{"size": 1}',
-        headers={"Content-Type": "text/plain"},
-    )
+    plain_text = _raw(clients, b'{"size": 1}', "text/plain")
     assert behind.calls == before + 1  # not taken: FastAPI decides what a text body means
     assert plain_text.status_code in (200, 400)
 
