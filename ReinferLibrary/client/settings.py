@@ -183,7 +183,8 @@ class CallRecord:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, CallRecord) and self._fields() == other._fields()
 
-    __hash__ = None  # type: ignore[assignment]  # equal by value, as the dataclass it was
+    def __hash__(self) -> int:  # hashable and equal by value, as the frozen dataclass it was
+        return hash(self._fields())
 
     def __repr__(self) -> str:
         names = (

@@ -752,6 +752,17 @@ def test_call_record_bodies_are_made_only_when_a_hook_reads_them(
     assert records[0].response_body is body and len(decoded) == 1  # made once, then kept
 
 
+def test_call_records_compare_and_hash_by_value_whether_bodies_were_made_yet() -> None:
+    made_later = CallRecord("GET", "/p", 200, 1.0, 1, None, lambda: "body", None)
+    given = CallRecord("GET", "/p", 200, 1.0, 1, None, "body", None)
+    assert made_later == given and hash(made_later) == hash(given) and len({made_later, given}) == 1
+    assert made_later != CallRecord("GET", "/p", 200, 1.0, 1, None, "other", None)
+    assert repr(given) == (
+        "CallRecord(method='GET', path='/p', status=200, elapsed_ms=1.0, attempt=1, "
+        "request_body=None, response_body='body', retry_in=None)"
+    )
+
+
 def test_call_record_bodies_are_truncated(api: responses.RequestsMock, h: Harness) -> None:
     huge = {"status": "ok", "stream": {**STREAM, "description": "d" * 25_000}}
     api.get(STREAM_URL, json=huge)
