@@ -131,12 +131,12 @@ class SandboxServer(SandboxBase):
 
     def command(self) -> list[str]:
         args = [sys.executable, "-m", "ReinferLibrary.sandbox", "serve", "--host", self.host]
-        args += ["--port", str(self.port), "--data-dir", str(self.data_dir), "--seed", self.seed]
+        args += ["--port", str(self.port), "--data-dir", str(self.data_dir.resolve()), "--seed", self.seed]
         args += ["--log-level", self.log_level]
         if self.faults:
             args += ["--faults", self.faults]
         if self.replay is not None:
-            args += ["--replay", str(self.replay)]
+            args += ["--replay", str(self.replay.resolve())]
         return args
 
     def _environment(self) -> dict[str, str]:
@@ -156,8 +156,13 @@ class SandboxServer(SandboxBase):
         ready = threading.Event()
         found: list[str] = []
         ended = threading.Event()
+        # The server runs in its data directory: `python -m` puts the working directory first
+        # on the import path, so a folder such as `uvicorn/` or `fastapi/` where the robot was
+        # started would otherwise be imported instead of the real package.
+        self.data_dir.mkdir(parents=True, exist_ok=True)
         process = subprocess.Popen(
             self.command(),
+            cwd=self.data_dir,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -203,6 +203,20 @@ def test_runner_reports_a_server_that_cannot_start(tmp_path: Path) -> None:
     assert not server.running
 
 
+def test_a_package_shadowed_where_the_robot_runs_is_not_imported_by_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `python -m` puts the working directory first on the import path; a stray `uvicorn/`
+    # folder there once made the server drop connections. The server runs in its data dir.
+    workdir = tmp_path / "robot"
+    (workdir / "uvicorn").mkdir(parents=True)
+    (workdir / "uvicorn" / "__init__.py").write_text("raise ImportError('shadowed uvicorn')\n")
+    monkeypatch.chdir(workdir)
+    with SandboxServer(data_dir="sandbox-data", seed="none") as server:
+        assert call(server, "GET", "/api/v1/projects")["projects"] == []
+    assert (workdir / "sandbox-data" / "sandbox.sqlite3").exists()
+
+
 def test_faults_given_at_start_and_the_temporary_data_dir() -> None:
     with SandboxServer(seed="none", faults="projects:503,seed=1") as server:
         data_dir = server.data_dir
