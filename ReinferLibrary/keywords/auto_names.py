@@ -9,6 +9,7 @@ version and the version's validation are each read once per connection (see
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from ..errors import AuthenticationError, NotFoundError, ReinferConfigurationError
@@ -22,12 +23,23 @@ from ..logic.auto_names import (
     missing_labels_text,
     needs_auto_names,
 )
-from ..logic.thresholds import ThresholdRule, check_auto_names
+from ..logic.thresholds import ThresholdRule, check_auto_names, threshold_rule
 from .base import LibraryComponent, ReinferConnection
 
 ALTERNATIVES = (
     "fetch with api=results (its items carry the names), or give numbers (thresholds=) or default= instead"
 )
+
+
+def named_rule(
+    component: LibraryComponent, items: Iterable[Any], thresholds: Any, default: Any, auto: Any
+) -> ThresholdRule:
+    """The keyword's threshold rule, after the ``fetch`` items among ``items`` got the names it may need."""
+    rule = threshold_rule(thresholds, default, auto)
+    if rule.auto is not None:
+        for item in items:
+            add_auto_names(component, item, rule)
+    return rule
 
 
 def add_auto_names(component: LibraryComponent, item: Any, rule: ThresholdRule) -> None:

@@ -10,9 +10,8 @@ from robot.utils import DotDict
 
 from ..errors import ReinferConfigurationError
 from ..logic.batches import route_batch
-from ..logic.thresholds import threshold_rule
 from ..models import AutoThreshold, Batch, ThresholdConfig
-from .auto_names import add_auto_names
+from .auto_names import named_rule
 from .base import LibraryComponent, to_robot
 
 NO_LABEL = "(no label)"
@@ -90,10 +89,7 @@ class BatchKeywords(LibraryComponent):
         | Advance Trigger | routing | ${batch} |
         """
         items = _results(batch)
-        rule = threshold_rule(thresholds, default, auto)
-        if rule.auto is not None:  # api=fetch items get their auto-threshold names first
-            for entry in items:
-                add_auto_names(self, entry, rule)
+        rule = named_rule(self, items, thresholds, default, auto)  # api=fetch items get auto names first
         routing = route_batch(items, rule, level=level, rows=rows)
         for routed in routing.routed:
             if isinstance(routed.item, MutableMapping):

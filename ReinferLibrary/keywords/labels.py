@@ -10,7 +10,7 @@ from .. import logic
 from ..logic.items import check_item, item_uid
 from ..logic.report import kept_text
 from ..models import AutoThreshold, Item, ThresholdConfig
-from .auto_names import add_auto_names
+from .auto_names import named_rule
 from .base import LibraryComponent, info_enabled
 
 
@@ -83,9 +83,7 @@ class LabelKeywords(LibraryComponent):
         | IF | 'Order > Missing' in ${labels} | Route To Warehouse | ${item} |
         """
         checked = check_item(item)
-        rule = logic.threshold_rule(thresholds, default, auto)
-        if rule.auto is not None:
-            add_auto_names(self, checked, rule)
+        rule = named_rule(self, (checked,), thresholds, default, auto)
         selection = logic.select_labels(checked, rule, level=level)
         if info_enabled():  # not even formatted when the run's log level drops it
             self.info(kept_text(selection, item_uid(checked), level))
@@ -126,9 +124,7 @@ class LabelKeywords(LibraryComponent):
         """
         checked = check_item(item)
         if threshold is None:
-            rule = logic.threshold_rule(thresholds, default, auto)
-            if rule.auto is not None:
-                add_auto_names(self, checked, rule)
+            rule = named_rule(self, (checked,), thresholds, default, auto)
             present = logic.has_label(checked, label, thresholds=rule)
         else:
             present = logic.has_label(checked, label, threshold, thresholds, default, auto)
